@@ -1,0 +1,17 @@
+"""civeval: evaluate citizen-participation schemes, one reproducible report per client.
+
+Notebooks start with ``study = civeval.load_study(study)`` and ask the study for everything:
+``study.load("questionnaire")`` reads a catalogued dataset, ``study.record(...)`` keeps a key
+figure for the report.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("civeval")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0+unknown"
+
+from civeval.study import Study, load_study  # noqa: E402
+
+__all__ = ["Study", "__version__", "load_study"]

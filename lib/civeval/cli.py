@@ -1,0 +1,158 @@
+"""The ``civeval`` command: new, validate, run, lab.
+
+User errors (a bad ``study.yml``, a dataset that does not parse, an unknown parameter) print
+one message and exit with status 2, without a traceback. ``run`` exits 1 when a study failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+
+from civeval import __version__, atomic
+from civeval.errors import CivevalError
+from civeval.paths import display_path, project_root, reports_dir, studies_dir
+from civeval.study import STUDY_FILE, list_studies, load_study
+
+JUPYTEXT_DEFAULT_VIEWER = {
+    "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}
+}
+
+
+def _studies(args) -> list[str]:
+    if args.all and args.studies:
+        raise CivevalError("give study names or --all, not both")
+    if args.all:
+        found = list_studies()
+        if not found:
+            raise CivevalError(f"no study in {display_path(studies_dir())}/")
+        return found
+    if not args.studies:
+        raise CivevalError("name at least one study, or use --all")
+    return args.studies
+
+
+def cmd_new(args) -> int:
+    slug = args.slug
+    if not re.match(r"^[a-z0-9][a-z0-9-]*$", slug):
+        raise CivevalError(f"study name {slug!r} must be lower-case letters, digits and dashes "
+                           "(for example ville-de-rennes-2026)")
+    folder = studies_dir() / slug
+    if folder.exists():
+        raise CivevalError(f"{display_path(folder)} already exists")
+    skeleton = resources.files("civeval").joinpath("resources/study.yml.template")
+    text = skeleton.read_text("utf-8").replace("{slug}", slug)
+    (folder / "data").mkdir(parents=True)
+    atomic.write_text(folder / STUDY_FILE, text)
+    load_study(folder)  # the skeleton must itself be valid
+    print(f"created {display_path(folder / STUDY_FILE)}: edit it, add data under "
+          f"{display_path(folder / 'data')}/, then `civeval run {slug}`")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from civeval.runner import plan
+
+    for item in plan(_studies(args)):
+        templates = ", ".join(template.name for template, _ in item.steps)
+        print(f"ok  {item.study.slug}: {len(item.study.datasets())} dataset(s), "
+              f"templates {templates}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from civeval.runner import plan, run, status_table
+
+    console = Console()
+    plans = plan(_studies(args))
+    results = run(plans, timeout=args.timeout, show_progress=not args.no_progress)
+    console.print(status_table(results))
+    failed = [r.slug for r in results if r.status != "success"]
+    if failed:
+        console.print(f"[bold red]{len(failed)} study(ies) failed:[/] {', '.join(failed)}")
+    console.print(f"reports: {reports_dir() / 'index.html'}")
+    return 1 if failed else 0
+
+
+def default_to_notebook_view() -> Path:
+    """Make JupyterLab open the ``py:percent`` templates as notebooks, in this environment."""
+    target = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    settings = json.loads(target.read_text()) if target.is_file() else {}
+    for plugin, values in JUPYTEXT_DEFAULT_VIEWER.items():
+        settings.setdefault(plugin, {}).setdefault("defaultViewers", {}).update(
+            values["defaultViewers"])
+    atomic.write_text(target, json.dumps(settings, indent=2))
+    return target
+
+
+def lab_command(port: int | None, open_browser: bool) -> list[str]:
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={project_root()}"]
+    if port:
+        command.append(f"--port={port}")
+    if not open_browser:
+        command.append("--no-browser")
+    return command
+
+
+def cmd_lab(args) -> int:
+    default_to_notebook_view()
+    command = lab_command(args.port, not args.no_browser)
+    if args.dry_run:
+        print(" ".join(command))
+        return 0
+    env = {**os.environ, "CIVEVAL_ROOT": str(project_root())}
+    return subprocess.call(command, env=env)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="civeval",
+        description="Evaluate citizen-participation schemes: one French report per study.")
+    main.add_argument("--version", action="version", version=f"civeval {__version__}")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    new = commands.add_parser("new", help="scaffold studies/<slug>/ with a commented study.yml")
+    new.add_argument("slug", help="folder name of the study, e.g. ville-de-rennes-2026")
+    new.set_defaults(handler=cmd_new)
+
+    for name, handler, text in (("validate", cmd_validate, "check studies without running them"),
+                                ("run", cmd_run, "execute and render the studies' reports")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("studies", nargs="*", help="study slugs or folders")
+        sub.add_argument("--all", action="store_true", help="every study under studies/")
+        sub.set_defaults(handler=handler)
+        if name == "run":
+            sub.add_argument("--timeout", type=int, default=None,
+                             help="seconds a cell may run (default: the study's cell_timeout)")
+            sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    lab = commands.add_parser("lab", help="open JupyterLab on the project, templates ready")
+    lab.add_argument("--port", type=int, default=None)
+    lab.add_argument("--no-browser", action="store_true")
+    lab.add_argument("--dry-run", action="store_true", help="print the command, do not start it")
+    lab.set_defaults(handler=cmd_lab)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CivevalError as error:
+        print(f"civeval: error: {error}", file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        print("civeval: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

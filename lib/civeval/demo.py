@@ -1,0 +1,232 @@
+"""The recipe of the demo studies' data: fictional collectivités, realistic distributions.
+
+Every file is drawn from a generator with a fixed seed, so ``python -m civeval.demo``
+rewrites exactly the committed files (a test checks it). The three demo studies:
+
+- ``demo-saint-aubin``: a 12,400-inhabitant commune and its participatory budget, three
+  editions with a falling turnout (proposals, votes, voters by district, age and channel);
+- ``demo-villeneuve-ardre``: a 150,000-inhabitant city and its eight neighbourhood councils
+  (members, meetings with attendance), exported in Windows-1252;
+- ``demo-val-de-brenne``: an intercommunalité of twelve communes running a consultation on
+  its mobility plan (a LimeSurvey response export with incomplete responses).
+
+Names of places and people are invented; any resemblance is accidental.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from civeval.paths import studies_dir
+
+SEED = 20261122
+AGE_BANDS = ["18-29", "30-44", "45-59", "60-74", "75+"]
+
+
+def _csv(rows: list[dict], sep: str = ";") -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=sep, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _french_decimal(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _day(rng: np.random.Generator, start: date, days: int) -> date:
+    return start + timedelta(days=int(rng.integers(0, days)))
+
+
+# --- a commune's participatory budget ----------------------------------------------------
+
+SAINT_AUBIN_DISTRICTS = {"Centre-Bourg": 3900, "Les Rivières": 3300, "La Croix-Verte": 2900,
+                         "Le Val d'Aubin": 2300}
+SAINT_AUBIN_EDITIONS = {2022: 1130, 2023: 960, 2024: 815}
+PROJECT_IDEAS = [
+    "Jardin partagé", "Aire de jeux inclusive", "Boîte à livres", "Piste cyclable sécurisée",
+    "Fresque participative", "Verger communal", "Abri vélos couvert", "Bancs et ombrages",
+    "Composteur collectif", "Skatepark", "Éclairage solaire du chemin", "Fontaine à eau",
+    "Ruches pédagogiques", "Parcours sportif", "Table de pique-nique", "Nichoirs à oiseaux",
+]
+
+
+def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
+    districts = list(SAINT_AUBIN_DISTRICTS)
+    weights = np.array(list(SAINT_AUBIN_DISTRICTS.values()), dtype=float)
+    projects, voters = [], []
+    for edition, turnout in SAINT_AUBIN_EDITIONS.items():
+        count = int(rng.integers(11, 16))
+        ideas = rng.choice(PROJECT_IDEAS, size=count, replace=False)
+        winners = set(rng.choice(count, size=5, replace=False).tolist())
+        for number, idea in enumerate(ideas, start=1):
+            district = districts[rng.choice(len(districts), p=weights / weights.sum())]
+            projects.append({
+                "id_projet": f"BP{edition}-{number:02d}",
+                "edition": edition,
+                "titre": f"{idea} ({district})",
+                "quartier": district,
+                "cout_estime": _french_decimal(float(rng.integers(40, 600)) * 100 + 0.5 * number),
+                "votes": int(rng.integers(60, 420)),
+                "statut": "lauréat" if number - 1 in winners else "non retenu",
+                "date_depot": _day(rng, date(edition, 2, 1), 60).strftime("%d/%m/%Y"),
+            })
+        # Older voters and the central district are over-represented, as in most BPs.
+        age_weights = np.array([0.10, 0.22, 0.27, 0.28, 0.13])
+        district_weights = weights * np.array([1.35, 1.0, 0.8, 0.7])
+        online_share = 0.55 + 0.05 * (edition - 2022)
+        for number in range(1, turnout + 1):
+            voters.append({
+                "id_votant": f"V{edition}-{number:04d}",
+                "edition": edition,
+                "tranche_age": AGE_BANDS[rng.choice(5, p=age_weights)],
+                "sexe": "F" if rng.random() < 0.56 else "H",
+                "quartier": districts[rng.choice(4, p=district_weights / district_weights.sum())],
+                "canal": "en ligne" if rng.random() < online_share else "urne",
+                "date_vote": _day(rng, date(edition, 10, 1), 21).strftime("%d/%m/%Y"),
+            })
+    population = [{"quartier": name, "population": value}
+                  for name, value in SAINT_AUBIN_DISTRICTS.items()]
+    return {
+        "data/projets.csv": "\ufeff" + _csv(projects),
+        "data/votants.csv": "\ufeff" + _csv(voters),
+        "data/population_quartiers.csv": "\ufeff" + _csv(population),
+    }
+
+
+# --- a city's neighbourhood councils -----------------------------------------------------
+
+VILLENEUVE_DISTRICTS = {
+    "Centre-Ville": 21500, "Gare-Écluse": 17800, "Les Hauts de Ville": 23600,
+    "Saint-Éloi": 16200, "Bellevue": 19900, "La Prairie": 14700, "Montfleury": 18400,
+    "Port-Ardre": 17900,
+}
+
+
+def villeneuve(rng: np.random.Generator) -> dict[str, bytes]:
+    members, meetings = [], []
+    number = 0
+    for district in VILLENEUVE_DISTRICTS:
+        size = int(rng.integers(18, 31))
+        for _ in range(size):
+            number += 1
+            members.append({
+                "id_membre": f"M{number:04d}",
+                "quartier": district,
+                "college": rng.choice(["habitants", "associations", "acteurs économiques"],
+                                      p=[0.7, 0.2, 0.1]),
+                "tranche_age": AGE_BANDS[rng.choice(5, p=[0.05, 0.15, 0.28, 0.37, 0.15])],
+                "sexe": "F" if rng.random() < 0.47 else "H",
+                "date_entree": _day(rng, date(2022, 9, 1), 700).strftime("%d/%m/%Y"),
+            })
+        attendance = 0.72
+        for year in (2023, 2024, 2025):
+            for month in (2, 5, 10):
+                present = int(rng.binomial(size, attendance))
+                meetings.append({
+                    "id_seance": f"{district[:3].upper()}-{year}-{month:02d}",
+                    "quartier": district,
+                    "date": _day(rng, date(year, month, 1), 25).strftime("%d/%m/%Y"),
+                    "membres_inscrits": size,
+                    "membres_presents": present,
+                    "public_present": int(rng.poisson(14 * attendance)),
+                    "duree_heures": _french_decimal(float(rng.choice([1.5, 2.0, 2.5]))),
+                })
+                attendance = max(0.35, attendance - float(rng.uniform(0.0, 0.04)))
+    population = [{"quartier": name, "population": value}
+                  for name, value in VILLENEUVE_DISTRICTS.items()]
+    # The city's information system exports Windows-1252, as many French tools still do.
+    return {
+        "data/membres.csv": _csv(members).encode("cp1252"),
+        "data/seances.csv": _csv(meetings).encode("cp1252"),
+        "data/population_quartiers.csv": _csv(population).encode("cp1252"),
+    }
+
+
+# --- an intercommunalité's consultation --------------------------------------------------
+
+BRENNE_COMMUNES = {
+    "Saint-Martin-en-Brenne": 9800, "Lussac-la-Forêt": 5200, "Mézières-sur-Claise": 4100,
+    "Rosnay-le-Vieux": 3600, "Vendœuvres-les-Étangs": 3100, "Ciron-Bas": 2700,
+    "Méobecq-sur-Indre": 2400, "Paulnay": 2000, "Saulnay-les-Bois": 1700, "Azay-le-Rond": 1500,
+    "Douadic": 1300, "Migné-Haut": 1100,
+}
+LIKERT = ["Tout à fait d'accord", "Plutôt d'accord", "Plutôt pas d'accord",
+          "Pas du tout d'accord", "Ne sait pas"]
+STATEMENTS = {"SQ001": [0.25, 0.40, 0.20, 0.10, 0.05], "SQ002": [0.10, 0.30, 0.32, 0.20, 0.08],
+              "SQ003": [0.35, 0.38, 0.14, 0.06, 0.07], "SQ004": [0.08, 0.22, 0.35, 0.28, 0.07]}
+COMMENTS = ["Plus de bus le samedi.", "Une piste cyclable vers le collège.",
+            "Le transport à la demande est trop compliqué à réserver.", "",
+            "Covoiturage : créer des aires près des bourgs.", "", "",
+            "Penser aux personnes âgées sans voiture."]
+
+
+def val_de_brenne(rng: np.random.Generator) -> dict[str, str]:
+    communes = list(BRENNE_COMMUNES)
+    weights = np.array(list(BRENNE_COMMUNES.values()), dtype=float)
+    rows = []
+    for number in range(1, 641):
+        started = _day(rng, date(2025, 4, 1), 45)
+        complete = rng.random() > 0.12
+        row = {
+            "id": number,
+            "submitdate": f"{started.isoformat()} 1{rng.integers(0, 10)}:{rng.integers(10, 60)}:00"
+            if complete else "",
+            "lastpage": 3 if complete else int(rng.integers(1, 3)),
+            "startlanguage": "fr",
+            "seed": int(rng.integers(10**8, 10**9)),
+            "startdate": f"{started.isoformat()} 10:00:00",
+            "datestamp": f"{started.isoformat()} 10:12:00",
+            "commune": communes[rng.choice(len(communes), p=weights / weights.sum())],
+            "age": AGE_BANDS[rng.choice(5, p=[0.09, 0.21, 0.27, 0.30, 0.13])],
+            "sexe": rng.choice(["Une femme", "Un homme", "Ne se prononce pas"],
+                               p=[0.52, 0.45, 0.03]),
+        }
+        for code, probabilities in STATEMENTS.items():
+            answered = complete or rng.random() < 0.5
+            row[f"Q1[{code}]"] = LIKERT[rng.choice(5, p=probabilities)] if answered else ""
+        row["Q2"] = COMMENTS[rng.integers(0, len(COMMENTS))] if complete else ""
+        rows.append(row)
+    population = [{"commune": name, "population": value} for name, value in BRENNE_COMMUNES.items()]
+    return {
+        "data/reponses_limesurvey.csv": _csv(rows, sep=","),
+        "data/population_communes.csv": _csv(population),
+    }
+
+
+RECIPES = {"demo-saint-aubin": saint_aubin, "demo-villeneuve-ardre": villeneuve,
+           "demo-val-de-brenne": val_de_brenne}
+
+
+def generate() -> dict[Path, bytes]:
+    """Every demo data file, as bytes, keyed by its path under ``studies/``."""
+    files = {}
+    for offset, (slug, recipe) in enumerate(RECIPES.items()):
+        rng = np.random.default_rng(SEED + offset)
+        for name, content in recipe(rng).items():
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
+            files[Path(slug) / name] = data
+    return files
+
+
+def write(root: Path | None = None) -> list[Path]:
+    """Write the demo data under ``root`` (``studies/`` by default); return the paths."""
+    from civeval import atomic
+
+    root = root or studies_dir()
+    written = []
+    for relative, data in generate().items():
+        atomic.write_bytes(root / relative, data)
+        written.append(root / relative)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write():
+        print(path)

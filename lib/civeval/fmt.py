@@ -1,0 +1,129 @@
+"""Numbers, percentages, euros and dates formatted for readers, the French way by default.
+
+Formatting follows the CLDR rules shipped with babel, never the machine's locale: in French
+the thousands separator is a narrow no-break space (U+202F), the decimal mark a comma, and a
+no-break space (U+00A0) stands before ``%`` and ``€``, so ``1 234,5``, ``12,3 %``, ``1 234 €``.
+Halves are rounded away from zero (``2,5`` → ``3``), as readers expect, not to even.
+Missing values are shown as an en dash.
+
+Examples
+--------
+>>> number(1234.5)
+'1\\u202f234,5'
+>>> percent(0.123)
+'12,3\\xa0%'
+>>> euro(1234)
+'1\\u202f234\\xa0€'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+MISSING = "–"
+_locale = "fr_FR"
+
+
+def use_language(language: str) -> None:
+    """Format for the report language ``language`` (``fr`` or ``en``) from now on."""
+    global _locale
+    _locale = LOCALES[language]
+
+
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def _rounded(value, decimals: int) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def _digits(decimals: int) -> str:
+    return "0." + "0" * decimals if decimals > 0 else "0"
+
+
+def number(value, decimals: int | None = 1, locale: str | None = None) -> str:
+    """A number with ``decimals`` decimals (None: as many as needed, up to 3).
+
+    >>> number(1234.56, 1)
+    '1\\u202f234,6'
+    """
+    if _is_missing(value):
+        return MISSING
+    if decimals is None:
+        return format_decimal(value, locale=locale or _locale)
+    pattern = "#,##" + _digits(decimals)
+    return format_decimal(_rounded(value, decimals), format=pattern, locale=locale or _locale,
+                          decimal_quantization=True)
+
+
+def integer(value, locale: str | None = None) -> str:
+    """A whole number: ``integer(12500)`` gives ``12 500`` (narrow no-break space)."""
+    return number(value, 0, locale)
+
+
+def percent(ratio, decimals: int = 1, locale: str | None = None) -> str:
+    """A ratio shown as a percentage: ``percent(0.123)`` gives ``12,3 %``."""
+    if _is_missing(ratio):
+        return MISSING
+    locale = locale or _locale
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    pattern = re.sub(r"0(\.0+)?", _digits(decimals), pattern, count=1)
+    value = _rounded(Decimal(str(ratio)) * 100, decimals) / 100
+    return format_decimal(value, format=pattern, locale=locale)
+
+
+def euro(amount, decimals: int = 0, locale: str | None = None) -> str:
+    """An amount in euros: ``euro(1234)`` gives ``1 234 €``."""
+    if _is_missing(amount):
+        return MISSING
+    locale = locale or _locale
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    pattern = re.sub(r"0(\.0+)?", _digits(decimals), pattern, count=1).replace("¤", "€")
+    return format_decimal(_rounded(amount, decimals), format=pattern, locale=locale)
+
+
+def date(value, locale: str | None = None) -> str:
+    """A day as ``dd/mm/yyyy``: ``date(datetime.date(2026, 11, 22))`` gives ``22/11/2026``."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        value = value.date()
+    return format_date(value, "dd/MM/yyyy", locale=locale or _locale)
+
+
+def long_date(value, locale: str | None = None) -> str:
+    """A day in words: ``22 novembre 2026``."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        value = value.date()
+    return format_date(value, "d MMMM yyyy", locale=locale or _locale)
+
+
+def period(start, end, locale: str | None = None) -> str:
+    """Two days as a span: ``05/03/2024 – 30/11/2024``."""
+    if _is_missing(start) and _is_missing(end):
+        return MISSING
+    return f"{date(start, locale)} – {date(end, locale)}"
+
+
+def by_kind(value, kind: str, locale: str | None = None) -> str:
+    """Format a recorded key figure according to its kind (see ``Study.record``)."""
+    formatters = {"number": lambda v, loc: number(v, None if isinstance(v, int) else 1, loc),
+                  "percent": percent, "euro": euro, "date": date}
+    if kind in formatters and not isinstance(value, str | bool):
+        return formatters[kind](value, locale)
+    return MISSING if _is_missing(value) else str(value)

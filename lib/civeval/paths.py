@@ -1,0 +1,54 @@
+"""Where the workbench finds studies, templates and reports.
+
+The project root is the folder that holds ``studies/`` and ``notebooks/``. It is taken from
+the ``CIVEVAL_ROOT`` environment variable, else found by walking up from the current folder,
+else it is the repository this package was installed from in editable mode.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_MARKERS = ("studies", "notebooks")
+
+
+def _is_root(folder: Path) -> bool:
+    return all((folder / marker).is_dir() for marker in _MARKERS)
+
+
+def project_root() -> Path:
+    """Return the project root (see the module docstring for how it is found)."""
+    if env := os.environ.get("CIVEVAL_ROOT"):
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if _is_root(folder):
+            return folder
+    source_checkout = Path(__file__).resolve().parents[2]
+    if _is_root(source_checkout):
+        return source_checkout
+    return here
+
+
+def studies_dir() -> Path:
+    return project_root() / "studies"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def reports_dir() -> Path:
+    if env := os.environ.get("CIVEVAL_REPORTS"):
+        return Path(env).resolve()
+    return project_root() / "reports"
+
+
+def display_path(path: Path) -> str:
+    """A path as the user should read it: relative to the project root when inside it."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(project_root()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,125 @@
+"""What templates display: tables, figures and text, escaped and formatted for readers.
+
+Templates never print raw DataFrames or f-strings of data: text that comes from data (an
+answer, a project name, a column heading) could hold HTML, so everything shown goes
+through these functions, which escape it. Numbers are formatted the French way (or the
+report language's) by :mod:`civeval.fmt`.
+
+Call :func:`setup` once at the top of a template, with the study.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from civeval import charts, fmt, i18n
+
+_language = "fr"
+
+
+def _translate(key: str, **values) -> str:
+    return i18n.translator(_language)(key, **values)
+
+
+def setup(study) -> None:
+    """Format, translate and draw charts for ``study``'s report language."""
+    global _language
+    _language = study.language
+    fmt.use_language(study.language)
+    charts.use_house_style()
+
+
+def escape(value) -> str:
+    """``value`` as text safe to put inside HTML or Markdown."""
+    return html.escape(str(value), quote=True)
+
+
+def text(message: str, **values) -> Markdown:
+    """Markdown whose ``{placeholders}`` are filled with escaped ``values``.
+
+    The message itself is trusted (it comes from the template or the catalogue); the
+    values are not.
+
+    >>> text("Projet : **{name}**", name="<script>alert(1)</script>").data
+    'Projet : **&lt;script&gt;alert(1)&lt;/script&gt;**'
+    """
+    return Markdown(message.format(**{k: escape(v) for k, v in values.items()}))
+
+
+def _cell(value, kind: str | None) -> tuple[str, bool]:
+    """Formatted text of one table cell and whether it is numeric."""
+    if kind is not None:
+        return escape(fmt.by_kind(value, kind)), kind in {"number", "percent", "euro"}
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return fmt.MISSING, False
+    if pd.api.types.is_bool(value):
+        return escape(_translate("value.yes") if value else _translate("value.no")), False
+    if pd.api.types.is_integer(value):
+        return fmt.integer(value), True
+    if pd.api.types.is_float(value):
+        return fmt.number(value, 1), True
+    if isinstance(value, pd.Timestamp):
+        return fmt.date(value), False
+    return escape(value), False
+
+
+def table_html(frame: pd.DataFrame, caption: str | None = None,
+               kinds: Mapping[str, str] | None = None,
+               labels: Mapping[str, str] | None = None) -> str:
+    """An HTML table of ``frame``: escaped text, formatted numbers, no index.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        What to show; its index is not shown.
+    caption : str, optional
+        Title above the table.
+    kinds : mapping, optional
+        Column → ``number``, ``percent``, ``euro``, ``date`` or ``text``, for columns whose
+        format cannot be guessed from the values (a ratio shown as a percentage).
+    labels : mapping, optional
+        Column → heading shown to readers; by default the catalogue's ``column.<name>``
+        when there is one, else the column name.
+    """
+    kinds, labels = kinds or {}, labels or {}
+    catalogue = i18n.catalogue(_language)
+    headings = [labels.get(c, catalogue.get(f"column.{c}", c)) for c in frame.columns]
+    rows = []
+    for record in frame.itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(frame.columns, record, strict=True):
+            shown, numeric = _cell(value, kinds.get(column))
+            cells.append(f'<td class="cv-num">{shown}</td>' if numeric else f"<td>{shown}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
+    title = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return (f'<table class="cv-table">{title}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, **options) -> HTML:
+    """Display ``frame`` as a report table (see :func:`table_html` for the options)."""
+    return HTML(table_html(frame, caption, **options))
+
+
+def figure(fig, *, title: str, alt: str, source: str | None = None) -> HTML:
+    """Display a matplotlib figure with its title and source under it, and its alt text.
+
+    The PNG carries no timestamp or software tag, so the same data gives the same bytes.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight",
+                metadata={"Software": None})
+    charts.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    caption = f"<strong>{escape(title)}</strong>"
+    if source:
+        caption += f"<br>{escape(_translate('report.source', source=source))}"
+    return HTML(f'<figure class="cv-figure"><img src="data:image/png;base64,{data}" '
+                f'alt="{escape(alt)}"><figcaption>{caption}</figcaption></figure>')
