@@ -78,7 +78,8 @@ def cmd_run(args) -> int:
     failed = [r.slug for r in results if r.status != "success"]
     if failed:
         console.print(f"[bold red]{len(failed)} study(ies) failed:[/] {', '.join(failed)}")
-    console.print(f"reports: {reports_dir() / 'index.html'}")
+    # Printed whole, never wrapped: users copy this path into their browser.
+    print(f"reports: {reports_dir() / 'index.html'}")
     return 1 if failed else 0
 
 

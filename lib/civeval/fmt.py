@@ -122,8 +122,11 @@ def period(start, end, locale: str | None = None) -> str:
 
 def by_kind(value, kind: str, locale: str | None = None) -> str:
     """Format a recorded key figure according to its kind (see ``Study.record``)."""
-    formatters = {"number": lambda v, loc: number(v, None if isinstance(v, int) else 1, loc),
-                  "percent": percent, "euro": euro, "date": date}
-    if kind in formatters and not isinstance(value, str | bool):
-        return formatters[kind](value, locale)
-    return MISSING if _is_missing(value) else str(value)
+    if isinstance(value, bool) or kind == "text":
+        return MISSING if _is_missing(value) else str(value)
+    if kind == "number":
+        return number(value, 0 if isinstance(value, int) else 1, locale=locale)
+    if kind == "date":
+        return date(value, locale=locale)
+    formatter = {"percent": percent, "euro": euro}[kind]
+    return formatter(value, locale=locale)

@@ -244,7 +244,7 @@ def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0) -> pd.DataF
             raise CatalogError(
                 f"no sheet named {sheet!r}; sheets: {', '.join(workbook.sheet_names)}", file=path
             )
-        frame = workbook.parse(sheet, skiprows=skip_rows)
+        frame = pd.read_excel(workbook, sheet_name=sheet, skiprows=skip_rows)
     if frame.empty:
         raise CatalogError(f"the sheet {sheet!r} has no data rows", file=path)
     _check_header(frame, path)

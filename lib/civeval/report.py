@@ -15,8 +15,9 @@ import html
 import io
 from collections.abc import Mapping
 
+import mistune
 import pandas as pd
-from IPython.display import HTML, Markdown
+from IPython.display import HTML
 
 from civeval import charts, fmt, i18n
 
@@ -36,20 +37,26 @@ def setup(study) -> None:
 
 
 def escape(value) -> str:
-    """``value`` as text safe to put inside HTML or Markdown."""
+    """``value`` as text safe to put inside HTML (not Markdown: see :func:`text`)."""
     return html.escape(str(value), quote=True)
 
 
-def text(message: str, **values) -> Markdown:
-    """Markdown whose ``{placeholders}`` are filled with escaped ``values``.
+def text(message: str, **values) -> HTML:
+    """A Markdown ``message`` rendered to HTML, its ``{placeholders}`` filled with ``values``.
 
-    The message itself is trusted (it comes from the template or the catalogue); the
-    values are not.
+    The message is trusted (it comes from the template or the catalogue); the values are
+    not, so they never pass through Markdown, where ``[x](javascript:…)`` would become a
+    link: each is replaced by an inert token, the Markdown is rendered, then the tokens
+    are replaced by the HTML-escaped values.
 
-    >>> text("Projet : **{name}**", name="<script>alert(1)</script>").data
-    'Projet : **&lt;script&gt;alert(1)&lt;/script&gt;**'
+    >>> print(text("Projet : **{name}**", name="<b>[x](javascript:alert(1))</b>").data.strip())
+    <p>Projet : <strong>&lt;b&gt;[x](javascript:alert(1))&lt;/b&gt;</strong></p>
     """
-    return Markdown(message.format(**{k: escape(v) for k, v in values.items()}))
+    tokens = {name: f"civevalvalue{number}x" for number, name in enumerate(values)}
+    rendered = mistune.html(message.format(**tokens))
+    for name, token in tokens.items():
+        rendered = rendered.replace(token, escape(values[name]))
+    return HTML(rendered)
 
 
 def _cell(value, kind: str | None) -> tuple[str, bool]:

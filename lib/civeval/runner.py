@@ -32,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from civeval import __version__, atomic, fmt, i18n
-from civeval.errors import CivevalError, ParameterError
+from civeval.errors import CivevalError, ParameterError, TemplateError
 from civeval.paths import display_path, project_root, reports_dir
 from civeval.render import Renderer, generation_date, provenance
 from civeval.study import Component, Study, combine, load_study
@@ -87,8 +87,16 @@ def plan_study(reference) -> Plan:
     study = load_study(reference)
     study.check_data()
     components = {c.template: c for c in study.config.components}
+    try:
+        ordered = execution_order(list(components))
+    except TemplateError as error:
+        error.study = study.slug
+        if error.file is None:  # about the study's list of components, not a template file
+            where = study.where("components")
+            error.file, error.row, error.column = Path(where["file"]), where["row"], where["column"]
+        raise
     steps = []
-    for template in execution_order(list(components)):
+    for template in ordered:
         component = components[template.name]
         index = study.config.components.index(component)
         where = study.where("components", index, "parameters")
@@ -169,7 +177,10 @@ def _execute(template: Template, component: Component, study: Study, staging: Pa
         result.status = "success"
     except PapermillExecutionError as error:
         result.status = "failed"
-        result.error = {"cell": error.exec_count, "ename": error.ename, "evalue": error.evalue}
+        # The cell's position in the executed notebook kept beside the report, where the
+        # analyst finds the traceback.
+        result.error = {"cell": error.cell_index + 1, "ename": error.ename,
+                        "evalue": error.evalue}
     except Exception as error:  # a dead kernel, a cell timeout, a kernel that never started
         result.status = "failed"
         result.error = {"cell": None, "ename": type(error).__name__, "evalue": str(error)}
@@ -260,12 +271,12 @@ def _json(result: StudyResult) -> str:
 def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
                       folder: Path) -> None:
     t = study.t
+    # No durations here: the same inputs must give the same page.
     sections = [{"title": s.title, "status": s.status, "html": s.html,
-                 "duration": fmt.number(s.duration, 1) + " s",
                  "error": _error_text(s.error)} for s in result.sections]
     if result.error:
         sections.append({"title": t("study.inputs_check"), "status": "failed", "html": None,
-                         "duration": "", "error": result.error})
+                         "error": result.error})
     renderer.page("study.html.j2", folder / "index.html", language=study.language,
                   page_title=study.config.title, facts=_facts(study), status=result.status,
                   figures=_figures(study), sections=sections,

@@ -298,9 +298,8 @@ def combine(problems: list[InputError]) -> InputError:
     """One error whose message lists every problem, one per line."""
     if len(problems) == 1:
         return problems[0]
-    first = problems[0]
-    combined = type(first)("\n".join(str(p) for p in problems))
-    combined.file, combined.study = first.file, first.study
+    combined = type(problems[0])("\n".join(str(p) for p in problems))
+    combined.problems = problems
     return combined
 
 
@@ -372,7 +371,7 @@ class Study:
         except KeyError:
             known = ", ".join(self.config.data) or "none"
             raise CatalogError(f"no dataset named {name!r} in the catalogue; datasets: {known}",
-                               file=self.study_file, study=self.slug) from None
+                               file=display_path(self.study_file), study=self.slug) from None
 
     def load(self, name: str) -> pd.DataFrame:
         """Read the dataset ``name`` through the catalogue (a fresh DataFrame each call)."""

@@ -66,11 +66,9 @@ class Parameter:
         accepted = _TYPES.get(base)
         if accepted is None:
             return None
-        if isinstance(value, bool) and bool not in accepted:
-            accepted_ok = False
-        else:
-            accepted_ok = isinstance(value, accepted)
-        if not accepted_ok:
+        # bool is a subclass of int in Python, but True is no year or threshold.
+        fits = isinstance(value, accepted) and (bool in accepted or not isinstance(value, bool))
+        if not fits:
             return (f"{self.name} expects a value of type {self.type_name or base}, "
                     f"got {value!r} ({type(value).__name__})")
         return None

@@ -1,0 +1,129 @@
+"""The runner end to end: real kernels, real rendering, failures contained, outputs atomic."""
+
+import hashlib
+import json
+
+import pytest
+from test_templates import write_template
+
+from conftest import MINIMAL_STUDY, run_cli, write_study
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_batch_produces_every_report(demo_reports):
+    from civeval.study import list_studies
+
+    slugs = list_studies()
+    assert len(slugs) >= 3
+    for slug in slugs:
+        record = json.loads((demo_reports / slug / "run.json").read_text(encoding="utf-8"))
+        assert record["status"] == "success", record
+        assert [s["status"] for s in record["sections"]] == ["success"]
+        assert (demo_reports / slug / "00_cadrage.html").is_file()
+        assert (demo_reports / slug / "00_cadrage.ipynb").is_file()
+        figures = json.loads((demo_reports / slug / "indicators.json").read_text("utf-8"))
+        assert figures["population"]["label"] == "Population (INSEE)"
+        assert figures["datasets"]["value"] >= 2
+    assert (demo_reports / "index.html").is_file()
+    assert not list(demo_reports.glob(".*"))  # no staging folder left behind
+
+
+def test_run_json_records_provenance_and_input_hashes(demo_reports):
+    from civeval.paths import project_root
+
+    record = json.loads((demo_reports / "demo-saint-aubin" / "run.json").read_text("utf-8"))
+    assert record["civeval_version"]
+    assert record["duration"] > 0 and record["sections"][0]["duration"] > 0
+    assert "studies/demo-saint-aubin/data/votants.csv" in record["inputs"]
+    assert "notebooks/00_cadrage.py" in record["inputs"]
+    for name, digest in record["inputs"].items():
+        assert hashlib.sha256((project_root() / name).read_bytes()).hexdigest() == digest
+
+
+FAILING = 'study = ""\noutput_dir = None\n'
+
+
+def test_a_failing_template_leaves_the_other_studies_complete(project):
+    write_template(project, "50_boom", FAILING)
+    (project / "notebooks" / "50_boom.py").write_text(
+        (project / "notebooks" / "50_boom.py").read_text()
+        + '\n# %%\nraise ValueError("colonne « votes » absente")\n', encoding="utf-8")
+    write_template(project, "60_after", FAILING, requires=["50_boom"])
+    write_study(project, "a-ok")
+    write_study(project, "b-broken",
+                MINIMAL_STUDY + "components: [00_cadrage, 50_boom, 60_after]\n")
+    write_study(project, "c-ok")
+
+    result = run_cli("run", "--all", "--no-progress", root=project, env={"COLUMNS": "200"})
+
+    assert result.returncode == 1, result.stderr
+    assert "ValueError (cell 4): colonne « votes » absente" in result.stdout
+    assert "1 study(ies) failed: b-broken" in result.stdout
+    reports = project / "reports"
+    for slug in ("a-ok", "c-ok"):
+        assert json.loads((reports / slug / "run.json").read_text())["status"] == "success"
+        assert (reports / slug / "00_cadrage.html").is_file()
+    broken = json.loads((reports / "b-broken" / "run.json").read_text())
+    assert broken["status"] == "failed"
+    assert [(s["template"], s["status"]) for s in broken["sections"]] == [
+        ("00_cadrage", "success"), ("50_boom", "failed"), ("60_after", "skipped")]
+    assert broken["sections"][1]["error"]["ename"] == "ValueError"
+    assert not (reports / "b-broken" / "50_boom.html").exists()  # no report that looks done
+    assert (reports / "b-broken" / "50_boom.ipynb").is_file()    # kept for the analyst
+    page = (reports / "b-broken" / "index.html").read_text()
+    assert "échec" in page and "colonne « votes » absente" in page
+    index = (reports / "index.html").read_text()
+    assert index.count('href="a-ok/index.html"') == 1 and "b-broken/index.html" in index
+
+
+def test_a_cell_that_never_ends_is_stopped_by_the_timeout(project):
+    write_template(project, "50_sleep", FAILING)
+    path = project / "notebooks" / "50_sleep.py"
+    path.write_text(path.read_text() + "\n# %%\nimport time\ntime.sleep(600)\n", encoding="utf-8")
+    write_study(project, "slow", MINIMAL_STUDY + "components: [50_sleep]\n")
+
+    result = run_cli("run", "slow", "--no-progress", "--timeout", "2", root=project)
+
+    assert result.returncode == 1
+    record = json.loads((project / "reports" / "slow" / "run.json").read_text())
+    assert record["sections"][0]["error"]["ename"] == "CellTimeoutError"
+
+
+def test_inputs_changed_during_the_run_fail_the_study(project):
+    write_template(project, "50_tamper", FAILING)
+    path = project / "notebooks" / "50_tamper.py"
+    path.write_text(path.read_text() + (
+        "\n# %%\nimport civeval\ns = civeval.load_study(study)\n"
+        "s.dataset_path('votes').write_text('quartier;votes\\nCentre;99\\n')\n"), encoding="utf-8")
+    write_study(project, "tampered", MINIMAL_STUDY + (
+        "data:\n  votes: {file: data/votes.csv}\ncomponents: [50_tamper]\n"),
+        files={"data/votes.csv": "quartier;votes\nCentre;12\n"})
+
+    result = run_cli("run", "tampered", "--no-progress", root=project)
+
+    assert result.returncode == 1
+    record = json.loads((project / "reports" / "tampered" / "run.json").read_text())
+    assert record["status"] == "failed"
+    assert record["error"] == ("inputs changed during the run: "
+                               "studies/tampered/data/votes.csv")
+
+
+def test_same_inputs_give_the_same_html(project):
+    write_study(project, "repro", MINIMAL_STUDY + (
+        "data:\n  votes: {file: data/votes.csv}\n"),
+        files={"data/votes.csv": "quartier;votes;date\nCentre;12;05/03/2024\n"})
+    stale = project / "reports" / "repro" / "stale.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier run")
+    outputs = []
+    for _ in range(2):
+        # The generation date is the only thing allowed to differ; pin it.
+        result = run_cli("run", "repro", "--no-progress", root=project,
+                         env={"SOURCE_DATE_EPOCH": "1790000000"})
+        assert result.returncode == 0, result.stderr
+        folder = project / "reports" / "repro"
+        outputs.append({p.name: p.read_bytes() for p in folder.glob("*.html")})
+    assert outputs[0] == outputs[1]
+    assert set(outputs[0]) == {"index.html", "00_cadrage.html"}  # the old folder was replaced
+    assert "21/09/2026" in outputs[0]["00_cadrage.html"].decode()

@@ -1,0 +1,107 @@
+"""Templates: parameters cells, parameter checks before any kernel, dependency order."""
+
+import textwrap
+
+import pytest
+
+from civeval.errors import ParameterError, TemplateError
+from civeval.templates import execution_order, find_template
+
+
+def write_template(root, name, parameters="study = ''\noutput_dir = None\n", requires=()):
+    header = textwrap.dedent(f"""\
+        # ---
+        # jupyter:
+        #   civeval:
+        #     requires: {list(requires)}
+        #     title: {{fr: Titre {name}, en: Title {name}}}
+        # ---
+        """)
+    body = f'# %% tags=["parameters"]\n{parameters}\n# %%\nprint("{name}")\n'
+    (root / "notebooks" / f"{name}.py").write_text(header + "\n" + body, encoding="utf-8")
+
+
+def test_the_framing_template_declares_its_parameters(project):
+    template = find_template("00_cadrage")
+    assert set(template.parameters) == {"study", "output_dir"}
+    assert template.title("fr") == "Cadrage de l'évaluation"
+    assert template.title("en") == "Evaluation framing"
+
+
+PARAMETERS = """\
+study = ""
+output_dir = None
+threshold: int = 5
+share: float = 0.5
+label: str = "x"
+districts: list = []
+required_year: int = None
+optional_note: str | None = None
+"""
+
+
+def check(project, values):
+    write_template(project, "10_test", PARAMETERS)
+    find_template("10_test").check_parameters(values)
+
+
+def test_valid_parameters_pass(project):
+    check(project, {"required_year": 2024, "share": 1, "districts": ["Centre"],
+                    "optional_note": None})
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"required_year": 2024, "treshold": 3},
+     "template 10_test has no parameter 'treshold' (its parameters: threshold, share, label, "
+     "districts, required_year, optional_note)"),
+    ({}, "template 10_test: parameter 'required_year' is required"),
+    ({"required_year": "2024"}, "template 10_test: required_year expects a value of type int, "
+                                "got '2024' (str)"),
+    ({"required_year": 2024, "threshold": True}, "threshold expects a value of type int, got True"),
+    ({"required_year": 2024, "share": "moitié"}, "share expects a value of type float"),
+    ({"required_year": 2024, "districts": "Centre"}, "districts expects a value of type list"),
+    ({"required_year": None}, "required_year may not be empty"),
+])
+def test_bad_parameters_are_errors(project, values, message):
+    with pytest.raises(ParameterError) as caught:
+        check(project, values)
+    assert message in str(caught.value)
+
+
+def test_templates_must_declare_the_runner_parameters(project):
+    write_template(project, "10_test", "study = ''\n")
+    with pytest.raises(TemplateError, match="the parameters cell must declare output_dir"):
+        _ = find_template("10_test").parameters
+
+
+def test_unknown_template(project):
+    with pytest.raises(TemplateError, match=r"no template '01_absent'.*templates: 00_cadrage"):
+        find_template("01_absent")
+
+
+def test_execution_follows_requirements(project):
+    write_template(project, "20_synthese", requires=["10_enquete", "00_cadrage"])
+    write_template(project, "10_enquete", requires=["00_cadrage"])
+    order = [t.name for t in execution_order(["20_synthese", "10_enquete", "00_cadrage"])]
+    assert order == ["00_cadrage", "10_enquete", "20_synthese"]
+
+
+def test_missing_requirement_and_cycles(project):
+    write_template(project, "10_a", requires=["10_b"])
+    write_template(project, "10_b", requires=["10_a"])
+    with pytest.raises(TemplateError, match="10_a requires 10_b, which the study does not list"):
+        execution_order(["10_a"])
+    with pytest.raises(TemplateError, match="templates require each other in a cycle"):
+        execution_order(["10_a", "10_b"])
+
+
+def test_prepared_notebook_keeps_the_report_language_only(project):
+    template = find_template("00_cadrage")
+    french = template.prepared("fr")
+    english = template.prepared("en")
+    french_text = "\n".join(c.source for c in french.cells)
+    english_text = "\n".join(c.source for c in english.cells)
+    assert "# Cadrage de l'évaluation" in french_text
+    assert "# Evaluation framing" not in french_text
+    assert "# Evaluation framing" in english_text
+    assert [c.id for c in french.cells] == [f"cell-{i}" for i in range(len(french.cells))]
