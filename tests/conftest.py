@@ -41,6 +41,21 @@ def write_study(root: Path, slug: str, yaml_text: str = MINIMAL_STUDY,
     return folder
 
 
+def write_template(root: Path, name: str, parameters: str = "study = ''\noutput_dir = None\n",
+                   requires=()) -> None:
+    """Add ``notebooks/<name>.py``, a template that prints its name."""
+    header = textwrap.dedent(f"""\
+        # ---
+        # jupyter:
+        #   civeval:
+        #     requires: {list(requires)}
+        #     title: {{fr: Titre {name}, en: Title {name}}}
+        # ---
+        """)
+    body = f'# %% tags=["parameters"]\n{parameters}\n# %%\nprint("{name}")\n'
+    (root / "notebooks" / f"{name}.py").write_text(header + "\n" + body, encoding="utf-8")
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """An empty project root with the real templates, used as CIVEVAL_ROOT."""

@@ -1,9 +1,19 @@
 """The civeval command as a user meets it: scaffolding, validation, clear errors."""
 
+import subprocess
+
 import pytest
 
-from civeval.cli import lab_command
+from civeval.cli import lab_command, main
 from conftest import MINIMAL_STUDY, run_cli, write_study
+
+
+def call(capsys, *args) -> subprocess.CompletedProcess:
+    """Run the command in this process (same code as the console script, without the
+    second-long interpreter start)."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, status, out, err)
 
 
 def assert_user_error(result, *fragments):
@@ -26,44 +36,63 @@ def test_new_scaffolds_a_valid_commented_study(project):
     assert "ok  ville-de-test: 0 dataset(s), templates 00_cadrage" in result.stdout
 
 
-def test_new_refuses_bad_names_and_existing_studies(project):
-    assert_user_error(run_cli("new", "Ville de Test", root=project), "must be lower-case")
+def test_new_refuses_bad_names_and_existing_studies(project, capsys):
+    assert_user_error(call(capsys, "new", "Ville de Test"), "must be lower-case")
     write_study(project, "existante")
-    assert_user_error(run_cli("new", "existante", root=project), "already exists")
+    assert_user_error(call(capsys, "new", "existante"), "already exists")
 
 
-@pytest.mark.parametrize(("change", "fragments"), [
-    (lambda t: t.replace("population:", "populaton:"),
-     ["studies/bad/study.yml, line 2", "unknown key 'populaton' (did you mean 'population'?)"]),
-    (lambda t: t.replace("12000", "douze mille"),
-     ["line 2", "client.population: Input should be a valid integer"]),
-    (lambda t: t.replace("budget participatif", "budget citoyen"),
-     ["line 5", "'budget citoyen' is not allowed"]),
-    (lambda t: t + "data:\n  votes: {file: data/absent.csv}\n",
-     ["data.votes: file 'data/absent.csv' not found"]),
-    (lambda t: t + "data:\n  votes: {file: data/vide.csv}\n",
-     ["studies/bad/data/vide.csv: the file is empty"]),
-    (lambda t: t + "components:\n  - template: 00_cadrage\n    parameters: {seuil: 3}\n",
-     ["studies/bad/study.yml, line 10, column 5",
-      "template 00_cadrage has no parameter 'seuil'"]),
-    (lambda t: t + "components:\n  - template: 00_cadrage\n    parameters: {study: x}\n",
-     ["study is set by the runner"]),
-    (lambda t: t + "components: [01_inconnu]\n", ["no template '01_inconnu'"]),
-])
-@pytest.mark.parametrize("command", ["validate", "run"])
-def test_bad_input_is_one_clear_error_and_nothing_is_written(project, change, fragments, command):
+BAD_INPUT = {
+    "typo-in-key": (lambda t: t.replace("population:", "populaton:"),
+                    ["studies/bad/study.yml, line 2",
+                     "unknown key 'populaton' (did you mean 'population'?)"]),
+    "wrong-type": (lambda t: t.replace("12000", "douze mille"),
+                   ["line 2", "client.population: Input should be a valid integer"]),
+    "unknown-scheme-type": (lambda t: t.replace("budget participatif", "budget citoyen"),
+                            ["line 5", "'budget citoyen' is not allowed"]),
+    "missing-data-file": (lambda t: t + "data:\n  votes: {file: data/absent.csv}\n",
+                          ["data.votes: file 'data/absent.csv' not found"]),
+    "empty-csv": (lambda t: t + "data:\n  votes: {file: data/vide.csv}\n",
+                  ["studies/bad/data/vide.csv: the file is empty"]),
+    "unknown-parameter": (
+        lambda t: t + "components:\n  - template: 00_cadrage\n    parameters: {seuil: 3}\n",
+        ["studies/bad/study.yml, line 10, column 5",
+         "template 00_cadrage has no parameter 'seuil'"]),
+    "reserved-parameter": (
+        lambda t: t + "components:\n  - template: 00_cadrage\n    parameters: {study: x}\n",
+        ["study is set by the runner"]),
+    "unknown-template": (lambda t: t + "components: [01_inconnu]\n",
+                         ["line 8", "no template '01_inconnu'"]),
+}
+
+
+def write_bad_study(project, case):
+    change, fragments = BAD_INPUT[case]
     write_study(project, "bad", change(MINIMAL_STUDY), files={"data/vide.csv": ""})
     write_study(project, "good")
-    result = run_cli(command, "--all", root=project)
-    assert_user_error(result, "study 'bad'", *fragments)
+    return ["study 'bad'", *fragments]
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_bad_input_is_one_clear_error(project, capsys, case, command):
+    fragments = write_bad_study(project, case)
+    assert_user_error(call(capsys, command, "--all"), *fragments)
     assert not (project / "reports").exists()  # validated before any kernel started
 
 
-def test_run_needs_studies(project):
-    assert_user_error(run_cli("run", root=project), "name at least one study, or use --all")
-    assert_user_error(run_cli("run", "--all", root=project), "no study in studies/")
+@pytest.mark.parametrize("case", ["empty-csv", "unknown-parameter"])
+def test_the_installed_command_exits_2_on_bad_input(project, case):
+    fragments = write_bad_study(project, case)
+    assert_user_error(run_cli("run", "--all", root=project), *fragments)
+    assert not (project / "reports").exists()
+
+
+def test_run_needs_studies(project, capsys):
+    assert_user_error(call(capsys, "run"), "name at least one study, or use --all")
+    assert_user_error(call(capsys, "run", "--all"), "no study in studies/")
     write_study(project, "good")
-    assert_user_error(run_cli("run", "good", "--all", root=project), "not both")
+    assert_user_error(call(capsys, "run", "good", "--all"), "not both")
 
 
 def test_lab_opens_the_project_root(project):

@@ -1,24 +1,10 @@
 """Templates: parameters cells, parameter checks before any kernel, dependency order."""
 
-import textwrap
-
 import pytest
 
 from civeval.errors import ParameterError, TemplateError
 from civeval.templates import execution_order, find_template
-
-
-def write_template(root, name, parameters="study = ''\noutput_dir = None\n", requires=()):
-    header = textwrap.dedent(f"""\
-        # ---
-        # jupyter:
-        #   civeval:
-        #     requires: {list(requires)}
-        #     title: {{fr: Titre {name}, en: Title {name}}}
-        # ---
-        """)
-    body = f'# %% tags=["parameters"]\n{parameters}\n# %%\nprint("{name}")\n'
-    (root / "notebooks" / f"{name}.py").write_text(header + "\n" + body, encoding="utf-8")
+from conftest import write_template
 
 
 def test_the_framing_template_declares_its_parameters(project):

@@ -100,6 +100,8 @@ def lab_command(port: int | None, open_browser: bool) -> list[str]:
         command.append(f"--port={port}")
     if not open_browser:
         command.append("--no-browser")
+    if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
+        command.append("--allow-root")
     return command
 
 

@@ -1,0 +1,51 @@
+"""The demo studies: their data is exactly what the recipe makes, and it is realistic."""
+
+import pandas as pd
+
+from civeval import demo, load_study
+from civeval.paths import studies_dir
+
+
+def test_committed_demo_data_is_what_the_recipe_makes():
+    generated = demo.generate()
+    assert generated, "the recipe makes no file"
+    for relative, data in generated.items():
+        committed = studies_dir() / relative
+        assert committed.read_bytes() == data, f"{relative} differs: run python -m civeval.demo"
+
+
+def test_demo_studies_cover_different_sizes_and_schemes():
+    studies = [load_study(slug) for slug in demo.RECIPES]
+    populations = sorted(s.client.population for s in studies)
+    assert populations[0] < 20_000 and populations[-1] >= 100_000
+    assert {s.client.kind for s in studies} >= {"commune", "EPCI"}
+    types = {str(scheme.type) for s in studies for scheme in s.schemes}
+    assert {"budget participatif", "conseil de quartier", "consultation"} <= types
+    for study in studies:
+        study.check_data()
+
+
+def test_participatory_budget_turnout_is_realistic_and_declining():
+    study = load_study("demo-saint-aubin")
+    voters = study.load("votants")
+    turnout = voters.groupby("edition").size() / study.client.population
+    # French participatory budgets: median turnout 4 % (2018), average 8 % (2022).
+    assert turnout.between(0.04, 0.12).all()
+    assert turnout.is_monotonic_decreasing
+    assert voters["id_votant"].is_unique
+
+
+def test_neighbourhood_council_register_is_consistent():
+    study = load_study("demo-villeneuve-ardre")
+    meetings = study.load("seances")
+    assert (meetings["membres_presents"] <= meetings["membres_inscrits"]).all()
+    assert meetings["date"].dtype.kind == "M"  # dd/mm/yyyy read as dates
+    assert meetings["duree_heures"].dtype == "float64"  # decimal comma read as numbers
+    assert study.load("membres")["quartier"].str.contains("É").any()  # Windows-1252 decoded
+
+
+def test_consultation_export_has_incomplete_responses():
+    responses = load_study("demo-val-de-brenne").load("questionnaire")
+    incomplete = responses["submitdate"].isna()
+    assert 0.05 < incomplete.mean() < 0.25
+    assert pd.api.types.is_datetime64_any_dtype(responses["submitdate"])
