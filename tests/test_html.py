@@ -211,6 +211,15 @@ def test_every_image_has_a_text_alternative(pages):
     assert not problems, listing(problems)
 
 
+def test_style_sheets_are_inlined_verbatim(pages):
+    # An autoescaped style sheet turns `content: " : "` into `&#34; : &#34;`, which the
+    # browser drops, silently losing the house style.
+    problems = [f"{page.name}: an inlined style sheet was HTML-escaped"
+                for page in pages for style in page.soup.find_all("style")
+                if re.search(r"&(#34|#39|quot|amp|gt|lt);", style.get_text())]
+    assert not problems, listing(problems)
+
+
 # --- navigation -------------------------------------------------------------------------------
 
 def test_section_reports_have_a_table_of_contents_of_their_headings(pages):

@@ -501,8 +501,9 @@ def load_study(path_or_slug: str | Path, output_dir: str | Path | None = None) -
 
     Examples
     --------
-    >>> study = load_study("demo-saint-aubin")       # doctest: +SKIP
-    >>> study.load("projets").shape                  # doctest: +SKIP
+    >>> study = load_study("demo-saint-aubin")
+    >>> study.client.name, study.load("projets").columns[:3].tolist()
+    ('Saint-Aubin-sur-Loire', ['id_projet', 'edition', 'titre'])
     """
     folder = find_study_dir(path_or_slug)
     file = folder / STUDY_FILE
