@@ -50,9 +50,10 @@ def test_a_failing_template_leaves_the_other_studies_complete(project):
         (project / "notebooks" / "50_boom.py").read_text()
         + '\n# %%\nraise ValueError("colonne « votes » absente")\n', encoding="utf-8")
     write_template(project, "60_after", FAILING, requires=["50_boom"])
+    write_template(project, "70_later", FAILING, requires=["60_after"])
     write_study(project, "a-ok")
     write_study(project, "b-broken",
-                MINIMAL_STUDY + "components: [00_cadrage, 50_boom, 60_after]\n")
+                MINIMAL_STUDY + "components: [00_cadrage, 50_boom, 60_after, 70_later]\n")
     write_study(project, "c-ok")
 
     result = run_cli("run", "--all", "--no-progress", root=project, env={"COLUMNS": "200"})
@@ -67,7 +68,8 @@ def test_a_failing_template_leaves_the_other_studies_complete(project):
     broken = json.loads((reports / "b-broken" / "run.json").read_text())
     assert broken["status"] == "failed"
     assert [(s["template"], s["status"]) for s in broken["sections"]] == [
-        ("00_cadrage", "success"), ("50_boom", "failed"), ("60_after", "skipped")]
+        ("00_cadrage", "success"), ("50_boom", "failed"), ("60_after", "skipped"),
+        ("70_later", "skipped")]
     assert broken["sections"][1]["error"]["ename"] == "ValueError"
     assert not (reports / "b-broken" / "50_boom.html").exists()  # no report that looks done
     assert (reports / "b-broken" / "50_boom.ipynb").is_file()    # kept for the analyst

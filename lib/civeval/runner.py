@@ -212,6 +212,20 @@ def _error_text(error: dict | None) -> str | None:
     return f"{error['ename']}{cell}: {error['evalue']}"
 
 
+def _render(section: SectionResult, folder: Path, renderer: Renderer, context: dict,
+            language: str) -> None:
+    """Render an executed section; a rendering fault fails the section, not the batch."""
+    try:
+        notebook = nbformat.read(folder / section.notebook, as_version=4)
+        renderer.section(notebook, folder / f"{section.template}.html", title=section.title,
+                         context=context, language=language)
+        section.html = f"{section.template}.html"
+    except Exception as error:  # nbconvert and templates raise many kinds
+        section.status = "failed"
+        section.error = {"cell": None, "ename": type(error).__name__,
+                         "evalue": f"rendering failed: {error}"}
+
+
 def run_study(plan: Plan, renderer: Renderer, commit: str | None, timeout: int | None = None,
               on_step=None) -> StudyResult:
     """Execute and render one study; its report replaces ``reports/<slug>/`` at the end."""
@@ -227,21 +241,18 @@ def run_study(plan: Plan, renderer: Renderer, commit: str | None, timeout: int |
     hashes = input_hashes(plan)
     context = {"client": study.client.name, "facts": _facts(study),
                "provenance": provenance(study.language, __version__, commit)}
-    sections, failed = [], set()
+    sections, unfinished = [], set()
     try:
         for template, component in plan.steps:
-            if failed & set(template.requires):
+            if unfinished & set(template.requires):
                 section = SectionResult(template.name, template.title(study.language))
             else:
                 section = _execute(template, component, study, staging,
                                    timeout or study.config.report.cell_timeout)
             if section.status == "success":
-                notebook = nbformat.read(staging / section.notebook, as_version=4)
-                section.html = f"{template.name}.html"
-                renderer.section(notebook, staging / section.html, title=section.title,
-                                 context=context, language=study.language)
-            elif section.status == "failed":
-                failed.add(template.name)
+                _render(section, staging, renderer, context, study.language)
+            if section.status != "success":  # skipped ones too: what requires them is skipped
+                unfinished.add(template.name)
             sections.append(section)
             if on_step:
                 on_step(study.slug, template.name)
@@ -251,7 +262,7 @@ def run_study(plan: Plan, renderer: Renderer, commit: str | None, timeout: int |
         result = StudyResult(
             slug=study.slug, client=study.client.name,
             schemes=", ".join(s.name for s in study.schemes),
-            status="failed" if failed or changed else "success",
+            status="failed" if unfinished or changed else "success",
             started_at=started_at, duration=time.perf_counter() - started,
             civeval_version=__version__, git_commit=commit,
             python=platform.python_version(), inputs=hashes, sections=sections, error=error,
