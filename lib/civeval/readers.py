@@ -23,22 +23,30 @@ from civeval.errors import CatalogError
 
 @dataclass(frozen=True)
 class Reader:
-    """A registered file format: its reading function, file suffixes and accepted options."""
+    """A registered file format: its reading function, file suffixes and accepted options.
+
+    ``path_options`` are the options that name another file (a codebook, say); the study
+    resolves them relative to its own folder before calling the reader.
+    """
 
     name: str
     read: Callable[..., pd.DataFrame]
     suffixes: tuple[str, ...]
     options: frozenset[str] = field(default_factory=frozenset)
+    path_options: frozenset[str] = field(default_factory=frozenset)
 
 
 READERS: dict[str, Reader] = {}
 
 
-def register_reader(name: str, suffixes: tuple[str, ...] = (), options: tuple[str, ...] = ()):
+def register_reader(name: str, suffixes: tuple[str, ...] = (), options: tuple[str, ...] = (),
+                    path_options: tuple[str, ...] = ()):
     """Register ``function(path, **options) -> DataFrame`` as the reader of format ``name``."""
 
     def decorate(function):
-        READERS[name] = Reader(name, function, tuple(suffixes), frozenset(options))
+        READERS[name] = Reader(name, function, tuple(suffixes),
+                               frozenset(options) | frozenset(path_options),
+                               frozenset(path_options))
         return function
 
     return decorate
@@ -53,14 +61,24 @@ def format_for(path: Path) -> str | None:
     return None
 
 
-def read(path: Path, fmt: str | None = None, **options) -> pd.DataFrame:
-    """Read ``path`` with the reader of ``fmt`` (guessed from the suffix when None)."""
-    path = Path(path)
+def reader_for(path: Path, fmt: str | None = None) -> Reader:
+    """The reader of ``fmt``, or of the format guessed from the suffix of ``path``."""
     fmt = fmt or format_for(path)
     if fmt not in READERS:
         known = ", ".join(sorted(READERS))
         raise CatalogError(f"unknown format {fmt!r}; known formats: {known}", file=path)
-    reader = READERS[fmt]
+    return READERS[fmt]
+
+
+def read(path: Path, fmt: str | None = None, base_dir: Path | None = None,
+         **options) -> pd.DataFrame:
+    """Read ``path`` with the reader of ``fmt`` (guessed from the suffix when None).
+
+    Options naming other files (the reader's ``path_options``) are taken relative to
+    ``base_dir`` when given.
+    """
+    path = Path(path)
+    reader = reader_for(path, fmt)
     unknown = set(options) - reader.options
     if unknown:
         allowed = ", ".join(sorted(reader.options)) or "none"
@@ -71,6 +89,9 @@ def read(path: Path, fmt: str | None = None, **options) -> pd.DataFrame:
         )
     if not path.is_file():
         raise CatalogError("file not found", file=path)
+    if base_dir is not None:
+        options = {k: (Path(base_dir) / v if k in reader.path_options else v)
+                   for k, v in options.items()}
     return reader.read(path, **options)
 
 

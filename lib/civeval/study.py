@@ -377,7 +377,8 @@ class Study:
         """Read the dataset ``name`` through the catalogue (a fresh DataFrame each call)."""
         entry = self._entry(name)
         try:
-            return readers.read(self.path / entry.file, entry.format, **entry.options)
+            return readers.read(self.path / entry.file, entry.format, base_dir=self.path,
+                                **entry.options)
         except CatalogError as error:
             error.study = self.slug
             if error.file is not None:
