@@ -69,3 +69,11 @@ class ParameterError(InputError):
 
 class TemplateError(InputError):
     """A template is missing, malformed, or its dependencies cannot be ordered."""
+
+
+class SurveyError(InputError):
+    """Survey responses or their codebook do not agree (unknown label, duplicate id...)."""
+
+
+class WeightingError(InputError):
+    """Weights cannot be computed: inconsistent margins, an empty category, bad weights."""
