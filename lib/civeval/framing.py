@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from civeval import fmt, report
-from civeval.errors import CatalogError
+from civeval.errors import InputError
 from civeval.study import Criterion, Study
 
 
@@ -60,7 +60,7 @@ def inventory(study: Study) -> pd.DataFrame:
                "period": fmt.MISSING, "status": study.t("inventory.valid")}
         try:
             frame = study.load(name)
-        except CatalogError as error:
+        except InputError as error:
             row["status"] = study.t("inventory.invalid", error=error.message)
         else:
             row["rows"], row["columns"] = len(frame), frame.shape[1]

@@ -270,3 +270,7 @@ def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0) -> pd.DataF
         raise CatalogError(f"the sheet {sheet!r} has no data rows", file=path)
     _check_header(frame, path)
     return frame
+
+
+# Survey exports are catalogue formats too (limesurvey, kobo, odk, decidim_survey).
+import civeval.survey.io  # noqa: E402, F401

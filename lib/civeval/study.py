@@ -379,7 +379,7 @@ class Study:
         try:
             return readers.read(self.path / entry.file, entry.format, base_dir=self.path,
                                 **entry.options)
-        except CatalogError as error:
+        except InputError as error:
             error.study = self.slug
             if error.file is not None:
                 error.file = Path(display_path(error.file))
@@ -412,7 +412,7 @@ class Study:
         for name in self.config.data:
             try:
                 self.load(name)
-            except CatalogError as error:
+            except InputError as error:
                 problems.append(error)
         if problems:
             raise combine(problems)
