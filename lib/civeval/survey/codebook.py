@@ -555,7 +555,7 @@ def skeleton(headers: Sequence[tuple[str, str, tuple[str, ...]]]) -> Codebook:
     --------
     >>> skeleton([("q1", "Votre avis ?", ())])["q1"]
     Question(id='q1', type='text', label='Votre avis ?', levels=(), neutral=None, \
-reversed=False, missing=(), columns=(), minimum=None, maximum=None)
+reversed=False, missing=(), columns=(), item_labels=(), minimum=None, maximum=None)
     """
     return Codebook(tuple(Question(id=question_id, type="text", label=label, columns=columns)
                           for question_id, label, columns in headers))
