@@ -27,3 +27,15 @@ def test_translator_fills_values_and_names_unknown_keys():
         t("nope")
     with pytest.raises(ValueError, match="unknown report language 'de'"):
         i18n.translator("de")
+
+
+def test_no_key_is_written_twice():
+    # YAML keeps the last of two equal keys silently, so a duplicate hides a message.
+    from importlib import resources
+
+    import yaml
+
+    for language in i18n.LANGUAGES:
+        text = resources.files("civeval").joinpath(f"locales/{language}.yml").read_text("utf-8")
+        keys = [key.value for key, _ in yaml.compose(text).value]
+        assert sorted({k for k in keys if keys.count(k) > 1}) == [], language

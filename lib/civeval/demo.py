@@ -141,12 +141,52 @@ def villeneuve(rng: np.random.Generator) -> dict[str, bytes]:
                 attendance = max(0.35, attendance - float(rng.uniform(0.0, 0.04)))
     population = [{"quartier": name, "population": value}
                   for name, value in VILLENEUVE_DISTRICTS.items()]
+    before, after = deliberative_poll(rng)
     # The city's information system exports Windows-1252, as many French tools still do.
     return {
         "data/membres.csv": _csv(members).encode("cp1252"),
         "data/seances.csv": _csv(meetings).encode("cp1252"),
         "data/population_quartiers.csv": _csv(population).encode("cp1252"),
+        "data/sondage_avant.csv": _csv(before).encode("utf-8"),
+        "data/sondage_apres.csv": _csv(after).encode("utf-8"),
     }
+
+
+POLL_LEVELS = ["Tout à fait d'accord", "Plutôt d'accord", "Ni d'accord ni pas d'accord",
+               "Plutôt pas d'accord", "Pas du tout d'accord"]
+
+
+def deliberative_poll(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
+    """A deliberative poll on public tranquillity: 160 people polled before a weekend of
+    deliberation, 148 of them again after. Opinions move towards prevention and
+    knowledge rises, as deliberation tends to do."""
+    before, after = [], []
+    for number in range(1, 161):
+        person = f"P{number:03d}"
+        district = list(VILLENEUVE_DISTRICTS)[rng.integers(0, len(VILLENEUVE_DISTRICTS))]
+        age = AGE_BANDS[rng.choice(5, p=[0.16, 0.26, 0.26, 0.21, 0.11])]
+        sex = "F" if rng.random() < 0.5 else "H"
+        cameras = int(rng.choice(5, p=[0.30, 0.30, 0.15, 0.15, 0.10]))
+        mediators = int(rng.choice(5, p=[0.15, 0.30, 0.25, 0.20, 0.10]))
+        curfew = rng.random() < 0.45
+        knowledge = int(rng.integers(2, 8))
+        common = {"respondent_id": person, "quartier": district, "tranche_age": age,
+                  "sexe": sex}
+        before.append({**common, "videoprotection": POLL_LEVELS[cameras],
+                       "mediateurs": POLL_LEVELS[mediators],
+                       "couvre_feu_mineurs": "Oui" if curfew else "Non",
+                       "score_connaissances": knowledge})
+        if number > 148:  # dropped out before the second questionnaire
+            continue
+        cameras = min(4, cameras + int(rng.choice([0, 0, 1, 1, 2])))
+        mediators = max(0, mediators - int(rng.choice([0, 1, 1, 2])))
+        curfew = curfew and rng.random() < 0.6
+        knowledge = min(10, knowledge + int(rng.integers(0, 4)))
+        after.append({**common, "videoprotection": POLL_LEVELS[cameras],
+                      "mediateurs": POLL_LEVELS[mediators],
+                      "couvre_feu_mineurs": "Oui" if curfew else "Non",
+                      "score_connaissances": knowledge})
+    return before, after
 
 
 # --- an intercommunalité's consultation --------------------------------------------------
@@ -185,8 +225,7 @@ def val_de_brenne(rng: np.random.Generator) -> dict[str, str]:
             "datestamp": f"{started.isoformat()} 10:12:00",
             "commune": communes[rng.choice(len(communes), p=weights / weights.sum())],
             "age": AGE_BANDS[rng.choice(5, p=[0.09, 0.21, 0.27, 0.30, 0.13])],
-            "sexe": rng.choice(["Une femme", "Un homme", "Ne se prononce pas"],
-                               p=[0.52, 0.45, 0.03]),
+            "sexe": "Une femme" if rng.random() < 0.55 else "Un homme",
         }
         for code, probabilities in STATEMENTS.items():
             answered = complete or rng.random() < 0.5
@@ -197,7 +236,17 @@ def val_de_brenne(rng: np.random.Generator) -> dict[str, str]:
     return {
         "data/reponses_limesurvey.csv": _csv(rows, sep=","),
         "data/population_communes.csv": _csv(population),
+        "data/marges_insee.csv": _csv(BRENNE_MARGINS),
     }
+
+
+# INSEE-style margins of the adult population (18 and over), 31,000 people.
+BRENNE_MARGINS = [
+    *({"variable": "age", "categorie": band, "population": count}
+      for band, count in zip(AGE_BANDS, [4300, 6900, 7600, 7900, 4300], strict=True)),
+    {"variable": "sexe", "categorie": "Une femme", "population": 16100},
+    {"variable": "sexe", "categorie": "Un homme", "population": 14900},
+]
 
 
 RECIPES = {"demo-saint-aubin": saint_aubin, "demo-villeneuve-ardre": villeneuve,

@@ -120,12 +120,19 @@ def period(start, end, locale: str | None = None) -> str:
     return f"{date(start, locale)} – {date(end, locale)}"
 
 
+def p_value(value, locale: str | None = None) -> str:
+    """A p-value with three decimals, or ``< 0,001`` below that."""
+    if _is_missing(value):
+        return MISSING
+    return "< " + number(0.001, 3, locale) if value < 0.001 else number(value, 3, locale)
+
+
 def by_kind(value, kind: str, locale: str | None = None) -> str:
     """Format a recorded key figure according to its kind (see ``Study.record``)."""
     if isinstance(value, bool) or kind == "text":
         return MISSING if _is_missing(value) else str(value)
     if kind == "number":
-        return number(value, 0 if isinstance(value, int) else 1, locale=locale)
+        return number(value, 0 if pd.api.types.is_integer(value) else 1, locale=locale)
     if kind == "date":
         return date(value, locale=locale)
     formatter = {"percent": percent, "euro": euro}[kind]

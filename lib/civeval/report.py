@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
+import unicodedata
 from collections.abc import Mapping
 
 import mistune
@@ -57,6 +59,24 @@ def text(message: str, **values) -> HTML:
     for name, token in tokens.items():
         rendered = rendered.replace(token, escape(values[name]))
     return HTML(rendered)
+
+
+def heading(title: str, level: int = 2) -> HTML:
+    """A section heading written by code (conditional sections, catalogue text)."""
+    anchor = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", title).encode(
+        "ascii", "ignore").decode().lower()).strip("-")
+    return HTML(f'<h{level} id="{anchor}">{escape(title)}</h{level}>')
+
+
+def key_figures(frame: pd.DataFrame, caption: str | None = None) -> HTML:
+    """A two-column table of ``indicator``, ``value`` where each row's ``kind`` says how to
+    format its value (number, percent, euro, date, text)."""
+    rows = "".join(
+        f"<tr><td>{escape(row.indicator)}</td>"
+        f'<td class="cv-num">{escape(fmt.by_kind(row.value, row.kind))}</td></tr>'
+        for row in frame.itertuples(index=False))
+    title = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return HTML(f'<table class="cv-table">{title}<tbody>{rows}</tbody></table>')
 
 
 def _cell(value, kind: str | None) -> tuple[str, bool]:
@@ -130,3 +150,9 @@ def figure(fig, *, title: str, alt: str, source: str | None = None) -> HTML:
         caption += f"<br>{escape(_translate('report.source', source=source))}"
     return HTML(f'<figure class="cv-figure"><img src="data:image/png;base64,{data}" '
                 f'alt="{escape(alt)}"><figcaption>{caption}</figcaption></figure>')
+
+
+def quotes(texts: list[str]) -> HTML:
+    """Quotations shown as block quotes; the texts are escaped (pseudonymise them first)."""
+    return HTML("".join(f'<blockquote class="cv-quote">« {escape(text)} »</blockquote>'
+                        for text in texts))

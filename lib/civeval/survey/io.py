@@ -446,7 +446,7 @@ def _catalogue_reader(source: str):
     return read
 
 
-for _format, _source in {"limesurvey": "limesurvey", "kobo": "kobo", "odk": "odk",
-                         "decidim_survey": "decidim"}.items():
+for _format, _source in {"survey": "generic", "limesurvey": "limesurvey", "kobo": "kobo",
+                         "odk": "odk", "decidim_survey": "decidim"}.items():
     readers.register_reader(_format, options=("include_incomplete", "encoding"),
                             path_options=("codebook",))(_catalogue_reader(_source))

@@ -21,7 +21,8 @@ from civeval import fmt
 DONT_KNOW = "dont_know"
 
 
-def _sides(levels: Sequence[str], neutral: str | None) -> tuple[list[str], list[str], str | None]:
+def scale_sides(levels: Sequence[str],
+                neutral: str | None) -> tuple[list[str], list[str], str | None]:
     """Positive levels, negative levels and the neutral one, for levels ordered from the
     most positive to the most negative (the middle level is neutral when there is one)."""
     levels = list(levels)
@@ -82,7 +83,7 @@ def likert_table(data: pd.DataFrame, items: Sequence[str], levels: Sequence[str]
      {'level': 'Non', 'n': 1, 'percent': 0.3333333333333333},
      {'level': 'NSP', 'n': 1, 'percent': 0.25}]
     """
-    positive, negative, neutral = _sides(levels, neutral)
+    positive, negative, neutral = scale_sides(levels, neutral)
     side = {**dict.fromkeys(positive, "positive"), **dict.fromkeys(negative, "negative"),
             **({neutral: "neutral"} if neutral else {}), **dict.fromkeys(dont_know, DONT_KNOW)}
     all_levels = [*levels, *dont_know]
@@ -141,7 +142,7 @@ def likert_chart(table: pd.DataFrame, levels: Sequence[str], neutral: str | None
     is split across 0 (``neutral_centred=True``) or drawn apart on the right, and the
     "ne sait pas" share is a separate grey bar on the far right.
     """
-    positive, negative, neutral = _sides(levels, neutral)
+    positive, negative, neutral = scale_sides(levels, neutral)
     pos_colours, neg_colours, neutral_colour = _colours(len(positive), len(negative),
                                                          bool(neutral))
     keys = ["item"] + ([by] if by else [])
@@ -151,9 +152,14 @@ def likert_chart(table: pd.DataFrame, levels: Sequence[str], neutral: str | None
     apart = table[table["side"] == DONT_KNOW]
     dont_know = apart.groupby(keys, sort=False)["percent"].sum() if len(apart) else None
     dont_know_label = " / ".join(dict.fromkeys(apart["level"]))
-    height = 0.5 * len(bars) + 1.6
-    fig, (axis, aside) = plt.subplots(
-        1, 2, figsize=(9, height), sharey=True, gridspec_kw={"width_ratios": [5, 1]})
+    height = max(0.5 * len(bars) + 1.8, 2.8)
+    # A side panel only for what is shown apart from the scale.
+    if dont_know is not None or (neutral and not neutral_centred):
+        fig, (axis, aside) = plt.subplots(
+            1, 2, figsize=(9, height), sharey=True, gridspec_kw={"width_ratios": [5, 1]})
+    else:
+        fig, axis = plt.subplots(figsize=(9, height))
+        aside = None
     positions = np.arange(len(bars))[::-1]
     for row, position in zip(bars.itertuples(index=False), positions, strict=True):
         key = tuple(getattr(row, k) for k in keys) if by else row.item
@@ -182,16 +188,17 @@ def likert_chart(table: pd.DataFrame, levels: Sequence[str], neutral: str | None
     axis.axvline(0, color="#333333", linewidth=0.8)
     axis.set_xlim(-1, 1)
     axis.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.percent(abs(v), 0)))
-    aside.set_xlim(0, max(0.25, float(dont_know.max()) if dont_know is not None else 0))
-    aside.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.percent(v, 0)))
-    handles, seen = [], {}
-    for ax in (axis, aside):
+    if aside is not None:
+        aside.set_xlim(0, max(0.25, float(dont_know.max()) if dont_know is not None else 0))
+        aside.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt.percent(v, 0)))
+    seen = {}
+    for ax in filter(None, (axis, aside)):
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(label, handle)
     order = [*positive, *([neutral] if neutral else []), *negative]
     order += [label for label in seen if label not in order]
     handles = [seen[label] for label in order if label in seen]
     fig.legend(handles, [label for label in order if label in seen], loc="lower center",
-               ncol=min(len(handles), 3), frameon=False, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+               ncol=min(len(handles), 3), frameon=False, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.8 / height, 1, 1))
     return fig
