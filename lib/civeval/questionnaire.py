@@ -22,6 +22,7 @@ from civeval.survey.codebook import Codebook, Question
 from civeval.survey.compare import compare_groups, pre_post
 from civeval.survey.estimates import estimate_proportion
 from civeval.survey.likert import DONT_KNOW, likert_chart, likert_table, scale_sides
+from civeval.survey.margins import as_margins
 from civeval.survey.weights import design_effect, effective_sample_size, rake
 
 WEIGHT = "_weight"
@@ -91,16 +92,11 @@ def participation(study: Study, questionnaire: Questionnaire,
 
 
 def margins(study: Study, dataset: str) -> dict[str, dict[str, float]]:
-    """Population margins from a catalogue table with columns ``variable``, ``categorie``
-    (or ``category``) and ``population``: ``{variable: {category: total}}``."""
-    table = study.load(dataset).rename(columns={"categorie": "category"})
-    missing = {"variable", "category", "population"} - set(table.columns)
-    if missing:
-        raise InputError(f"the margins table needs the column(s) {', '.join(sorted(missing))}",
-                         file=study.dataset_path(dataset), row=1)
-    return {variable: dict(zip(group["category"].astype(str), group["population"],
-                               strict=True))
-            for variable, group in table.groupby("variable", sort=False)}
+    """The population margins of a catalogue dataset in the ``margins`` format."""
+    if study.config.data[dataset].format != "margins":
+        raise InputError(f"dataset {dataset!r} holds population margins: declare it with "
+                         "format: margins", **study.where("data", dataset))
+    return as_margins(study.load(dataset))
 
 
 def weight(study: Study, questionnaire: Questionnaire,

@@ -272,5 +272,6 @@ def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0) -> pd.DataF
     return frame
 
 
-# Survey exports are catalogue formats too (limesurvey, kobo, odk, decidim_survey).
+# Survey exports and population margins are catalogue formats too.
 import civeval.survey.io  # noqa: E402, F401
+import civeval.survey.margins  # noqa: E402, F401

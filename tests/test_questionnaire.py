@@ -1,0 +1,143 @@
+"""The questionnaire section on the demo surveys and on hand-made bad input."""
+
+import pandas as pd
+import pytest
+
+from civeval import load_study, questionnaire
+from civeval.errors import InputError, WeightingError
+from conftest import MINIMAL_STUDY, write_study
+
+
+@pytest.fixture(scope="module")
+def consultation():
+    study = load_study("demo-val-de-brenne")
+    survey = questionnaire.load(study, "questionnaire")
+    return study, survey
+
+
+@pytest.fixture(autouse=True)
+def reports_elsewhere(tmp_path, monkeypatch):
+    # record() writes indicators.json: keep the demo studies' reports untouched.
+    monkeypatch.setenv("CIVEVAL_REPORTS", str(tmp_path / "reports"))
+
+
+def raw_export() -> pd.DataFrame:
+    study = load_study("demo-val-de-brenne")
+    return pd.read_csv(study.dataset_path("questionnaire"), dtype=str)
+
+
+def test_participation_counts_complete_and_incomplete_responses(consultation):
+    study, survey = consultation
+    raw = raw_export()
+    table = questionnaire.participation(study, survey, target_population=31000)
+    values = dict(zip(table["indicator"], table["value"], strict=True))
+    complete = raw["submitdate"].notna().sum()
+    assert values["Réponses reçues"] == len(raw)
+    assert values["Réponses complètes analysées"] == complete
+    assert values["Réponses incomplètes écartées"] == len(raw) - complete
+    assert values["Taux de réponse (réponses complètes ÷ population visée)"] == complete / 31000
+
+
+def test_raking_reproduces_the_margins(consultation):
+    study, survey = consultation
+    margins = questionnaire.margins(study, "marges_insee")
+    questionnaire.weight(study, survey, margins)
+    who = questionnaire.who_answered(study, survey, margins)
+    assert (who["share_weighted"] - who["share_population"]).abs().max() < 1e-6
+    before, after = who.attrs["dissimilarity"]["Tranche d'âge"]
+    assert before > 0.05 and after < 1e-6
+    assert who["variable"].unique().tolist() == ["Tranche d'âge", "Sexe"]
+
+
+def test_likert_shares_match_a_count_by_hand(consultation):
+    study, survey = consultation
+    question = survey.codebook["Q1"]
+    table = questionnaire.likert_results(study, survey, question)
+    raw = raw_export()
+    raw = raw[raw["submitdate"].notna()]["Q1[SQ002]"]
+    item = table[table["item"] == "Q1[SQ002]"]
+    on_scale = item[item["side"] != "dont_know"]
+    assert on_scale["n"].sum() == raw.isin(question.levels).sum()
+    assert on_scale["n"].tolist() == [int((raw == level).sum()) for level in question.levels]
+    dont_know = item[item["side"] == "dont_know"].iloc[0]
+    assert dont_know["n"] == (raw == "Ne sait pas").sum()
+    assert dont_know["percent"] == pytest.approx((raw == "Ne sait pas").sum() / raw.notna().sum())
+
+
+def test_small_cells_are_hidden_with_the_study_threshold(consultation):
+    study, survey = consultation
+    strict = load_study("demo-val-de-brenne")
+    object.__setattr__(strict.config.report, "small_cell_threshold", 60)
+    margins = questionnaire.margins(strict, "marges_insee")
+    who = questionnaire.who_answered(strict, survey, margins)
+    hidden = who[who["suppressed"]]
+    assert "18-29" in hidden["category"].tolist()  # 53 respondents, under 60
+    assert hidden["respondents"].isna().all() and hidden["share_respondents"].isna().all()
+    assert who.attrs["suppressed_cells"] >= 1
+
+
+def test_deliberative_poll_compares_the_same_people():
+    study = load_study("demo-villeneuve-ardre")
+    poll = questionnaire.before_after(study, questionnaire.load(study, "sondage_avant"),
+                                      questionnaire.load(study, "sondage_apres"))
+    assert set(poll["n_pairs"]) == {148}
+    questions = poll.set_index("poll_question")
+    assert "Sexe" not in questions.index and "Quartier" not in questions.index
+    knowledge = questions.loc["Score au quiz de connaissances (sur 10)"]
+    assert knowledge["after"] > knowledge["before"] and knowledge["p_value"] < 0.001
+    assert questions.loc["Favorable à un couvre-feu pour les mineurs", "test"].startswith(
+        "test exact de McNemar")
+
+
+def test_quotes_are_pseudonymised(project):
+    write_study(project, "citations", MINIMAL_STUDY + """\
+data:
+  enquete: {file: data/enquete.csv, format: survey, options: {codebook: codebook.yml}}
+""", files={
+        "data/enquete.csv": "respondent_id;avis\n1;Appelez Mme Durand au 06 12 34 56 78\n"
+                            "2;Écrire à jean.dupont@example.org\n3;Très bien\n",
+        "codebook.yml": "questions:\n  - {id: avis, type: text, label: Avis}\n"})
+    study = load_study("citations")
+    quotes = questionnaire.verbatims(questionnaire.load(study, "enquete"), "avis", count=3)
+    assert sorted(quotes) == ["Appelez [personne] au [téléphone]", "Très bien",
+                              "Écrire à [courriel]"]
+
+
+MARGINS_STUDY = MINIMAL_STUDY + """\
+data:
+  marges: {file: data/marges.csv, format: margins}
+"""
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("variable;categorie;population\nsexe;F;52\nsexe;H;48\nage;jeunes;30\nage;vieux;60\n",
+     "studies/bad/data/marges.csv, column 'population': the variables describe different "
+     "populations (sexe 100, age 90); every variable must add up to the same total"),
+    ("variable;categorie;population\nsexe;F;52\nsexe;H;-4\n",
+     "studies/bad/data/marges.csv, line 3, column 'population': the population must be a "
+     "number ≥ 0, not '-4'"),
+    ("variable;categorie;population\nsexe;F;52\nsexe;F;48\n",
+     "studies/bad/data/marges.csv, line 3, column 'category': the category 'F' of 'sexe' "
+     "appears twice"),
+    ("variable;population\nsexe;52\n",
+     "studies/bad/data/marges.csv, line 1: a margins table needs the column(s) category"),
+])
+def test_bad_margins_are_caught_before_any_kernel(project, content, message):
+    write_study(project, "bad", MARGINS_STUDY, files={"data/marges.csv": content})
+    with pytest.raises((WeightingError, InputError)) as caught:
+        load_study("bad").check_data()
+    assert str(caught.value) == f"study 'bad', {message}"
+
+
+def test_unknown_answer_label_is_located(project):
+    write_study(project, "bad", MINIMAL_STUDY + """\
+data:
+  enquete: {file: data/enquete.csv, format: survey, options: {codebook: codebook.yml}}
+""", files={
+        "data/enquete.csv": "respondent_id;q1\n1;Oui\n2;Peut-être\n",
+        "codebook.yml": "questions:\n  - {id: q1, type: single, levels: [Oui, Non]}\n"})
+    with pytest.raises(InputError) as caught:
+        load_study("bad").check_data()
+    message = str(caught.value)
+    assert message.startswith("study 'bad', studies/bad/data/enquete.csv, line 3, column 'q1'")
+    assert message.endswith('unknown answer "Peut-être" to question q1; allowed: "Oui", "Non"')
