@@ -25,6 +25,7 @@ margins = None  # catalogue dataset of population margins (variable, categorie, 
 segments: list = []  # respondent columns whose answers are compared
 target_population = None  # people the survey addressed; the client's population by default
 verbatims = None  # free-text question to quote (pseudonymised)
+satisfaction = None  # Likert question of overall satisfaction, explained by the others
 pre = None  # deliberative poll: catalogue dataset of the first wave
 post = None  # deliberative poll: catalogue dataset of the second wave
 
@@ -96,6 +97,17 @@ if segments:
     found = questionnaire.differences(study, survey,
                                       questionnaire.likert_questions(survey.codebook), segments)
     display(questionnaire.differences_summary(study, found))
+
+# %%
+if satisfaction:
+    display(report.heading(t("questionnaire.h.drivers")))
+    display(report.text(t("questionnaire.drivers.intro")))
+    display(report.table(
+        questionnaire.drivers(study, survey, satisfaction,
+                              questionnaire.likert_questions(survey.codebook)),
+        t("questionnaire.drivers.caption"),
+        kinds={"odds_ratio": "number", "ci_low": "number", "ci_high": "number",
+               "p_value": "p_value"}))
 
 # %%
 if pre and post:

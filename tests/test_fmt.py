@@ -80,3 +80,9 @@ def test_by_kind_formats_recorded_figures():
     assert fmt.by_kind(150000, "euro") == f"150{NNBSP}000{NBSP}€"
     assert fmt.by_kind("2024-10-21", "date") == "21/10/2024"
     assert fmt.by_kind("Rennes", "text") == "Rennes"
+
+
+def test_p_values():
+    assert fmt.p_value(0.0456) == "0,046"
+    assert fmt.p_value(0.00002) == "< 0,001"
+    assert fmt.by_kind(0.5, "p_value") == "0,500"

@@ -141,3 +141,13 @@ data:
     message = str(caught.value)
     assert message.startswith("study 'bad', studies/bad/data/enquete.csv, line 3, column 'q1'")
     assert message.endswith('unknown answer "Peut-être" to question q1; allowed: "Oui", "Non"')
+
+
+def test_satisfaction_drivers_find_what_the_demo_built_in(consultation):
+    study, survey = consultation
+    drivers = questionnaire.drivers(study, survey, "Q3",
+                                    questionnaire.likert_questions(survey.codebook))
+    # The demo's satisfaction rises with agreement to every statement of Q1.
+    assert len(drivers) == 4
+    assert (drivers["odds_ratio"] > 1).all() and (drivers["p_value"] < 0.01).all()
+    assert (drivers["ci_low"] < drivers["odds_ratio"]).all()

@@ -201,6 +201,8 @@ LIKERT = ["Tout à fait d'accord", "Plutôt d'accord", "Plutôt pas d'accord",
           "Pas du tout d'accord", "Ne sait pas"]
 STATEMENTS = {"SQ001": [0.25, 0.40, 0.20, 0.10, 0.05], "SQ002": [0.10, 0.30, 0.32, 0.20, 0.08],
               "SQ003": [0.35, 0.38, 0.14, 0.06, 0.07], "SQ004": [0.08, 0.22, 0.35, 0.28, 0.07]}
+SATISFACTION = ["Très satisfait", "Plutôt satisfait", "Plutôt pas satisfait",
+                "Pas du tout satisfait"]
 COMMENTS = ["Plus de bus le samedi.", "Une piste cyclable vers le collège.",
             "Le transport à la demande est trop compliqué à réserver.", "",
             "Covoiturage : créer des aires près des bourgs.", "", "",
@@ -230,6 +232,11 @@ def val_de_brenne(rng: np.random.Generator) -> dict[str, str]:
         for code, probabilities in STATEMENTS.items():
             answered = complete or rng.random() < 0.5
             row[f"Q1[{code}]"] = LIKERT[rng.choice(5, p=probabilities)] if answered else ""
+        # Overall satisfaction follows agreement with the statements, as drivers do.
+        agreeing = sum(row[f"Q1[{code}]"] in LIKERT[:2] for code in STATEMENTS)
+        score = agreeing + rng.normal(0, 1.0)
+        level = 0 if score > 3 else 1 if score > 1.8 else 2 if score > 0.6 else 3
+        row["Q3"] = SATISFACTION[level] if complete else ""
         row["Q2"] = COMMENTS[rng.integers(0, len(COMMENTS))] if complete else ""
         rows.append(row)
     population = [{"commune": name, "population": value} for name, value in BRENNE_COMMUNES.items()]

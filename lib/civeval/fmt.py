@@ -135,5 +135,7 @@ def by_kind(value, kind: str, locale: str | None = None) -> str:
         return number(value, 0 if pd.api.types.is_integer(value) else 1, locale=locale)
     if kind == "date":
         return date(value, locale=locale)
+    if kind == "p_value":
+        return p_value(value, locale=locale)
     formatter = {"percent": percent, "euro": euro}[kind]
     return formatter(value, locale=locale)

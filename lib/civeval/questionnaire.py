@@ -19,7 +19,7 @@ from civeval.privacy import pseudonymise_text, suppress_small_cells
 from civeval.representativeness import representativeness
 from civeval.study import Study
 from civeval.survey.codebook import Codebook, Question
-from civeval.survey.compare import compare_groups, pre_post
+from civeval.survey.compare import compare_groups, ordinal_model, pre_post
 from civeval.survey.estimates import estimate_proportion
 from civeval.survey.likert import DONT_KNOW, likert_chart, likert_table, scale_sides
 from civeval.survey.margins import as_margins
@@ -246,6 +246,36 @@ def differences(study: Study, questionnaire: Questionnaire, questions: list[Ques
                              "significant": bool(first["p_value"] < alpha)})
     return pd.DataFrame(rows, columns=["item", "segment", "test", "statistic", "p_value",
                                        "significant"])
+
+
+def drivers(study: Study, questionnaire: Questionnaire, satisfaction: str,
+            questions: list[Question]) -> pd.DataFrame:
+    """What goes with overall satisfaction: an ordinal logistic model of the satisfaction
+    question on agreement (1/0) with each statement of the other Likert questions.
+
+    An odds ratio above 1 means respondents who agree with the statement tend to be more
+    satisfied; the model is unweighted (see
+    :func:`civeval.survey.compare.ordinal_model`).
+    """
+    outcome = questionnaire.codebook[satisfaction]
+    answers = questionnaire.responses[satisfaction]
+    # Levels run from the most to the least satisfied; count them so that higher = happier.
+    frame = pd.DataFrame({"satisfaction": (len(outcome.levels) - answers.cat.codes).where(
+        answers.notna())})
+    labels = {}
+    for question in questions:
+        if question.id == satisfaction:
+            continue
+        positive, _, _ = scale_sides(question.levels, question.neutral)
+        for column, code in zip(item_columns(question), question.columns or [question.id],
+                                strict=True):
+            values = questionnaire.responses[column]
+            frame[column] = values.isin(positive).astype(float).where(values.notna())
+            labels[column] = question.item_label(code)
+    model = ordinal_model(frame, "satisfaction", list(labels))
+    table = model[model["term"].isin(labels)].assign(item=lambda m: m["term"].map(labels))
+    return table[["item", "odds_ratio", "ci_low", "ci_high", "p_value"]].sort_values(
+        "odds_ratio", ascending=False, ignore_index=True)
 
 
 def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> pd.DataFrame:

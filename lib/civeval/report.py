@@ -82,7 +82,7 @@ def key_figures(frame: pd.DataFrame, caption: str | None = None) -> HTML:
 def _cell(value, kind: str | None) -> tuple[str, bool]:
     """Formatted text of one table cell and whether it is numeric."""
     if kind is not None:
-        return escape(fmt.by_kind(value, kind)), kind in {"number", "percent", "euro"}
+        return escape(fmt.by_kind(value, kind)), kind in {"number", "percent", "euro", "p_value"}
     if pd.api.types.is_scalar(value) and pd.isna(value):
         return fmt.MISSING, False
     if pd.api.types.is_bool(value):
@@ -108,7 +108,8 @@ def table_html(frame: pd.DataFrame, caption: str | None = None,
     caption : str, optional
         Title above the table.
     kinds : mapping, optional
-        Column → ``number``, ``percent``, ``euro``, ``date`` or ``text``, for columns whose
+        Column → ``number``, ``percent``, ``euro``, ``date``, ``p_value`` or ``text``, for
+        columns whose
         format cannot be guessed from the values (a ratio shown as a percentage).
     labels : mapping, optional
         Column → heading shown to readers; by default the catalogue's ``column.<name>``
