@@ -42,7 +42,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +125,8 @@ PROFILES = (AGE, SEX, DISTRICT, PCS)
 
 @dataclass
 class Generated:
+    """The files written by :func:`generate` and what they hold."""
+
     export: Path
     codebook: Path
     margins: Path
@@ -133,11 +135,9 @@ class Generated:
     likert_items: int
 
 
-@dataclass
-class Page:
-    """The columns of one page of the questionnaire (LimeSurvey's ``lastpage``)."""
-
-    columns: dict[str, np.ndarray] = field(default_factory=dict)
+# Answer columns of each page of the questionnaire (LimeSurvey's ``lastpage`` counts pages):
+# 1 the profile, 2 and 3 the Likert arrays, 4 the other questions.
+Pages = list[dict[str, np.ndarray]]
 
 
 def _with_gaps(rng: np.random.Generator, answers: np.ndarray, blank: float,
@@ -150,15 +150,21 @@ def _with_gaps(rng: np.random.Generator, answers: np.ndarray, blank: float,
     return answers
 
 
-def _profile_answers(rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
-    """Codes 0..k-1 of each profile question; the PCS depends on age (retirees are older)."""
+def _profile(rng: np.random.Generator, rows: int, pages: Pages,
+             codebook: list[dict]) -> dict[str, np.ndarray]:
+    """The profile questions; returns each respondent's codes 0..k-1 (PCS depends on age:
+    retirees are older)."""
     codes = {profile.id: rng.choice(len(profile.levels), size=rows, p=profile.sample)
              for profile in (AGE, SEX, DISTRICT)}
     retired_by_age = (0.02, 0.02, 0.06, 0.62, 0.97)
     working = np.array(PCS.sample[:-1]) / sum(PCS.sample[:-1])
-    pcs = rng.choice(len(working), size=rows, p=working)
-    retired = rng.random(rows) < np.take(retired_by_age, codes["age"])
-    codes["pcs"] = np.where(retired, len(PCS.levels) - 1, pcs)
+    retired = rng.random(rows) < np.take(retired_by_age, codes[AGE.id])
+    codes[PCS.id] = np.where(retired, len(PCS.levels) - 1,
+                             rng.choice(len(working), size=rows, p=working))
+    for profile in PROFILES:
+        pages[0][profile.id] = np.asarray(profile.levels, dtype=object)[codes[profile.id]]
+        codebook.append({"id": profile.id, "type": "single", "label": profile.label,
+                         "levels": list(profile.levels)})
     return codes
 
 
@@ -171,31 +177,13 @@ def _likert(rng: np.random.Generator, levels: tuple[str, ...], age: np.ndarray,
     return np.asarray(levels, dtype=object)[np.digitize(latent, cuts)]
 
 
-def _timestamps(seconds: np.ndarray) -> np.ndarray:
-    """``YYYY-MM-DD HH:MM:SS`` texts, seconds after the opening of the consultation."""
-    stamps = np.datetime64("2025-04-01T08:00:00") + seconds.astype("timedelta64[s]")
-    return np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").astype(object)
-
-
-def generate(folder: Path, rows: int, questions: int, seed: int = SEED) -> Generated:
-    """Write ``export.csv``, ``codebook.yml`` and ``margins.csv`` into ``folder``."""
-    rng = np.random.default_rng(seed)
-    extra = 5  # 2 single-choice, 2 numeric, 1 free text
-    likert_items = questions - extra
-    arrays = [min(ITEMS_PER_ARRAY, likert_items - start)
-              for start in range(0, likert_items, ITEMS_PER_ARRAY)]
-    codebook: list[dict] = []
-    pages = [Page() for _ in range(4)]
-
-    codes = _profile_answers(rng, rows)
-    for profile in PROFILES:
-        pages[0].columns[profile.id] = np.asarray(profile.levels, dtype=object)[
-            codes[profile.id]]
-        codebook.append({"id": profile.id, "type": "single", "label": profile.label,
-                         "levels": list(profile.levels)})
-
-    man = codes["sexe"] == 1
-    for number, size in enumerate(arrays, start=1):
+def _likert_arrays(rng: np.random.Generator, items: int, codes: dict[str, np.ndarray],
+                   pages: Pages, codebook: list[dict]) -> int:
+    """Arrays Q1, Q2... of up to 5 items, alternately on agreement and satisfaction scales;
+    returns how many."""
+    sizes = [min(ITEMS_PER_ARRAY, items - start) for start in range(0, items, ITEMS_PER_ARRAY)]
+    man = codes[SEX.id] == 1
+    for number, size in enumerate(sizes, start=1):
         agreement = number % 2 == 1
         levels = AGREEMENT if agreement else SATISFACTION
         subquestions = [f"SQ{k:03d}" for k in range(1, size + 1)]
@@ -208,75 +196,98 @@ def generate(folder: Path, rows: int, questions: int, seed: int = SEED) -> Gener
                       "Êtes-vous satisfait(e) des services suivants ?"),
             "levels": list(levels), "neutral": None if agreement else levels[2],
             "missing": [DONT_KNOW], "columns": subquestions, "item_labels": wordings})
-        page = pages[1] if number <= (len(arrays) + 1) // 2 else pages[2]
+        page = pages[1] if number <= (len(sizes) + 1) // 2 else pages[2]
         for code in subquestions:
-            answers = _likert(rng, levels, codes["age"], man)
-            page.columns[f"Q{number}[{code}]"] = _with_gaps(rng, answers, BLANK_SHARE,
-                                                            DONT_KNOW_SHARE)
+            answers = _likert(rng, levels, codes[AGE.id], man)
+            page[f"Q{number}[{code}]"] = _with_gaps(rng, answers, BLANK_SHARE, DONT_KNOW_SHARE)
+    return len(sizes)
 
-    number = len(arrays)
+
+def _other_questions(rng: np.random.Generator, rows: int, first: int, pages: Pages,
+                     codebook: list[dict]) -> None:
+    """Two single-choice, two numeric and one free-text question, numbered from ``first``."""
     channels = ("Bulletin municipal", "Réseaux sociaux", "Affichage", "Bouche-à-oreille",
                 "Site de la ville", "Autre")
     singles = [("Comment avez-vous entendu parler de la consultation ?", channels,
                 (0.30, 0.22, 0.12, 0.16, 0.14, 0.06)),
                ("Avez-vous participé à une réunion publique ?", ("Oui", "Non"), (0.23, 0.77))]
-    for label, levels, shares in singles:
-        number += 1
-        answers = np.asarray(levels, dtype=object)[rng.choice(len(levels), rows, p=shares)]
-        pages[3].columns[f"Q{number}"] = _with_gaps(rng, answers, BLANK_SHARE)
-        codebook.append({"id": f"Q{number}", "type": "single", "label": label,
-                         "levels": list(levels)})
     numerics = [("Combien de trajets en transports en commun faites-vous par semaine ?",
                  np.minimum(rng.poisson(3.2, rows), 30), 0, 50),
                 ("Quelle note donnez-vous à la démarche, de 0 à 10 ?",
                  np.clip(np.rint(rng.normal(6.2, 2.1, rows)), 0, 10).astype(int), 0, 10)]
-    for label, values, minimum, maximum in numerics:
+    number = first
+    for label, levels, shares in singles:
+        answers = np.asarray(levels, dtype=object)[rng.choice(len(levels), rows, p=shares)]
+        pages[3][f"Q{number}"] = _with_gaps(rng, answers, BLANK_SHARE)
+        codebook.append({"id": f"Q{number}", "type": "single", "label": label,
+                         "levels": list(levels)})
         number += 1
-        pages[3].columns[f"Q{number}"] = _with_gaps(rng, values, BLANK_SHARE)
+    for label, values, minimum, maximum in numerics:
+        pages[3][f"Q{number}"] = _with_gaps(rng, values, BLANK_SHARE)
         codebook.append({"id": f"Q{number}", "type": "numeric", "label": label,
                          "minimum": str(minimum), "maximum": str(maximum)})
-    number += 1
+        number += 1
     texts = np.asarray(TEXT_ANSWERS, dtype=object)[rng.integers(len(TEXT_ANSWERS), size=rows)]
     texts[rng.random(rows) > 0.15] = None  # most respondents leave the comment empty
-    pages[3].columns[f"Q{number}"] = texts
+    pages[3][f"Q{number}"] = texts
     codebook.append({"id": f"Q{number}", "type": "text",
                      "label": "Avez-vous une remarque ou une suggestion ?"})
 
-    # LimeSurvey system columns: an incomplete response has no submitdate, stopped after
-    # page `lastpage` and left the following pages empty.
+
+def _timestamps(seconds: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD HH:MM:SS`` texts, seconds after the opening of the consultation."""
+    stamps = np.datetime64("2025-04-01T08:00:00") + seconds.astype("timedelta64[s]")
+    return np.char.replace(np.datetime_as_string(stamps, unit="s"), "T", " ").astype(object)
+
+
+def _export_columns(rng: np.random.Generator, rows: int, pages: Pages) -> dict[str, np.ndarray]:
+    """The system columns, then the answers; an incomplete response has no submitdate,
+    stopped after page ``lastpage`` and left the following pages empty."""
     incomplete = rng.random(rows) < INCOMPLETE_SHARE
     lastpage = np.where(incomplete, rng.integers(0, len(pages), size=rows), len(pages))
     start = rng.integers(0, 45 * 86_400, size=rows)
     end = start + rng.integers(180, 2_400, size=rows)
     submitted = _timestamps(end)
     submitted[incomplete] = None
-    system = {"id": np.arange(1, rows + 1), "submitdate": submitted, "lastpage": lastpage,
-              "startlanguage": np.full(rows, "fr", dtype=object),
-              "seed": rng.integers(10**8, 10**9, size=rows),
-              "startdate": _timestamps(start), "datestamp": _timestamps(end)}
-    columns = dict(system)
+    columns = {"id": np.arange(1, rows + 1), "submitdate": submitted, "lastpage": lastpage,
+               "startlanguage": np.full(rows, "fr", dtype=object),
+               "seed": rng.integers(10**8, 10**9, size=rows),
+               "startdate": _timestamps(start), "datestamp": _timestamps(end)}
+    assert list(columns) == SYSTEM_COLUMNS
     for number, page in enumerate(pages, start=1):
-        for name, answers in page.columns.items():
+        for name, answers in page.items():
             answers[lastpage < number] = None
             columns[name] = answers
+    return columns
+
+
+def generate(folder: Path, rows: int, questions: int, seed: int = SEED) -> Generated:
+    """Write ``export.csv``, ``codebook.yml`` and ``margins.csv`` into ``folder``."""
+    rng = np.random.default_rng(seed)
+    pages: Pages = [{} for _ in range(4)]
+    codebook: list[dict] = []
+    codes = _profile(rng, rows, pages, codebook)
+    likert_items = questions - 5
+    arrays = _likert_arrays(rng, likert_items, codes, pages, codebook)
+    _other_questions(rng, rows, arrays + 1, pages, codebook)
 
     folder.mkdir(parents=True, exist_ok=True)
     export = folder / "export.csv"
-    pd.DataFrame(columns).to_csv(export, index=False, quoting=csv.QUOTE_ALL,
-                                 encoding="utf-8", lineterminator="\n")
+    pd.DataFrame(_export_columns(rng, rows, pages)).to_csv(
+        export, index=False, quoting=csv.QUOTE_ALL, encoding="utf-8", lineterminator="\n")
     codebook_path = folder / "codebook.yml"
     codebook_path.write_text(
         "# Codebook of the benchmark questionnaire (generated by benchmarks/survey.py).\n"
         + yaml.safe_dump({"questions": codebook}, allow_unicode=True, sort_keys=False,
                          width=100), encoding="utf-8")
-    margins_path = folder / "margins.csv"
+    margins = folder / "margins.csv"
     pd.DataFrame([{"variable": profile.id, "categorie": level, "population": count}
                   for profile in PROFILES
                   for level, count in zip(profile.levels,
                                           _counts(profile.population, POPULATION),
                                           strict=True)]
-                 ).to_csv(margins_path, sep=";", index=False, encoding="utf-8")
-    return Generated(export, codebook_path, margins_path, rows, len(arrays), likert_items)
+                 ).to_csv(margins, sep=";", index=False, encoding="utf-8")
+    return Generated(export, codebook_path, margins, rows, arrays, likert_items)
 
 
 def _counts(shares: tuple[float, ...], total: int) -> list[int]:
@@ -397,7 +408,7 @@ def report(generated: Generated, questions: int, timer: Timer, figures: dict,
         print(f"OK: {total:.1f} s is within the {BUDGET_SECONDS:.0f} s budget")
     else:
         print(f"FAILED: {total:.1f} s exceeds the {BUDGET_SECONDS:.0f} s budget by "
-              f"{total - BUDGET_SECONDS:.1f} s", file=sys.stderr)
+              f"{total - BUDGET_SECONDS:.1f} s")
     return within
 
 

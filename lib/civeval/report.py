@@ -109,8 +109,7 @@ def table_html(frame: pd.DataFrame, caption: str | None = None,
         Title above the table.
     kinds : mapping, optional
         Column → ``number``, ``percent``, ``euro``, ``date``, ``p_value`` or ``text``, for
-        columns whose
-        format cannot be guessed from the values (a ratio shown as a percentage).
+        columns whose format cannot be guessed from the values (a ratio as a percentage).
     labels : mapping, optional
         Column → heading shown to readers; by default the catalogue's ``column.<name>``
         when there is one, else the column name.
