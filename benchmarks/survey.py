@@ -66,8 +66,6 @@ BLANK_SHARE = 0.02
 ITEMS_PER_ARRAY = 5
 WEIGHT = "_weight"
 
-SYSTEM_COLUMNS = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
-                  "datestamp"]
 DONT_KNOW = "Ne sait pas"
 AGREEMENT = ("Tout à fait d'accord", "Plutôt d'accord", "Plutôt pas d'accord",
              "Pas du tout d'accord")
@@ -253,7 +251,6 @@ def _export_columns(rng: np.random.Generator, rows: int, pages: Pages) -> dict[s
                "startlanguage": np.full(rows, "fr", dtype=object),
                "seed": rng.integers(10**8, 10**9, size=rows),
                "startdate": _timestamps(start), "datestamp": _timestamps(end)}
-    assert list(columns) == SYSTEM_COLUMNS
     for number, page in enumerate(pages, start=1):
         for name, answers in page.items():
             answers[lastpage < number] = None
