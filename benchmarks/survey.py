@@ -19,7 +19,7 @@ code, on a 4-level agreement or a 5-level satisfaction scale.
 
 Then, timed with ``time.perf_counter`` (the generation is not):
 
-1. import: ``read_survey`` with the codebook, and the margins file;
+1. import: ``read_survey`` with the codebook, and the margins (format ``margins``);
 2. raking: ``rake`` on the 4 margins, with Kish's design effect and effective sample size;
 3. estimates, as the template computes them: ``likert_table`` (weighted) of each Likert
    question, ``estimate_proportion`` of agreement of each item (weighted),
@@ -49,12 +49,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from civeval import readers
 from civeval.representativeness import representativeness
 from civeval.survey.compare import compare_groups
 from civeval.survey.estimates import estimate_proportion
 from civeval.survey.io import read_survey
 from civeval.survey.likert import likert_table, scale_sides
+from civeval.survey.margins import as_margins, read_margins
 from civeval.survey.weights import design_effect, effective_sample_size, rake
 
 BUDGET_SECONDS = 60.0
@@ -314,19 +314,11 @@ class Timer:
         return sum(seconds for g, _, seconds in self.steps if group in (None, g))
 
 
-def load_margins(path: Path) -> dict[str, dict[str, float]]:
-    """``{variable: {category: population}}`` from the margins table, as the template does."""
-    table = readers.read_csv(path)
-    return {variable: dict(zip(group["categorie"].astype(str), group["population"],
-                               strict=True))
-            for variable, group in table.groupby("variable", sort=False)}
-
-
 def run(generated: Generated, timer: Timer) -> dict:
     """Import, weight and estimate, timing each step; returns figures for the summary."""
     with timer.step("import", "read_survey (LimeSurvey export + codebook)"):
         survey = read_survey(generated.export, codebook=generated.codebook)
-        margins = load_margins(generated.margins)
+        margins = as_margins(read_margins(generated.margins))  # format: margins
     data = survey.responses
     for variable in margins:  # as questionnaire.weight: match margins on values
         data[variable] = data[variable].astype("object")

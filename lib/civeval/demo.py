@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+import zipfile
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,7 @@ PROJECT_IDEAS = [
 def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
     districts = list(SAINT_AUBIN_DISTRICTS)
     weights = np.array(list(SAINT_AUBIN_DISTRICTS.values()), dtype=float)
-    projects, voters = [], []
+    projects, voters, previous, residents = [], [], [], 0
     for edition, turnout in SAINT_AUBIN_EDITIONS.items():
         count = int(rng.integers(11, 16))
         ideas = rng.choice(PROJECT_IDEAS, size=count, replace=False)
@@ -77,13 +78,19 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
                 "statut": "lauréat" if number - 1 in winners else "non retenu",
                 "date_depot": _day(rng, date(edition, 2, 1), 60).strftime("%d/%m/%Y"),
             })
+        # About 45 % of last edition's voters come back; the others are new (pseudonymous
+        # resident ids, stable across editions, so that retention can be measured).
+        returning = [person for person in previous if rng.random() < 0.45][:turnout]
+        ids = returning + [f"R{residents + k:05d}" for k in range(1, turnout - len(returning) + 1)]
+        residents += turnout - len(returning)
+        previous = ids
         # Older voters and the central district are over-represented, as in most BPs.
         age_weights = np.array([0.10, 0.22, 0.27, 0.28, 0.13])
         district_weights = weights * np.array([1.35, 1.0, 0.8, 0.7])
         online_share = 0.55 + 0.05 * (edition - 2022)
-        for number in range(1, turnout + 1):
+        for person in ids:
             voters.append({
-                "id_votant": f"V{edition}-{number:04d}",
+                "id_votant": person,
                 "edition": edition,
                 "tranche_age": AGE_BANDS[rng.choice(5, p=age_weights)],
                 "sexe": "F" if rng.random() < 0.56 else "H",
@@ -91,13 +98,93 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
                 "canal": "en ligne" if rng.random() < online_share else "urne",
                 "date_vote": _day(rng, date(edition, 10, 1), 21).strftime("%d/%m/%Y"),
             })
+    ballots = _ballots(rng, [p for p in projects if p["edition"] == 2024],
+                       [v for v in voters if v["edition"] == 2024])
     population = [{"quartier": name, "population": value}
                   for name, value in SAINT_AUBIN_DISTRICTS.items()]
     return {
         "data/projets.csv": "\ufeff" + _csv(projects),
         "data/votants.csv": "\ufeff" + _csv(voters),
         "data/population_quartiers.csv": "\ufeff" + _csv(population),
+        "data/bp2024.pb": ballots,
+        "data/suivi_laureats.csv": "\ufeff" + _csv(_tracking(rng, projects)),
     }
+
+
+def _ballots(rng: np.random.Generator, projects: list[dict], voters: list[dict]) -> str:
+    """The 2024 vote as a Pabulib file: each voter approves one to three projects, the
+    projects' vote counts are those of the ballots (and are written back to ``projects``)."""
+    popularity = np.array([p["votes"] for p in projects], dtype=float)
+    choices = []
+    for _ in voters:
+        size = int(rng.integers(1, 4))
+        picked = rng.choice(len(projects), size=size, replace=False,
+                            p=popularity / popularity.sum())
+        choices.append([projects[k]["id_projet"] for k in sorted(picked)])
+    for project in projects:
+        project["votes"] = sum(project["id_projet"] in chosen for chosen in choices)
+    sexes = {"F": "F", "H": "M"}
+    lines = ["META", "key;value", "description;Budget participatif de Saint-Aubin-sur-Loire",
+             "country;France", "unit;Saint-Aubin-sur-Loire", "instance;2024",
+             f"num_projects;{len(projects)}", f"num_votes;{len(voters)}", "budget;150000",
+             "vote_type;approval", "rule;greedy", "date_begin;01.10.2024",
+             "date_end;21.10.2024", "max_length;3", "language;fr", "currency;EUR",
+             "PROJECTS", "project_id;cost;votes;name;district"]
+    lines += [f"{p['id_projet']};{int(float(p['cout_estime'].replace(',', '.')))};"
+              f"{p['votes']};{p['titre']};{p['quartier']}" for p in projects]
+    lines += ["VOTES", "voter_id;age;sex;voting_method;vote"]
+    for voter, chosen in zip(voters, choices, strict=True):
+        age = {"18-29": 24, "30-44": 37, "45-59": 52, "60-74": 67, "75+": 79}[
+            voter["tranche_age"]]
+        method = "internet" if voter["canal"] == "en ligne" else "paper"
+        lines.append(f"{voter['id_votant']};{age};{sexes[voter['sexe']]};{method};"
+                     f"{','.join(chosen)}")
+    return "\n".join(lines) + "\n"
+
+
+TRACKING_HEADERS = {  # the City of Paris headers, so that the default mapping applies
+    "id": "Identifiant du projet lauréat", "edition": "Edition",
+    "title": "Titre du projet lauréat", "budget": "Budget global du projet lauréat",
+    "district": "Arrondissement du projet lauréat",
+    "priority": "Projet en Quartier populaire", "status": "Avancement du projet",
+    "studies": "Date de début des études du projet",
+    "works": "Date de lancement des travaux du projet",
+    "delivery": "Date prévisonnelle de livraison du projet",
+    "opening": "Date d'ouverture du projet au public",
+}
+
+
+def _tracking(rng: np.random.Generator, projects: list[dict]) -> list[dict]:
+    """Progress of the winning projects: the older the edition, the further along, with
+    one abandoned project in 2022 and delays that grow with the budget."""
+    rows = []
+    stages = {2022: ["FIN", "FIN", "FIN", "LIVRAISON", "ABANDONNÉ"],
+              2023: ["FIN", "TRAVAUX", "TRAVAUX", "ETUDES", "FIN"],
+              2024: ["ETUDES", "PROCEDURES", "(non démarré)", "ETUDES", "(non démarré)"]}
+    for edition, statuses in stages.items():
+        winners = [p for p in projects if p["edition"] == edition and p["statut"] == "lauréat"]
+        for project, status in zip(winners, statuses, strict=True):
+            vote = date(edition, 10, 21)
+            studies = vote + timedelta(days=int(rng.integers(30, 120)))
+            works = studies + timedelta(days=int(rng.integers(90, 300)))
+            delivery = works + timedelta(days=int(rng.integers(60, 240)))
+            reached = {"FIN": 4, "LIVRAISON": 3, "TRAVAUX": 2, "ETUDES": 1, "PROCEDURES": 1,
+                       "(non démarré)": 0, "ABANDONNÉ": 1}[status]
+            rows.append({
+                TRACKING_HEADERS["id"]: project["id_projet"],
+                TRACKING_HEADERS["edition"]: edition,
+                TRACKING_HEADERS["title"]: project["titre"],
+                TRACKING_HEADERS["budget"]: int(float(project["cout_estime"].replace(",", "."))),
+                TRACKING_HEADERS["district"]: project["quartier"],
+                TRACKING_HEADERS["priority"]: "Oui" if project["quartier"] == "Le Val d'Aubin"
+                else "Non",
+                TRACKING_HEADERS["status"]: status,
+                TRACKING_HEADERS["studies"]: studies.strftime("%Y-%m") if reached >= 1 else "",
+                TRACKING_HEADERS["works"]: works.strftime("%Y-%m") if reached >= 2 else "",
+                TRACKING_HEADERS["delivery"]: delivery.strftime("%Y-%m") if reached >= 1 else "",
+                TRACKING_HEADERS["opening"]: delivery.strftime("%Y-%m") if reached >= 4 else "",
+            })
+    return rows
 
 
 # --- a city's neighbourhood councils -----------------------------------------------------
@@ -241,10 +328,59 @@ def val_de_brenne(rng: np.random.Generator) -> dict[str, str]:
         rows.append(row)
     population = [{"commune": name, "population": value} for name, value in BRENNE_COMMUNES.items()]
     return {
+        "data/participer.valdebrenne.fr-open-data.zip": _decidim_export(rng, communes),
         "data/reponses_limesurvey.csv": _csv(rows, sep=","),
         "data/population_communes.csv": _csv(population),
         "data/marges_insee.csv": _csv(BRENNE_MARGINS),
     }
+
+
+PROPOSAL_TOPICS = ["Ligne de bus", "Transport à la demande", "Piste cyclable", "Covoiturage",
+                   "Trottoirs", "Abri vélo", "Navette", "Parking relais", "Zone 30"]
+DECIDIM_HOST = "participer.valdebrenne.fr"
+
+
+def _decidim_export(rng: np.random.Generator, communes: list[str]) -> bytes:
+    """The platform's open-data zip: proposals (older Decidim column set, with the author's
+    name that the importer must drop) and their comments."""
+    proposals, comments = [], []
+    for number in range(1, 86):
+        published = datetime(2025, 4, 1, 9) + timedelta(hours=int(rng.integers(0, 44 * 24)))
+        state = rng.choice(["accepted", "rejected", "evaluating", ""],
+                           p=[0.24, 0.18, 0.12, 0.46])
+        answered = (published + timedelta(days=int(rng.integers(10, 75)))
+                    if state else None)
+        commune = communes[rng.integers(0, len(communes))]
+        topic = PROPOSAL_TOPICS[rng.integers(0, len(PROPOSAL_TOPICS))]
+        proposals.append({
+            "id": 4200 + number, "category/id": 11, "category/name/fr": "Mobilités",
+            "scope/id": 30 + communes.index(commune), "scope/name/fr": commune,
+            "title/fr": f"{topic} à {commune}",
+            "body/fr": f"Proposition pour améliorer les déplacements : {topic.lower()}.",
+            "state": state,
+            "answered_at": answered.isoformat() + "+02:00" if answered else "",
+            "answer/fr": ("Proposition étudiée par le service mobilité." if state == "rejected"
+                          else ""),
+            "supports": int(rng.poisson(12)), "endorsements/total_count": int(rng.poisson(2)),
+            "comments": 0, "published_at": published.isoformat() + "+02:00",
+            "author/name": f"Habitant {number}",
+        })
+        for reply in range(int(rng.poisson(1.5))):
+            comments.append({
+                "id": 9000 + len(comments), "commentable_id": 4200 + number,
+                "commentable_type": "Decidim::Proposals::Proposal",
+                "created_at": (published + timedelta(days=reply + 1)).isoformat() + "+02:00",
+                "body/fr": "Je soutiens cette idée.", "author/name": f"Voisin {reply}"})
+        proposals[-1]["comments"] = sum(c["commentable_id"] == 4200 + number for c in comments)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for entity, rows in (("proposals", proposals), ("comments", comments)):
+            # Stored, with a fixed timestamp: the same recipe gives the same bytes whatever
+            # the zlib build.
+            member = zipfile.ZipInfo(f"{DECIDIM_HOST}-open-data-{entity}.csv",
+                                     date_time=(2025, 6, 1, 0, 0, 0))
+            archive.writestr(member, _csv(rows).encode("utf-8"))
+    return buffer.getvalue()
 
 
 # INSEE-style margins of the adult population (18 and over), 31,000 people.
