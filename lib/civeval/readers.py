@@ -151,7 +151,8 @@ def _has_leading_zero(values: pd.Series) -> bool:
 
 def _convert_column(column: pd.Series, decimal: str) -> pd.Series:
     """Turn a column of strings into numbers or dates when *every* value agrees."""
-    values = column.dropna().str.strip()
+    # Patterns are tested on the distinct values: far fewer than the rows of a large file.
+    values = pd.Series(column.dropna().unique()).str.strip()
     values = values[values != ""]
     if values.empty or _has_leading_zero(values):
         return column
@@ -209,10 +210,11 @@ def read_csv(path: Path, sep: str | None = None, encoding: str | None = None,
     path = Path(path)
     data = path.read_bytes()
     text = _decode(data, path, encoding)
-    lines = text.splitlines()[skip_rows:]
-    if not any(line.strip() for line in lines):
+    del data  # large exports: keep one copy of the file in memory, not two
+    if skip_rows:
+        text = "\n".join(text.splitlines()[skip_rows:])
+    if not text.strip():
         raise CatalogError("the file is empty", file=path)
-    text = "\n".join(lines)
     sep = sep or _sniff_separator(text)
     decimal = decimal or ("," if sep != "," else ".")
     try:

@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -414,28 +415,32 @@ def _quoted(labels) -> str:
     return ", ".join(f'"{label}"' for label in labels)
 
 
+def _first_line(codes: np.ndarray, position: int, lines) -> int:
+    """The source line of the first answer equal to the ``position``-th distinct value."""
+    return lines[int(np.flatnonzero(codes == position)[0])]
+
+
 def _code_choice(values: pd.Series, question: Question, lines, file):
+    # Decide once per distinct answer, not once per respondent: an export of 200,000
+    # responses holds a handful of distinct labels per question.
     levels = question.levels
     by_key = {normalise_label(level): level for level in levels}
     missing_keys = {normalise_label(code) for code in question.missing}
-    answers, missing = [], 0
-    for line, value in zip(lines, values, strict=True):
-        if pd.isna(value):
-            answers.append(None)
-            continue
+    codes, distinct = pd.factorize(values)
+    decided, is_missing = [], []
+    for position, value in enumerate(distinct):
         key = normalise_label(value)
         code = _whole_number(value)
         if key in by_key:
-            answers.append(by_key[key])
+            decided.append(by_key[key])
         elif key in missing_keys:
-            answers.append(None)
-            missing += 1
+            decided.append(None)
         elif question.type == "likert" and code is not None:
             if not 1 <= code <= len(levels):
                 raise SurveyError(f"answer {code} to question {question.id} is out of range: "
-                                  f"codes go from 1 to {len(levels)}", file=file, row=line,
-                                  column=values.name)
-            answers.append(levels[code - 1])
+                                  f"codes go from 1 to {len(levels)}", file=file,
+                                  row=_first_line(codes, position, lines), column=values.name)
+            decided.append(levels[code - 1])
         else:
             allowed = _quoted(levels)
             if question.type == "likert":
@@ -443,7 +448,11 @@ def _code_choice(values: pd.Series, question: Question, lines, file):
             if question.missing:
                 allowed += f"; missing codes: {_quoted(question.missing)}"
             raise SurveyError(f"unknown answer {_shown(value)} to question {question.id}; "
-                              f"allowed: {allowed}", file=file, row=line, column=values.name)
+                              f"allowed: {allowed}", file=file,
+                              row=_first_line(codes, position, lines), column=values.name)
+        is_missing.append(key in missing_keys and key not in by_key)
+    answers = np.array([*decided, None], dtype=object)[codes]  # code -1 (NA) takes None
+    missing = int(np.isin(codes, np.flatnonzero(is_missing)).sum())
     categories = pd.Categorical(answers, categories=levels, ordered=question.type == "likert")
     return pd.Series(categories, index=values.index, name=values.name), missing
 
@@ -471,26 +480,28 @@ def _number_of(value) -> float | None:
 
 def _code_numeric(values: pd.Series, question: Question, lines, file):
     missing_keys = {normalise_label(code) for code in question.missing}
-    numbers, missing = [], 0
-    for line, value in zip(lines, values, strict=True):
-        if pd.isna(value):
-            numbers.append(None)
-            continue
+    codes, distinct = pd.factorize(values)
+    numbers, is_missing = [], []
+    for position, value in enumerate(distinct):
         if normalise_label(value) in missing_keys:
-            numbers.append(None)
-            missing += 1
+            numbers.append(np.nan)
+            is_missing.append(True)
             continue
         number = _number_of(value)
         if number is None:
             raise SurveyError(f"answer {_shown(value)} to question {question.id} is not a "
-                              "number", file=file, row=line, column=values.name)
+                              "number", file=file, row=_first_line(codes, position, lines),
+                              column=values.name)
         if ((question.minimum is not None and number < question.minimum)
                 or (question.maximum is not None and number > question.maximum)):
             raise SurveyError(f"answer {number:g} to question {question.id} is out of range: "
-                              f"expected {_bounds(question)}", file=file, row=line,
-                              column=values.name)
+                              f"expected {_bounds(question)}", file=file,
+                              row=_first_line(codes, position, lines), column=values.name)
         numbers.append(number)
-    result = pd.Series(numbers, index=values.index, name=values.name, dtype="float64")
+        is_missing.append(False)
+    result = pd.Series(np.array([*numbers, np.nan], dtype="float64")[codes],
+                       index=values.index, name=values.name)
+    missing = int(np.isin(codes, np.flatnonzero(is_missing)).sum())
     if result.dropna().apply(float.is_integer).all():
         result = result.astype("Int64")
     return result, missing
