@@ -127,6 +127,12 @@ def p_value(value, locale: str | None = None) -> str:
     return "< " + number(0.001, 3, locale) if value < 0.001 else number(value, 3, locale)
 
 
+def p_clause(value, locale: str | None = None) -> str:
+    """``p = 0,023`` or ``p < 0,001``, to put after the name of a test."""
+    shown = p_value(value, locale)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
 def by_kind(value, kind: str, locale: str | None = None) -> str:
     """Format a recorded key figure according to its kind (see ``Study.record``)."""
     if isinstance(value, bool) or kind == "text":

@@ -368,7 +368,7 @@ def differences_summary(study: Study, found: pd.DataFrame):
     if significant.empty:
         return report.text(t("questionnaire.differences.none"))
     items = [t("questionnaire.differences.item", item=row.item, segment=row.segment,
-               test=row.test, p=fmt.p_value(row.p_value))
+               test=row.test, p=fmt.p_clause(row.p_value))
              for row in significant.itertuples(index=False)]
     return report.text(t("questionnaire.differences.found", list="{list}"),
                        list="; ".join(items))

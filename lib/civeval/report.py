@@ -24,6 +24,7 @@ from IPython.display import HTML
 from civeval import charts, fmt, i18n
 
 _language = "fr"
+YEAR_COLUMNS = {"edition", "previous_edition", "year", "first_edition", "last_edition"}
 
 
 def _translate(key: str, **values) -> str:
@@ -87,7 +88,8 @@ def _cell(value, kind: str | None) -> tuple[str, bool]:
         return fmt.MISSING, False
     if pd.api.types.is_bool(value):
         return escape(_translate("value.yes") if value else _translate("value.no")), False
-    if pd.api.types.is_integer(value):
+    if pd.api.types.is_integer(value) or (pd.api.types.is_float(value)
+                                          and float(value).is_integer()):
         return fmt.integer(value), True
     if pd.api.types.is_float(value):
         return fmt.number(value, 1), True
@@ -114,7 +116,9 @@ def table_html(frame: pd.DataFrame, caption: str | None = None,
         Column → heading shown to readers; by default the catalogue's ``column.<name>``
         when there is one, else the column name.
     """
-    kinds, labels = kinds or {}, labels or {}
+    # Years are labels, not quantities: 2024, never 2 024.
+    kinds = {**{c: "text" for c in frame.columns if c in YEAR_COLUMNS}, **(kinds or {})}
+    labels = labels or {}
     catalogue = i18n.catalogue(_language)
     headings = [labels.get(c, catalogue.get(f"column.{c}", c)) for c in frame.columns]
     rows = []

@@ -1,0 +1,90 @@
+# ---
+# jupyter:
+#   civeval:
+#     requires: []
+#     title:
+#       en: Participation and essoufflement
+#       fr: Participation et essoufflement
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+# The runner sets study and output_dir; the defaults let the template run as is in JupyterLab.
+study: str = "demo-saint-aubin"  # slug or folder of the study
+output_dir = None  # where the report goes; reports/<slug>/ by default
+participants = None  # catalogue dataset: one row per participant and edition
+person: str = "id"  # its column of pseudonymous participant ids
+edition: str = "edition"  # its column of editions (years)
+channel = None  # its column of participation channels (online, ballot box…)
+population = None  # catalogue dataset: population by district (district, population)
+register = None  # catalogue dataset: council meetings with members expected and present
+members: str = "members"  # register column: members expected
+present: str = "present"  # register column: members present
+date: str = "date"  # register column: date of the meeting
+
+# %% tags=["remove-cell"]
+import civeval
+from civeval import report
+from civeval.participation import section
+
+study = civeval.load_study(study, output_dir=output_dir)
+report.setup(study)
+t = study.t
+people = study.load(participants) if participants else None
+
+# %%
+report.heading(t("participation.title"), level=1)
+
+# %% [markdown] tags=["lang-fr"]
+# Cette partie mesure l'ampleur de la participation, son évolution d'une édition à l'autre
+# et sa répartition sur le territoire. Un taux de participation rapporte le nombre de
+# participants à la population totale (INSEE), comme le veut l'usage en France.
+
+# %% [markdown] tags=["lang-en"]
+# This part measures how many people take part, how that changes from one edition to the
+# next, and how participation spreads across the territory. A participation rate divides
+# participants by the total (INSEE) population, as is the practice in France.
+
+# %%
+if people is not None:
+    display(report.heading(t("participation.h.reach")))
+    display(report.table(section.reach(study, people, edition),
+                         t("participation.reach.caption"),
+                         kinds={"participation_rate": "percent"}))
+    display(report.text(t("participation.reach_text")))
+    display(report.heading(t("participation.h.trend")))
+    display(section.essoufflement(study, people, edition))
+    display(report.heading(t("participation.h.retention")))
+    display(report.table(section.retention(study, people, person, edition),
+                         t("participation.retention.caption"),
+                         kinds={"retention_rate": "percent", "first_time_share": "percent"}))
+
+# %%
+if people is not None and channel:
+    display(report.heading(t("participation.h.channels")))
+    display(report.table(section.channels(study, people, channel, edition),
+                         t("participation.channels.caption"), kinds={"share": "percent"}))
+
+# %%
+if people is not None and population:
+    display(report.heading(t("participation.h.districts")))
+    by_district, gap = section.districts(study, people, study.load(population), edition)
+    display(gap)
+    display(report.table(by_district, t("participation.districts.caption"),
+                         kinds={"participation_rate": "percent"}))
+
+# %%
+if register:
+    display(report.heading(t("participation.h.attendance")))
+    presence, verdict = section.attendance(study, study.load(register), members, present, date)
+    display(verdict)
+    display(report.table(presence, t("participation.attendance.caption"),
+                         kinds={"attendance_rate": "percent"}))

@@ -1,0 +1,49 @@
+"""The participation section on the demo studies: what the report states, and why."""
+
+import pytest
+
+from civeval import load_study
+from civeval.participation import section
+
+
+@pytest.fixture(autouse=True)
+def reports_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("CIVEVAL_REPORTS", str(tmp_path / "reports"))
+
+
+def test_reach_and_trend_of_a_declining_participatory_budget():
+    study = load_study("demo-saint-aubin")
+    voters = study.load("votants")
+    reach = section.reach(study, voters, "edition")
+    assert reach["participants"].tolist() == voters.groupby("edition").size().tolist()
+    assert reach["participation_rate"].iloc[-1] == pytest.approx(
+        (voters["edition"] == 2024).sum() / 12400)
+    verdict = section.essoufflement(study, voters, "edition").data
+    assert verdict.startswith("<p>Baisse significative de 28")
+    assert "p &lt; 0,001" in verdict
+    figures = study.indicators()
+    assert figures["participation_rate"]["kind"] == "percent"
+    assert figures["participants_change"]["value"] == pytest.approx(815 / 1130 - 1)
+
+
+def test_districts_name_the_extremes_and_hide_small_cells():
+    study = load_study("demo-saint-aubin")
+    voters = study.load("votants")
+    object.__setattr__(study.config.report, "small_cell_threshold", 150)
+    table, sentence = section.districts(study, voters, study.load("population_quartiers"),
+                                        "edition")
+    assert "Centre-Bourg participe le plus" in sentence.data
+    hidden = table[table["participants"].isna()]
+    # Le Val d'Aubin (106 voters in 2024) is under 150; the next smallest district is hidden
+    # too, or the total would give its count away.
+    assert hidden["district"].tolist() == ["La Croix-Verte", "Le Val d'Aubin"]
+    assert hidden["participation_rate"].isna().all()
+
+
+def test_council_attendance_declines_significantly():
+    study = load_study("demo-villeneuve-ardre")
+    table, verdict = section.attendance(study, study.load("seances"), "membres_inscrits",
+                                        "membres_presents", "date")
+    assert table["year"].tolist() == [2023, 2024, 2025]
+    assert table["attendance_rate"].is_monotonic_decreasing
+    assert verdict.data.startswith("<p>Baisse significative")
