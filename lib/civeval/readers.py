@@ -274,6 +274,8 @@ def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0) -> pd.DataF
     return frame
 
 
-# Survey exports and population margins are catalogue formats too.
+# Platform and survey exports and population margins are catalogue formats too.
+import civeval.participation.decidim  # noqa: E402, F401
+import civeval.participation.pabulib  # noqa: E402, F401
 import civeval.survey.io  # noqa: E402, F401
 import civeval.survey.margins  # noqa: E402, F401
