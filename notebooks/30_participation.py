@@ -29,6 +29,7 @@ register = None  # catalogue dataset: council meetings with members expected and
 members: str = "members"  # register column: members expected
 present: str = "present"  # register column: members present
 date: str = "date"  # register column: date of the meeting
+ballots = None  # catalogue dataset of a vote in Pabulib format (.pb)
 
 # %% tags=["remove-cell"]
 import civeval
@@ -88,3 +89,10 @@ if register:
     display(verdict)
     display(report.table(presence, t("participation.attendance.caption"),
                          kinds={"attendance_rate": "percent"}))
+
+# %%
+if ballots:
+    display(report.heading(t("participation.h.vote")))
+    display(report.table(section.vote(study, study.load(ballots)),
+                         t("participation.vote.caption"),
+                         kinds={"cost": "euro", "voter_share": "percent"}))

@@ -103,3 +103,17 @@ def _verdict(study: Study, result: pd.Series):
     return report.text(study.t("participation.trend_text", verdict="{verdict}", test="{test}",
                                p=fmt.p_clause(result["p_value"])),
                        verdict=verdict[:1].upper() + verdict[1:], test=result["label"])
+
+
+def vote(study: Study, projects: pd.DataFrame) -> pd.DataFrame:
+    """The projects of a Pabulib vote (catalogue format ``pabulib``), most chosen first:
+    name, district, cost, voters who chose it and their share of all voters."""
+    meta = projects.attrs.get("meta", {})
+    study.record("pb_voters", int(meta.get("num_votes", 0)) or None,
+                 label=study.t("participation.pb_voters", instance=meta.get("instance", "")))
+    columns = [c for c in ("name", "district", "cost", "voters", "voter_share")
+               if c in projects.columns]
+    table = projects[columns].sort_values("voters", ascending=False, ignore_index=True)
+    return suppress_small_cells(table, ["voters"], threshold=study.small_cell_threshold,
+                                dependent_columns=["voter_share"], secondary=False,
+                                ).drop(columns="suppressed")
