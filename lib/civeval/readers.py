@@ -279,3 +279,4 @@ import civeval.participation.decidim  # noqa: E402, F401
 import civeval.participation.pabulib  # noqa: E402, F401
 import civeval.survey.io  # noqa: E402, F401
 import civeval.survey.margins  # noqa: E402, F401
+import civeval.transparency  # noqa: E402, F401
