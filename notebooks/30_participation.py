@@ -30,6 +30,8 @@ members: str = "members"  # register column: members expected
 present: str = "present"  # register column: members present
 date: str = "date"  # register column: date of the meeting
 ballots = None  # catalogue dataset of a vote in Pabulib format (.pb)
+tracking = None  # catalogue dataset of winning projects' progress (format project_tracking)
+proposals = None  # catalogue dataset of a platform's proposals (format decidim)
 
 # %% tags=["remove-cell"]
 import civeval
@@ -96,3 +98,23 @@ if ballots:
     display(report.table(section.vote(study, study.load(ballots)),
                          t("participation.vote.caption"),
                          kinds={"cost": "euro", "voter_share": "percent"}))
+
+# %%
+if tracking or proposals:
+    display(report.heading(t("participation.h.transparency")))
+
+# %%
+if tracking:
+    winners = study.load(tracking)
+    display(report.table(section.implementation(study, winners),
+                         t("participation.implementation.caption"),
+                         kinds={"implementation_rate": "percent",
+                                "abandonment_rate": "percent"}))
+    curve, median = section.delivery(study, winners)
+    display(median)
+    display(curve)
+
+# %%
+if proposals:
+    display(report.key_figures(section.answers(study, study.load(proposals)),
+                               t("participation.answers.caption")))

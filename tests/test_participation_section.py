@@ -47,3 +47,20 @@ def test_council_attendance_declines_significantly():
     assert table["year"].tolist() == [2023, 2024, 2025]
     assert table["attendance_rate"].is_monotonic_decreasing
     assert verdict.data.startswith("<p>Baisse significative")
+
+
+def test_transparency_of_winning_projects_and_proposals():
+    study = load_study("demo-saint-aubin")
+    winners = study.load("suivi_laureats")
+    table = section.implementation(study, winners)
+    assert table["winners"].tolist() == [5, 5, 5]
+    assert table.loc[table["edition"] == 2022, "abandoned"].item() == 1
+    figure, sentence = section.delivery(study, winners)
+    assert 'alt="Courbe de Kaplan-Meier' in figure.data
+    assert "La moitié des projets lauréats" in sentence.data
+    consultation = load_study("demo-val-de-brenne")
+    answers = section.answers(consultation, consultation.load("propositions"))
+    values = dict(zip(answers["indicator"], answers["value"], strict=True))
+    proposals = consultation.load("propositions")
+    assert values["Propositions déposées"] == len(proposals)
+    assert values["Propositions ayant reçu une réponse"] == proposals["answered_at"].notna().sum()

@@ -142,15 +142,12 @@ def _ballots(rng: np.random.Generator, projects: list[dict], voters: list[dict])
     return "\n".join(lines) + "\n"
 
 
-TRACKING_HEADERS = {  # the City of Paris headers, so that the default mapping applies
-    "id": "Identifiant du projet lauréat", "edition": "Edition",
-    "title": "Titre du projet lauréat", "budget": "Budget global du projet lauréat",
-    "district": "Arrondissement du projet lauréat",
-    "priority": "Projet en Quartier populaire", "status": "Avancement du projet",
-    "studies": "Date de début des études du projet",
-    "works": "Date de lancement des travaux du projet",
-    "delivery": "Date prévisonnelle de livraison du projet",
-    "opening": "Date d'ouverture du projet au public",
+# The commune's own headers: study.yml maps them onto the workbench's columns.
+TRACKING_HEADERS = {
+    "id": "N° projet", "edition": "Année", "title": "Intitulé", "budget": "Montant voté",
+    "district": "Quartier", "priority": "QPV", "status": "État d'avancement",
+    "studies": "Début des études", "works": "Début des travaux",
+    "delivery": "Livraison prévue", "opening": "Mise en service",
 }
 
 

@@ -9,9 +9,10 @@ population in 2018, average 8 % in 2022) come from ``data/reference``.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
-from civeval import fmt, report
+from civeval import charts, fmt, report, transparency
 from civeval.participation import indicators
 from civeval.privacy import suppress_small_cells
 from civeval.study import Study
@@ -117,3 +118,76 @@ def vote(study: Study, projects: pd.DataFrame) -> pd.DataFrame:
     return suppress_small_cells(table, ["voters"], threshold=study.small_cell_threshold,
                                 dependent_columns=["voter_share"], secondary=False,
                                 ).drop(columns="suppressed")
+
+
+def implementation(study: Study, projects: pd.DataFrame) -> pd.DataFrame:
+    """Winning projects delivered and abandoned per edition (a project-tracking table).
+
+    implementation rate = finished (open to the public) ÷ winners; abandonment rate =
+    abandoned ÷ winners; the overall rates are recorded.
+    """
+    table = transparency.implementation_rates(projects, by="edition")
+    winners = table["winners"].sum()
+    t = study.t
+    study.record("implementation_rate", float(table["delivered"].sum() / winners),
+                 label=t("participation.implementation_rate"), kind="percent")
+    study.record("abandonment_rate", float(table["abandoned"].sum() / winners),
+                 label=t("participation.abandonment_rate"), kind="percent")
+    return table[["edition", "winners", "delivered", "abandoned", "implementation_rate",
+                  "abandonment_rate"]]
+
+
+def delivery(study: Study, projects: pd.DataFrame):
+    """The Kaplan–Meier curve of the delay from vote to opening, and its median.
+
+    Returns the figure (with title, source and alt text) and a sentence; projects not yet
+    delivered are censored at the extraction date (see
+    :func:`civeval.transparency.delivery_delay`).
+    """
+    t = study.t
+    curve = transparency.delivery_delay(projects, as_of=projects.attrs.get("as_of"))
+    facts = curve.attrs
+    if pd.notna(facts["median"]):
+        study.record("median_delivery_months", float(facts["median"]),
+                     label=t("participation.median_delay"))
+    fig, axis = plt.subplots(figsize=(8, 4))
+    axis.step(curve["time"], curve["survival"], where="post", color=charts.PALETTE[0])
+    axis.fill_between(curve["time"], curve["ci_low"], curve["ci_high"], step="post",
+                      alpha=0.2, color=charts.PALETTE[0])
+    axis.set_xlabel(t("participation.delay_axis"))
+    axis.set_ylim(0, 1.02)
+    charts.format_axis(axis.yaxis, "percent")
+    charts.format_axis(axis.xaxis, "number")
+    figure = report.figure(
+        fig, title=t("participation.delay_title"),
+        alt=t("participation.delay_alt", n=facts["n"], events=facts["events"],
+              median=fmt.number(facts["median"], 0)),
+        source=t("participation.delay_source", date=fmt.date(facts["as_of"])))
+    if pd.isna(facts["median"]):
+        median = t("participation.delay_no_median", n=facts["n"], events=facts["events"])
+    else:
+        # Too few deliveries leave the interval open upwards.
+        key = ("participation.delay_text" if pd.notna(facts["median_ci_high"])
+               else "participation.delay_text_open")
+        median = t(key, median=fmt.number(facts["median"], 0),
+                   low=fmt.number(facts["median_ci_low"], 0),
+                   high=fmt.number(facts["median_ci_high"], 0), n=facts["n"],
+                   events=facts["events"])
+    return figure, report.text(median)
+
+
+def answers(study: Study, proposals: pd.DataFrame) -> pd.DataFrame:
+    """What became of the proposals of a platform (Decidim): answered, accepted, rejected
+    with a reason, and the median delay to an answer, as key figures."""
+    t = study.t
+    result = transparency.answer_rates(proposals).iloc[0]
+    study.record("proposals", int(result["proposals"]), label=t("participation.proposals"))
+    study.record("answer_rate", float(result["answer_rate"]),
+                 label=t("participation.answer_rate"), kind="percent")
+    rows = [
+        ("proposals", "number"), ("answered", "number"), ("answer_rate", "percent"),
+        ("accepted", "number"), ("rejected", "number"),
+        ("rejection_reason_rate", "percent"), ("median_answer_delay_days", "number"),
+    ]
+    return pd.DataFrame([{"indicator": t(f"participation.{key}"), "value": result[key],
+                          "kind": kind} for key, kind in rows])
