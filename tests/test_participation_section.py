@@ -22,7 +22,7 @@ def test_reach_and_trend_of_a_declining_participatory_budget():
     assert verdict.startswith("<p>Baisse significative de 28")
     assert "p &lt; 0,001" in verdict
     figures = study.indicators()
-    assert figures["participation_rate"]["kind"] == "percent"
+    assert figures["turnout_rate"]["kind"] == "percent"
     assert figures["participants_change"]["value"] == pytest.approx(815 / 1130 - 1)
 
 

@@ -44,6 +44,13 @@ def _is_missing(value) -> bool:
         isinstance(value, float) and math.isnan(value))
 
 
+def _infinite(value) -> str | None:
+    """``∞`` or ``-∞`` for an infinite value (a ratio to zero), None otherwise."""
+    if isinstance(value, float | int | Decimal) and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return None
+
+
 def _rounded(value, decimals: int) -> Decimal:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
@@ -60,6 +67,8 @@ def number(value, decimals: int | None = 1, locale: str | None = None) -> str:
     """
     if _is_missing(value):
         return MISSING
+    if infinite := _infinite(value):
+        return infinite
     if decimals is None:
         return format_decimal(value, locale=locale or _locale)
     pattern = "#,##" + _digits(decimals)
@@ -76,6 +85,8 @@ def percent(ratio, decimals: int = 1, locale: str | None = None) -> str:
     """A ratio shown as a percentage: ``percent(0.123)`` gives ``12,3 %``."""
     if _is_missing(ratio):
         return MISSING
+    if infinite := _infinite(ratio):
+        return infinite
     locale = locale or _locale
     pattern = Locale.parse(locale).percent_formats[None].pattern
     pattern = re.sub(r"0(\.0+)?", _digits(decimals), pattern, count=1)

@@ -27,7 +27,8 @@ def reach(study: Study, participants: pd.DataFrame, edition: str) -> pd.DataFram
         study.record(f"participants_{label}", int(row.participants),
                      label=t("participation.participants_in", edition=label))
     last = table.iloc[-1]
-    study.record("participation_rate", float(last["participation_rate"]),
+    # Key shared with the benchmark table (data/reference): participants ÷ population.
+    study.record("turnout_rate", float(last["participation_rate"]),
                  label=t("participation.rate_last", edition=last[edition]), kind="percent")
     return table[[edition, "participants", "participation_rate"]]
 
