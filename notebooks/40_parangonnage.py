@@ -61,5 +61,5 @@ for scheme in study.schemes:
 report.heading(t("benchmark.h.sources"))
 
 # %%
-report.table(parangonnage.sources(national), t("benchmark.sources.caption"),
+report.table(parangonnage.sources(study, national), t("benchmark.sources.caption"),
              kinds={"reference_value": "percent"})

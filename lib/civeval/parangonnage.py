@@ -52,6 +52,7 @@ def compare(study: Study, rows: pd.DataFrame, scheme_type: str, indicator: str):
     value = float(figures[indicator]["value"])
     peers = benchmark.peer_group(rows, scheme_type, study.client.population,
                                  language=study.language)
+    band = peers.attrs["band_label"]
     peers = peers[peers["indicator"] == indicator]
     widened = len(peers[peers["name"] != study.client.name]) < MIN_PEERS
     if widened:
@@ -64,7 +65,7 @@ def compare(study: Study, rows: pd.DataFrame, scheme_type: str, indicator: str):
         study.record(f"{indicator}_percentile", float(facts["percentile_rank"]) / 100,
                      label=study.t("benchmark.percentile"), kind="percent")
     anonymised = benchmark.anonymise(comparison, study.client.name, language=study.language)
-    anonymised.attrs.update(facts, band_label=peers.attrs.get("band_label", ""))
+    anonymised.attrs.update(facts, band_label=band)
     return anonymised, widened
 
 
@@ -95,7 +96,8 @@ def summary(study: Study, comparison: pd.DataFrame, widened: bool):
                        client=study.client.name)
 
 
-def sources(national: pd.DataFrame) -> pd.DataFrame:
+def sources(study: Study, national: pd.DataFrame) -> pd.DataFrame:
     """The national reference figures with their year and source, for the table."""
     shown = national[["name", "statistic", "year", "value", "source"]]
+    shown = shown.assign(statistic=shown["statistic"].map(lambda s: study.t(f"statistic.{s}")))
     return shown.rename(columns={"name": "reference", "value": "reference_value"})

@@ -69,6 +69,11 @@ class StudyResult:
     slug: str
     client: str
     schemes: str
+    # What the benchmark needs to place this study among peers (civeval.benchmark).
+    client_kind: str
+    population: int
+    scheme_types: list[str]
+    year: int | None
     status: str
     started_at: str
     duration: float
@@ -262,6 +267,9 @@ def run_study(plan: Plan, renderer: Renderer, commit: str | None, timeout: int |
         result = StudyResult(
             slug=study.slug, client=study.client.name,
             schemes=", ".join(s.name for s in study.schemes),
+            client_kind=study.client.kind, population=study.client.population,
+            scheme_types=[str(s.type) for s in study.schemes],
+            year=study.period[1].year if study.period else None,
             status="failed" if unfinished or changed else "success",
             started_at=started_at, duration=time.perf_counter() - started,
             civeval_version=__version__, git_commit=commit,
