@@ -25,6 +25,7 @@ person: str = "id"  # its column of pseudonymous participant ids
 edition: str = "edition"  # its column of editions (years)
 channel = None  # its column of participation channels (online, ballot box…)
 population = None  # catalogue dataset: population by district (district, population)
+margins = None  # catalogue dataset of population margins (format margins) for diversity
 register = None  # catalogue dataset: council meetings with members expected and present
 members: str = "members"  # register column: members expected
 present: str = "present"  # register column: members present
@@ -37,6 +38,7 @@ proposals = None  # catalogue dataset of a platform's proposals (format decidim)
 import civeval
 from civeval import report
 from civeval.participation import section
+from civeval.survey.margins import as_margins
 
 study = civeval.load_study(study, output_dir=output_dir)
 report.setup(study)
@@ -69,6 +71,16 @@ if people is not None:
     display(report.table(section.retention(study, people, person, edition),
                          t("participation.retention.caption"),
                          kinds={"retention_rate": "percent", "first_time_share": "percent"}))
+
+# %%
+if people is not None and margins:
+    display(report.heading(t("participation.h.diversity")))
+    display(report.text(t("participation.diversity_text")))
+    display(report.table(
+        section.diversity(study, people, as_margins(study.load(margins)), edition),
+        t("participation.diversity.caption"),
+        kinds={"share_participants": "percent", "share_population": "percent",
+               "representation_ratio": "number"}))
 
 # %%
 if people is not None and channel:

@@ -64,3 +64,18 @@ def test_transparency_of_winning_projects_and_proposals():
     proposals = consultation.load("propositions")
     assert values["Propositions déposées"] == len(proposals)
     assert values["Propositions ayant reçu une réponse"] == proposals["answered_at"].notna().sum()
+
+
+def test_diversity_of_voters_against_adult_margins():
+    from civeval.survey.margins import as_margins
+
+    study = load_study("demo-saint-aubin")
+    voters = study.load("votants")
+    margins = as_margins(study.load("marges_insee"))
+    table = section.diversity(study, voters, margins, "edition")
+    young = table[(table["variable"] == "tranche_age") & (table["category"] == "18-29")].iloc[0]
+    last = voters[voters["edition"] == 2024]
+    share = (last["tranche_age"] == "18-29").mean()
+    assert young["share_participants"] == pytest.approx(share)
+    assert young["representation_ratio"] == pytest.approx(share / (1650 / 9800))
+    assert "dissimilarity_tranche_age" in study.indicators()

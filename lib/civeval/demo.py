@@ -49,6 +49,13 @@ def _day(rng: np.random.Generator, start: date, days: int) -> date:
 
 SAINT_AUBIN_DISTRICTS = {"Centre-Bourg": 3900, "Les Rivières": 3300, "La Croix-Verte": 2900,
                          "Le Val d'Aubin": 2300}
+# Adults (18 and over) by age band and sex, INSEE-style: 9,800 people.
+SAINT_AUBIN_MARGINS = [
+    *({"variable": "tranche_age", "categorie": band, "population": count}
+      for band, count in zip(AGE_BANDS, [1650, 2400, 2500, 2150, 1100], strict=True)),
+    {"variable": "sexe", "categorie": "F", "population": 5150},
+    {"variable": "sexe", "categorie": "H", "population": 4650},
+]
 SAINT_AUBIN_EDITIONS = {2022: 1130, 2023: 960, 2024: 815}
 PROJECT_IDEAS = [
     "Jardin partagé", "Aire de jeux inclusive", "Boîte à livres", "Piste cyclable sécurisée",
@@ -107,6 +114,7 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
         "data/votants.csv": "\ufeff" + _csv(voters),
         "data/population_quartiers.csv": "\ufeff" + _csv(population),
         "data/bp2024.pb": ballots,
+        "data/marges_insee.csv": _csv(SAINT_AUBIN_MARGINS),
         "data/suivi_laureats.csv": "\ufeff" + _csv(_tracking(rng, projects)),
     }
 

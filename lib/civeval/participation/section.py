@@ -44,6 +44,33 @@ def essoufflement(study: Study, participants: pd.DataFrame, edition: str):
     return _verdict(study, result)
 
 
+def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: str,
+              labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Who takes part in the last edition compared with the population, per margin variable:
+    representation ratio (share among participants ÷ share in the population) and the
+    dissimilarity index of each variable, recorded; small cells hidden."""
+    last = participants[participants[edition] == participants[edition].max()]
+    rows = []
+    for variable, population in margins.items():
+        if variable not in last:
+            continue
+        table = indicators.diversity(last, variable, population)
+        index = float(table.attrs["dissimilarity_index"])
+        study.record(f"dissimilarity_{variable}", round(index, 3),
+                     label=study.t("participation.dissimilarity",
+                                   variable=(labels or {}).get(variable, variable)))
+        rows.append(table.rename(columns={variable: "category"}).assign(
+            variable=(labels or {}).get(variable, variable)))
+    table = pd.concat(rows, ignore_index=True)[
+        ["variable", "category", "n", "share_respondents", "share_population",
+         "representation_ratio"]].rename(columns={"n": "participants",
+                                                  "share_respondents": "share_participants"})
+    return suppress_small_cells(table, ["participants"], threshold=study.small_cell_threshold,
+                                dependent_columns=["share_participants",
+                                                   "representation_ratio"],
+                                groups=["variable"]).drop(columns="suppressed")
+
+
 def retention(study: Study, participants: pd.DataFrame, person: str,
               edition: str) -> pd.DataFrame:
     """Share of each edition's participants who come back the next time."""
