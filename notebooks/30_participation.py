@@ -61,8 +61,9 @@ report.heading(t("participation.title"), level=1)
 # %%
 if people is not None:
     display(report.heading(t("participation.h.reach")))
-    display(report.table(section.reach(study, people, edition),
-                         t("participation.reach.caption"),
+    reach = section.reach(study, people, edition)
+    display(section.participants_chart(study, reach, edition))
+    display(report.table(reach, t("participation.reach.caption"),
                          kinds={"participation_rate": "percent"}))
     display(report.text(t("participation.reach_text")))
     display(report.heading(t("participation.h.trend")))
@@ -91,10 +92,12 @@ if people is not None and channel:
 # %%
 if people is not None and population:
     display(report.heading(t("participation.h.districts")))
-    by_district, gap = section.districts(study, people, study.load(population), edition)
+    by_district, gap = section.districts(study, people, study.load(population), edition,
+                                         study.load(tracking) if tracking else None)
     display(gap)
     display(report.table(by_district, t("participation.districts.caption"),
-                         kinds={"participation_rate": "percent"}))
+                         kinds={"participation_rate": "percent", "funded": "euro",
+                                "funded_per_inhabitant": "euro"}))
 
 # %%
 if register:

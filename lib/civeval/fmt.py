@@ -149,7 +149,8 @@ def by_kind(value, kind: str, locale: str | None = None) -> str:
     if isinstance(value, bool) or kind == "text":
         return MISSING if _is_missing(value) else str(value)
     if kind == "number":
-        return number(value, 0 if pd.api.types.is_integer(value) else 1, locale=locale)
+        whole = pd.api.types.is_integer(value) or float(value).is_integer()
+        return number(value, 0 if whole else 1, locale=locale)
     if kind == "date":
         return date(value, locale=locale)
     if kind == "p_value":

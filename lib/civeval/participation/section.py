@@ -33,6 +33,25 @@ def reach(study: Study, participants: pd.DataFrame, edition: str) -> pd.DataFram
     return table[[edition, "participants", "participation_rate"]]
 
 
+def participants_chart(study: Study, reach_table: pd.DataFrame, edition: str):
+    """Participants per edition as bars, with the participation rate written on each."""
+    t = study.t
+    fig, axis = plt.subplots(figsize=(7, 3.6))
+    labels = reach_table[edition].astype(str)
+    bars = axis.bar(labels, reach_table["participants"], color=charts.PALETTE[0])
+    axis.bar_label(bars, labels=[fmt.percent(rate) for rate in
+                                 reach_table["participation_rate"]], padding=3)
+    axis.set_ylabel(t("column.participants"))
+    charts.format_axis(axis.yaxis, "number")
+    axis.margins(y=0.15)
+    return report.figure(
+        fig, title=t("participation.chart_title"),
+        alt=t("participation.chart_alt", first=labels.iloc[0], last=labels.iloc[-1],
+              start=fmt.integer(reach_table["participants"].iloc[0]),
+              end=fmt.integer(reach_table["participants"].iloc[-1])),
+        source=t("participation.chart_source", client=study.client.name))
+
+
 def essoufflement(study: Study, participants: pd.DataFrame, edition: str):
     """The trend of participants across editions (count regression) and its verdict."""
     result = indicators.trend(participants, edition).iloc[0]
@@ -94,13 +113,19 @@ def channels(study: Study, participants: pd.DataFrame, channel: str,
 
 
 def districts(study: Study, participants: pd.DataFrame, population: pd.DataFrame,
-              edition: str):
-    """Participation rate by district in the last edition and the gap between districts.
+              edition: str, winners: pd.DataFrame | None = None):
+    """Participation rate by district in the last edition and the gap between districts;
+    with the winning projects (a project-tracking table), € funded per inhabitant by
+    district over all editions (abandoned projects left out).
 
     Returns the table and a sentence naming the most and least participating districts.
     """
     last = participants[participants[edition] == participants[edition].max()]
-    table = indicators.territorial_equity(last, population)
+    funded = None
+    if winners is not None:
+        kept = winners[winners["status"] != "abandoned"]
+        funded = kept.groupby("district")["budget"].sum()
+    table = indicators.territorial_equity(last, population, funded=funded)
     gap = table.attrs
     study.record("district_rate_ratio", round(float(gap["rate_ratio"]), 2),
                  label=study.t("participation.district_gap"))
@@ -208,12 +233,20 @@ def answers(study: Study, proposals: pd.DataFrame) -> pd.DataFrame:
     """What became of the proposals of a platform (Decidim): answered, accepted, rejected
     with a reason, and the median delay to an answer, as key figures."""
     t = study.t
-    result = transparency.answer_rates(proposals).iloc[0]
+    result = transparency.answer_rates(proposals).iloc[0].copy()
+    # Quality of exchanges and reach of the platform, beside what became of proposals.
+    result["proposals_per_thousand"] = 1000 * result["proposals"] / study.client.population
+    result["comments_per_proposal"] = (proposals["comments"].mean()
+                                       if "comments" in proposals else None)
     study.record("proposals", int(result["proposals"]), label=t("participation.proposals"))
+    study.record("proposals_per_thousand", float(result["proposals_per_thousand"]),
+                 label=t("participation.proposals_per_thousand"))
     study.record("answer_rate", float(result["answer_rate"]),
                  label=t("participation.answer_rate"), kind="percent")
     rows = [
-        ("proposals", "number"), ("answered", "number"), ("answer_rate", "percent"),
+        ("proposals", "number"), ("proposals_per_thousand", "number"),
+        ("comments_per_proposal", "number"),
+        ("answered", "number"), ("answer_rate", "percent"),
         ("accepted", "number"), ("rejected", "number"),
         ("rejection_reason_rate", "percent"), ("median_answer_delay_days", "number"),
     ]
