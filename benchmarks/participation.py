@@ -48,17 +48,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from timing import Timer, peak_memory_mb
 
 from civeval import benchmark, charts, report
 from civeval.participation import indicators
@@ -253,22 +251,6 @@ def client_population(communes: pd.DataFrame) -> float:
 
 # --- the timed run --------------------------------------------------------------------------
 
-class Timer:
-    """Wall-clock time of named steps, in the order they ran."""
-
-    def __init__(self) -> None:
-        self.steps: list[tuple[str, str, float]] = []
-
-    @contextmanager
-    def step(self, group: str, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        self.steps.append((group, name, time.perf_counter() - start))
-
-    def total(self, group: str | None = None) -> float:
-        return sum(seconds for g, _, seconds in self.steps if group in (None, g))
-
-
 def run_pabulib(city: City, timer: Timer) -> dict:
     """Read the vote and compute every vote indicator, timing each step."""
     group = "pabulib"
@@ -387,12 +369,6 @@ def run_benchmark(communes: pd.DataFrame, population: float, timer: Timer) -> di
             "ranked": int(ranked["percentile_rank"].notna().sum()), "rows": len(table),
             "png_kb": len(html) * 3 / 4 / 1024, "html_kb": len(peer_html) / 1024,
             "full_mb": len(full_html) / 1024**2}
-
-
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process (kilobytes on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
 
 
 def _print_steps(timer: Timer, group: str, width: int) -> float:

@@ -36,18 +36,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+from timing import Timer, peak_memory_mb
 
 from civeval.representativeness import representativeness
 from civeval.survey.compare import compare_groups
@@ -298,22 +296,6 @@ def _counts(shares: tuple[float, ...], total: int) -> list[int]:
 
 # --- the timed run --------------------------------------------------------------------------
 
-class Timer:
-    """Wall-clock time of named steps, in the order they ran."""
-
-    def __init__(self) -> None:
-        self.steps: list[tuple[str, str, float]] = []
-
-    @contextmanager
-    def step(self, group: str, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        yield
-        self.steps.append((group, name, time.perf_counter() - start))
-
-    def total(self, group: str | None = None) -> float:
-        return sum(seconds for g, _, seconds in self.steps if group in (None, g))
-
-
 def run(generated: Generated, timer: Timer) -> dict:
     """Import, weight and estimate, timing each step; returns figures for the summary."""
     with timer.step("import", "read_survey (LimeSurvey export + codebook)"):
@@ -359,12 +341,6 @@ def run(generated: Generated, timer: Timer) -> dict:
 
     return {"complete": len(data), "incomplete": survey.incomplete,
             "iterations": weights.attrs["iterations"], "deff": deff, "ess": ess}
-
-
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process (kilobytes on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
 
 
 def report(generated: Generated, questions: int, timer: Timer, figures: dict,
