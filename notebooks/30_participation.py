@@ -68,6 +68,12 @@ if people is not None:
     display(report.text(t("participation.reach_text")))
     display(report.heading(t("participation.h.trend")))
     display(section.essoufflement(study, people, edition))
+    costs = section.efficiency(study, reach, edition)
+    if costs is not None:
+        display(report.heading(t("participation.h.efficiency")))
+        display(report.table(costs, t("participation.efficiency.caption"),
+                             kinds={"budget": "euro", "budget_per_inhabitant": "euro",
+                                    "running_cost": "euro", "cost_per_participant": "euro"}))
     display(report.heading(t("participation.h.retention")))
     display(report.table(section.retention(study, people, person, edition),
                          t("participation.retention.caption"),

@@ -79,3 +79,14 @@ def test_diversity_of_voters_against_adult_margins():
     assert young["share_participants"] == pytest.approx(share)
     assert young["representation_ratio"] == pytest.approx(share / (1650 / 9800))
     assert "dissimilarity_tranche_age" in study.indicators()
+
+
+def test_efficiency_from_the_editions_budget_and_cost():
+    study = load_study("demo-saint-aubin")
+    voters = study.load("votants")
+    table = section.efficiency(study, section.reach(study, voters, "edition"), "edition")
+    last = table.iloc[-1]
+    assert last["budget_per_inhabitant"] == pytest.approx(150000 / 12400)
+    assert last["cost_per_participant"] == pytest.approx(35000 / (voters["edition"] == 2024).sum())
+    assert study.indicators()["cost_per_participant"]["kind"] == "euro"
+    assert section.efficiency(load_study("demo-villeneuve-ardre"), table, "edition") is None

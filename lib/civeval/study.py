@@ -98,6 +98,8 @@ class Edition(_Strict):
     label: str
     start: date
     end: date | None = None
+    budget: float | None = Field(None, ge=0, description="€ allocated to projects")
+    cost: float | None = Field(None, ge=0, description="€ spent running the edition")
 
     @field_validator("start", "end", mode="before")
     @classmethod

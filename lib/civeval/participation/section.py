@@ -52,6 +52,41 @@ def participants_chart(study: Study, reach_table: pd.DataFrame, edition: str):
         source=t("participation.chart_source", client=study.client.name))
 
 
+def efficiency(study: Study, reach_table: pd.DataFrame, edition: str) -> pd.DataFrame | None:
+    """€ allocated per inhabitant and running cost per participant, per edition, from the
+    editions' ``budget`` and ``cost`` in ``study.yml``; None when neither is given.
+
+    € per inhabitant = budget ÷ total population; cost per participant = cost ÷ participants.
+    """
+    editions = {e.label: e for scheme in study.schemes for e in scheme.editions}
+    rows = []
+    for row in reach_table.itertuples(index=False):
+        declared = editions.get(str(getattr(row, edition)))
+        if declared is None or (declared.budget is None and declared.cost is None):
+            continue
+        rows.append({
+            "edition": getattr(row, edition), "budget": declared.budget,
+            "budget_per_inhabitant": (declared.budget / study.client.population
+                                      if declared.budget is not None else None),
+            "running_cost": declared.cost,
+            "cost_per_participant": (declared.cost / row.participants
+                                     if declared.cost is not None else None)})
+    if not rows:
+        return None
+    table = pd.DataFrame(rows)
+    last = table.iloc[-1]
+    t = study.t
+    if pd.notna(last["cost_per_participant"]):
+        study.record("cost_per_participant", float(last["cost_per_participant"]),
+                     label=t("participation.cost_per_participant", edition=last["edition"]),
+                     kind="euro")
+    if pd.notna(last["budget_per_inhabitant"]):
+        study.record("budget_per_inhabitant", float(last["budget_per_inhabitant"]),
+                     label=t("participation.budget_per_inhabitant", edition=last["edition"]),
+                     kind="euro")
+    return table
+
+
 def essoufflement(study: Study, participants: pd.DataFrame, edition: str):
     """The trend of participants across editions (count regression) and its verdict."""
     result = indicators.trend(participants, edition).iloc[0]
