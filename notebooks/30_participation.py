@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
+#     check: civeval.participation.section:check
 #     requires: []
 #     title:
 #       en: Participation and essoufflement

@@ -90,3 +90,24 @@ def test_efficiency_from_the_editions_budget_and_cost():
     assert last["cost_per_participant"] == pytest.approx(35000 / (voters["edition"] == 2024).sum())
     assert study.indicators()["cost_per_participant"]["kind"] == "euro"
     assert section.efficiency(load_study("demo-villeneuve-ardre"), table, "edition") is None
+
+
+def test_a_district_missing_from_the_population_stops_validation(project, capsys):
+    from civeval.cli import main
+    from conftest import MINIMAL_STUDY, write_study
+
+    write_study(project, "quartiers", MINIMAL_STUDY + """\
+data:
+  votants: {file: data/votants.csv}
+  population: {file: data/population.csv}
+components:
+  - template: 30_participation
+    parameters: {participants: votants, person: id, population: population}
+""", files={"data/votants.csv": "id;edition;quartier\nA;2024;Centre\nB;2024;Nord\nC;2024;Centre\n",
+            "data/population.csv": "quartier;population\nCentre;5000\nSud;7000\n"})
+    assert main(["validate", "quartiers"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("civeval: error: study 'quartiers', "
+                            "studies/quartiers/data/votants.csv, line 3, column 'quartier': "
+                            "the district 'Nord' is not in the population table "
+                            "(data/population.csv); districts there: Centre, Sud")

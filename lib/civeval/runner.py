@@ -110,6 +110,7 @@ def plan_study(reference) -> Plan:
             raise ParameterError(f"template {template.name}: {', '.join(reserved)} is set by "
                                  "the runner and cannot be given in study.yml", **where)
         template.check_parameters(component.parameters, where=where)
+        template.check(study, component.parameters)
         steps.append((template, component))
     return Plan(study, steps)
 

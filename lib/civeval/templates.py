@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import importlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -124,6 +125,22 @@ class Template:
     @property
     def requires(self) -> list[str]:
         return list(self.meta.get("requires", []))
+
+    def check(self, study, values: dict[str, Any]) -> None:
+        """Run the template's own input check, if its header names one
+        (``check: module:function``), before any kernel starts.
+
+        The function receives the study and every parameter (defaults and given values)
+        and raises an :class:`~civeval.errors.InputError` for data that the section could
+        not use, such as a district absent from the population table.
+        """
+        target = self.meta.get("check")
+        if not target:
+            return
+        module, _, name = str(target).partition(":")
+        function = getattr(importlib.import_module(module), name)
+        defaults = {p.name: p.default for p in self.parameters.values()}
+        function(study, {**defaults, **values})
 
     @cached_property
     def parameters(self) -> dict[str, Parameter]:

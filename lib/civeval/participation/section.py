@@ -13,9 +13,39 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from civeval import charts, fmt, report, transparency
+from civeval.errors import InputError
 from civeval.participation import indicators
+from civeval.paths import display_path
 from civeval.privacy import suppress_small_cells
 from civeval.study import Study
+
+
+def check(study: Study, parameters: dict) -> None:
+    """Inputs of ``30_participation`` checked before any kernel starts: every district of
+    the participants appears in the population table, or the rates would be wrong.
+
+    The participants' district column is the one whose values best match the population
+    table's districts (its first column).
+    """
+    participants, population = parameters.get("participants"), parameters.get("population")
+    if not (participants and population):
+        return
+    people, districts = study.load(participants), study.load(population)
+    known = set(districts.iloc[:, 0].astype(str))
+    candidates = [c for c in people.columns if people[c].astype(str).isin(known).any()]
+    if not candidates:
+        return
+    column = max(candidates, key=lambda c: people[c].astype(str).isin(known).mean())
+    values = people[column].dropna().astype(str)
+    unknown = values[~values.isin(known)]
+    if len(unknown):
+        # Data rows start on line 2 of the file, under the header.
+        raise InputError(
+            f"the district {unknown.iloc[0]!r} is not in the population table "
+            f"({study.config.data[population].file.as_posix()}); districts there: "
+            f"{', '.join(sorted(known))}",
+            file=display_path(study.dataset_path(participants)),
+            row=int(unknown.index[0]) + 2, column=column, study=study.slug)
 
 
 def reach(study: Study, participants: pd.DataFrame, edition: str) -> pd.DataFrame:
