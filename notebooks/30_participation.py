@@ -32,6 +32,7 @@ members: str = "members"  # register column: members expected
 present: str = "present"  # register column: members present
 date: str = "date"  # register column: date of the meeting
 ballots = None  # catalogue dataset of a vote in Pabulib format (.pb)
+projects = None  # catalogue dataset of the proposals submitted, one row each, with `edition`
 tracking = None  # catalogue dataset of winning projects' progress (format project_tracking)
 proposals = None  # catalogue dataset of a platform's proposals (format decidim)
 
@@ -69,6 +70,13 @@ if people is not None:
     display(report.text(t("participation.reach_text")))
     display(report.heading(t("participation.h.trend")))
     display(section.essoufflement(study, people, edition))
+
+# %%
+if projects:
+    submitted, verdict = section.proposals_by_edition(study, study.load(projects), edition)
+    display(report.heading(t("participation.h.proposals")))
+    display(verdict)
+    display(report.table(submitted, t("participation.proposals.caption")))
     costs = section.efficiency(study, reach, edition)
     if costs is not None:
         display(report.heading(t("participation.h.efficiency")))

@@ -111,3 +111,12 @@ components:
                             "studies/quartiers/data/votants.csv, line 3, column 'quartier': "
                             "the district 'Nord' is not in the population table "
                             "(data/population.csv); districts there: Centre, Sud")
+
+
+def test_proposals_trend_is_not_overstated():
+    study = load_study("demo-saint-aubin")
+    projects = study.load("projets")
+    table, verdict = section.proposals_by_edition(study, projects, "edition")
+    assert table["proposals"].tolist() == projects.groupby("edition").size().tolist()
+    # 12, 14, 15 proposals: no test could call that a significant change.
+    assert verdict.data.startswith("<p>Pas d'évolution significative entre 2022 et 2024")

@@ -117,6 +117,19 @@ def efficiency(study: Study, reach_table: pd.DataFrame, edition: str) -> pd.Data
     return table
 
 
+def proposals_by_edition(study: Study, projects: pd.DataFrame, edition: str):
+    """Proposals submitted per edition and per 1,000 inhabitants, with their trend test.
+
+    Returns the table and the verdict sentence (stated only when the test supports it).
+    """
+    table = indicators.proposals_per_thousand(projects, study.client.population, by=edition)
+    result = indicators.trend(projects, edition).iloc[0]
+    study.record("proposals_change", float(result["change"]),
+                 label=study.t("participation.proposals_change", first=result["first_edition"],
+                               last=result["last_edition"]), kind="percent")
+    return table, _verdict(study, result)
+
+
 def essoufflement(study: Study, participants: pd.DataFrame, edition: str):
     """The trend of participants across editions (count regression) and its verdict."""
     result = indicators.trend(participants, edition).iloc[0]
