@@ -119,4 +119,4 @@ def test_proposals_trend_is_not_overstated():
     table, verdict = section.proposals_by_edition(study, projects, "edition")
     assert table["proposals"].tolist() == projects.groupby("edition").size().tolist()
     # 12, 14, 15 proposals: no test could call that a significant change.
-    assert verdict.data.startswith("<p>Pas d'évolution significative entre 2022 et 2024")
+    assert verdict.data.startswith("<p>Pas d&#x27;évolution significative entre 2022 et 2024")
