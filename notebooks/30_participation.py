@@ -146,5 +146,9 @@ if tracking:
 
 # %%
 if proposals:
+    phases = section.platform_phases(study, study.dataset_path(proposals))
+    if phases is not None:
+        display(report.table(phases, t("participation.phases.caption"),
+                             kinds={"participation_rate": "percent"}))
     display(report.key_figures(section.answers(study, study.load(proposals)),
                                t("participation.answers.caption")))

@@ -120,3 +120,17 @@ def test_proposals_trend_is_not_overstated():
     assert table["proposals"].tolist() == projects.groupby("edition").size().tolist()
     # 12, 14, 15 proposals: no test could call that a significant change.
     assert verdict.data.startswith("<p>Pas d&#x27;évolution significative entre 2022 et 2024")
+
+
+def test_platform_contributors_by_phase_are_unique_people():
+    from civeval.participation.decidim import read_decidim
+
+    study = load_study("demo-val-de-brenne")
+    path = study.dataset_path("propositions")
+    table = section.platform_phases(study, path).set_index("phase")
+    export = read_decidim(path)
+    assert table.loc["Dépôt de propositions", "participations"] == len(export["proposals"])
+    assert (table.loc["Dépôt de propositions", "unique_participants"]
+            == export["proposals"]["author_id"].nunique())
+    assert table.loc["Commentaires", "unique_participants"] == export["comments"][
+        "author_id"].nunique()

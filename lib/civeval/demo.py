@@ -368,6 +368,8 @@ def _decidim_export(rng: np.random.Generator, communes: list[str]) -> bytes:
                           else ""),
             "supports": int(rng.poisson(12)), "endorsements/total_count": int(rng.poisson(2)),
             "comments": 0, "published_at": published.isoformat() + "+02:00",
+            # A few residents propose several times: ids make unique proposers countable.
+            "author/id": 700 + int(rng.integers(0, 60)),
             "author/name": f"Habitant {number}",
         })
         for reply in range(int(rng.poisson(1.5))):
@@ -375,7 +377,8 @@ def _decidim_export(rng: np.random.Generator, communes: list[str]) -> bytes:
                 "id": 9000 + len(comments), "commentable_id": 4200 + number,
                 "commentable_type": "Decidim::Proposals::Proposal",
                 "created_at": (published + timedelta(days=reply + 1)).isoformat() + "+02:00",
-                "body/fr": "Je soutiens cette idée.", "author/name": f"Voisin {reply}"})
+                "body/fr": "Je soutiens cette idée.",
+                "author/id": 700 + int(rng.integers(0, 160)), "author/name": f"Voisin {reply}"})
         proposals[-1]["comments"] = sum(c["commentable_id"] == 4200 + number for c in comments)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

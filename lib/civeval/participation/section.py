@@ -14,7 +14,7 @@ import pandas as pd
 
 from civeval import charts, fmt, report, transparency
 from civeval.errors import InputError
-from civeval.participation import indicators
+from civeval.participation import decidim, indicators
 from civeval.paths import display_path
 from civeval.privacy import suppress_small_cells
 from civeval.study import Study
@@ -305,6 +305,29 @@ def delivery(study: Study, projects: pd.DataFrame):
                    high=fmt.number(facts["median_ci_high"], 0), n=facts["n"],
                    events=facts["events"])
     return figure, report.text(median)
+
+
+def platform_phases(study: Study, export) -> pd.DataFrame | None:
+    """Unique contributors of a Decidim platform per phase: those who submitted a proposal,
+    those who commented; each as a share of the population. ``export`` is the path of the
+    open-data export (all its entities are read). None when the export has no author ids.
+    """
+    entities = decidim.read_decidim(export)
+    phases = []
+    for phase, entity in (("submit", "proposals"), ("comment", "comments")):
+        table = entities.get(entity)
+        if table is not None and "author_id" in table:
+            phases.append(table[["author_id"]].dropna().assign(phase=phase))
+    if not phases:
+        return None
+    actions = pd.concat(phases, ignore_index=True)
+    table = indicators.unique_participants(actions, "author_id", by="phase")
+    table["participation_rate"] = table["unique_participants"] / study.client.population
+    table["phase"] = table["phase"].map(lambda p: study.t(f"participation.phase.{p}"))
+    overall = int(table.attrs.get("unique_participants", actions["author_id"].nunique()))
+    study.record("platform_contributors", overall,
+                 label=study.t("participation.platform_contributors"))
+    return table[["phase", "participations", "unique_participants", "participation_rate"]]
 
 
 def answers(study: Study, proposals: pd.DataFrame) -> pd.DataFrame:
