@@ -162,9 +162,12 @@ def likert_questions(codebook: Codebook) -> list[Question]:
     return [question for question in codebook if question.type == "likert"]
 
 
-def item_columns(question: Question) -> list[str]:
-    """The response columns of a Likert question: one per sub-question, or the question."""
-    return [f"{question.id}[{code}]" for code in question.columns] or [question.id]
+def items(question: Question) -> list[tuple[str, str]]:
+    """``(response column, sub-question code)`` of each item of a Likert question: one per
+    sub-question (``Q1[SQ001]``, ``SQ001``), or the question itself."""
+    if question.columns:
+        return [(f"{question.id}[{code}]", code) for code in question.columns]
+    return [(question.id, question.id)]
 
 
 def likert_results(study: Study, questionnaire: Questionnaire, question: Question,
@@ -172,9 +175,8 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
     """Weighted distribution of a Likert question's answers (see
     :func:`civeval.survey.likert.likert_table`), with the "ne sait pas" share when the
     codebook declares one, and cells under the study's threshold suppressed."""
-    columns = item_columns(question)
-    labels = {column: question.item_label(code) for column, code in
-              zip(columns, question.columns or [question.id], strict=True)}
+    labels = {column: question.item_label(code) for column, code in items(question)}
+    columns = list(labels)
     table = likert_table(questionnaire.responses, columns, question.levels,
                          weight=questionnaire.weight, by=by, neutral=question.neutral,
                          labels=labels)
@@ -204,8 +206,7 @@ def agreement(study: Study, questionnaire: Questionnaire, question: Question) ->
     interval, per item: design-based (weighted) or Wilson (unweighted)."""
     positive, _, _ = scale_sides(question.levels, question.neutral)
     rows = []
-    for column, code in zip(item_columns(question), question.columns or [question.id],
-                            strict=True):
+    for column, code in items(question):
         answers = questionnaire.responses[column]
         frame = pd.DataFrame({"agrees": answers.isin(positive).where(answers.notna())})
         if questionnaire.weighted:
@@ -228,8 +229,7 @@ def differences(study: Study, questionnaire: Questionnaire, questions: list[Ques
     rows = []
     data = questionnaire.responses
     for question in questions:
-        for column, code in zip(item_columns(question), question.columns or [question.id],
-                                strict=True):
+        for column, code in items(question):
             for segment in segments:
                 sizes = data[segment].value_counts()
                 kept = sizes[sizes >= study.small_cell_threshold].index
@@ -267,8 +267,7 @@ def drivers(study: Study, questionnaire: Questionnaire, satisfaction: str,
         if question.id == satisfaction:
             continue
         positive, _, _ = scale_sides(question.levels, question.neutral)
-        for column, code in zip(item_columns(question), question.columns or [question.id],
-                                strict=True):
+        for column, code in items(question):
             values = questionnaire.responses[column]
             frame[column] = values.isin(positive).astype(float).where(values.notna())
             labels[column] = question.item_label(code)
