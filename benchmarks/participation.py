@@ -56,7 +56,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from timing import Timer, peak_memory_mb
+from timing import Timer, peak_memory_mb, print_peak_memory, within_budget
 
 from civeval import benchmark, charts, report
 from civeval.participation import indicators
@@ -404,17 +404,9 @@ def report_results(city: City, timer: Timer, vote: dict, bench: dict,
     for _, name, seconds in (s for s in timer.steps if s[0] == "extra"):
         print(f"{'extra':<11}{name:<{width}}{seconds:>9.2f}   "
               f"({bench['full_mb']:.1f} MB of HTML; not counted in the target)")
-    print(f"peak memory (ru_maxrss): {peak_memory_mb():,.0f} MB, generator included "
-          f"({generation_peak:,.0f} MB at the end of the generation)")
-    within = True
-    for group, total in totals.items():
-        if total <= BUDGET_SECONDS:
-            print(f"OK: {group} {total:.1f} s is within the {BUDGET_SECONDS:.0f} s budget")
-        else:
-            within = False
-            print(f"FAILED: {group} {total:.1f} s exceeds the {BUDGET_SECONDS:.0f} s budget by "
-                  f"{total - BUDGET_SECONDS:.1f} s")
-    return within
+    print_peak_memory(generation_peak)
+    verdicts = [within_budget(total, BUDGET_SECONDS, group) for group, total in totals.items()]
+    return all(verdicts)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from timing import Timer, peak_memory_mb
+from timing import Timer, peak_memory_mb, print_peak_memory, within_budget
 
 from civeval.representativeness import representativeness
 from civeval.survey.compare import compare_groups
@@ -366,15 +366,8 @@ def report(generated: Generated, questions: int, timer: Timer, figures: dict,
             print(f"{'':<11}{'subtotal':<{width}}{timer.total(group):>9.2f}")
     print(f"{'total':<11}{'':<{width}}{total:>9.2f}   "
           f"{total / BUDGET_SECONDS:.2f}x the {BUDGET_SECONDS:.0f} s budget")
-    print(f"peak memory (ru_maxrss): {peak_memory_mb():,.0f} MB, generator included "
-          f"({generation_peak:,.0f} MB at the end of the generation)")
-    within = total <= BUDGET_SECONDS
-    if within:
-        print(f"OK: {total:.1f} s is within the {BUDGET_SECONDS:.0f} s budget")
-    else:
-        print(f"FAILED: {total:.1f} s exceeds the {BUDGET_SECONDS:.0f} s budget by "
-              f"{total - BUDGET_SECONDS:.1f} s")
-    return within
+    print_peak_memory(generation_peak)
+    return within_budget(total, BUDGET_SECONDS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,3 +29,19 @@ def peak_memory_mb() -> float:
     """Peak resident memory of this process (kilobytes on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
+
+
+def print_peak_memory(generation_peak: float) -> None:
+    print(f"peak memory (ru_maxrss): {peak_memory_mb():,.0f} MB, generator included "
+          f"({generation_peak:,.0f} MB at the end of the generation)")
+
+
+def within_budget(total: float, budget: float, label: str = "") -> bool:
+    """Print whether ``total`` seconds meet the ``budget``; ``label`` names the part timed."""
+    name = f"{label} " if label else ""
+    if total <= budget:
+        print(f"OK: {name}{total:.1f} s is within the {budget:.0f} s budget")
+        return True
+    print(f"FAILED: {name}{total:.1f} s exceeds the {budget:.0f} s budget by "
+          f"{total - budget:.1f} s")
+    return False
