@@ -20,7 +20,10 @@
 # The runner sets study and output_dir; the defaults let the template run as is in JupyterLab.
 study: str = "demo-saint-aubin"  # slug or folder of the study
 output_dir = None  # where the report goes; reports/<slug>/ by default
-indicator: str = "turnout_rate"  # key figure compared (recorded by 30_participation)
+# Key figures compared (recorded by 30_participation); those the study lacks are left out.
+indicators: list = ["turnout_rate", "proposals_per_thousand", "budget_per_inhabitant",
+                    "cost_per_participant", "retention_rate", "answer_rate",
+                    "implementation_rate", "abandonment_rate"]
 
 # %% tags=["remove-cell"]
 import civeval
@@ -30,7 +33,6 @@ study = civeval.load_study(study, output_dir=output_dir)
 report.setup(study)
 t = study.t
 rows = parangonnage.table(study)
-national = parangonnage.references(rows, indicator)
 
 # %%
 report.heading(t("benchmark.title"), level=1)
@@ -49,17 +51,25 @@ report.heading(t("benchmark.title"), level=1)
 # %%
 for scheme in study.schemes:
     display(report.heading(scheme.name, level=2))
-    comparison, widened = parangonnage.compare(study, rows, str(scheme.type), indicator)
-    if comparison is None:
+    comparisons = parangonnage.compare_all(study, rows, str(scheme.type), indicators)
+    if not comparisons:
         display(report.text(t("benchmark.no_figure")))
         continue
-    display(parangonnage.summary(study, comparison, widened))
-    if comparison.attrs["n_peers"]:
-        display(parangonnage.chart(study, comparison, national))
+    display(report.heading(t("benchmark.h.overview"), level=3))
+    display(report.text(t("benchmark.overview_text")))
+    display(report.table(parangonnage.overview(study, comparisons),
+                         t("benchmark.overview.caption"),
+                         kinds={"percentile_rank": "number", "z_score": "number"}))
+    compared = {key: c for key, c in comparisons.items() if c.attrs["n_peers"]}
+    if not compared:
+        display(report.text(t("benchmark.no_peers")))
+    for indicator, comparison in compared.items():
+        display(report.heading(comparison.attrs["label"], level=3))
+        display(parangonnage.summary(study, comparison))
+        display(parangonnage.chart(study, comparison, parangonnage.references(rows, indicator)))
 
 # %%
 report.heading(t("benchmark.h.sources"))
 
 # %%
-report.table(parangonnage.sources(study, national), t("benchmark.sources.caption"),
-             kinds={"reference_value": "percent"})
+report.table(parangonnage.sources(study, rows, indicators), t("benchmark.sources.caption"))

@@ -163,7 +163,8 @@ def test_peer_group_keeps_the_same_scheme_in_the_same_band():
     assert peers["name"].tolist() == ["B", "C"]  # bands include low, exclude high
     assert set(peers["band"]) == {f"20–50{NNBSP}000 hab."}
     big = peer_group(table, "budget participatif", 160_000)
-    assert sorted(big["name"]) == ["Angers", "Rennes"]  # national aggregates are no peers
+    # National aggregates are no peers; Paris has two indicators, so two rows.
+    assert sorted(big["name"]) == ["Angers", "Paris", "Paris", "Rennes"]
     assert big.attrs["band"] == (100_000, math.inf)
     with pytest.raises(InputError, match="the population 10 is in none of the bands"):
         peer_group(table, "budget participatif", 10, bands=((1000, 5000),))

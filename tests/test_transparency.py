@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from civeval import load_study, readers
+from civeval.benchmark import load_reference
 from civeval.errors import CatalogError, InputError
 from civeval.transparency import (
     DEFAULT_MAPPING,
@@ -462,3 +463,13 @@ def test_the_real_paris_indicators():
     assert curve.attrs["median"] == 42  # months from the September vote to the opening
     assert (curve.attrs["median_ci_low"], curve.attrs["median_ci_high"]) == (39, 45)
     assert curve["survival"].is_monotonic_decreasing
+
+
+@needs_paris
+def test_the_reference_table_holds_the_rates_of_the_real_paris_file():
+    projects = read_project_tracking(PARIS, as_of="2024-10-31")
+    overall = implementation_rates(projects, by=None).iloc[0]
+    reference = load_reference().set_index(["name", "indicator"])["value"]
+    # data/reference rounds to a tenth of a percent.
+    assert reference["Paris", "implementation_rate"] == round(overall["implementation_rate"], 3)
+    assert reference["Paris", "abandonment_rate"] == round(overall["abandonment_rate"], 3)

@@ -570,7 +570,7 @@ def anonymise(peers: pd.DataFrame, client: str, *, language: str = "fr",
     letter = names.map({name: _letters(i) for i, name in enumerate(order)})
     kind = (out["kind"].map(words["kinds"]) if "kind" in out
             else pd.Series(np.nan, index=out.index)).fillna(words["other"])
-    label = kind + " " + letter.fillna("") + (", " + band).fillna("")
+    label = kind + " " + letter.astype(object).fillna("") + (", " + band).fillna("")
     out["name"] = out["name"].astype(object).where(~hide, label.astype(object))
     for column in _IDENTIFYING:
         if column in out:

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from civeval import benchmark, fmt, report
+from civeval import benchmark, fmt, i18n, report
 from civeval.study import Study
 
 # Fewer comparable collectivités than this in the client's population band, and the
@@ -40,16 +40,19 @@ def source_label(address) -> str:
     return urlparse(str(address)).netloc or str(address)
 
 
-def compare(study: Study, rows: pd.DataFrame, scheme_type: str, indicator: str):
+def compare(study: Study, rows: pd.DataFrame, scheme_type: str,
+            indicator: str) -> pd.DataFrame | None:
     """The client's ``indicator`` among its peers, anonymised; None without the figure.
 
-    Returns ``(comparison, widened)``: the anonymised comparison table and whether the
-    population band had to be dropped for lack of peers.
+    The table's ``attrs`` hold :func:`civeval.benchmark.compare`'s facts, the figure's
+    ``label`` and ``kind``, the population band and ``widened``: whether the band had to
+    be dropped for lack of peers.
     """
     figures = study.indicators()
     if indicator not in figures:
-        return None, False
-    value = float(figures[indicator]["value"])
+        return None
+    figure = figures[indicator]
+    value = float(figure["value"])
     peers = benchmark.peer_group(rows, scheme_type, study.client.population,
                                  language=study.language)
     band = peers.attrs["band_label"]
@@ -63,41 +66,84 @@ def compare(study: Study, rows: pd.DataFrame, scheme_type: str, indicator: str):
     facts = comparison.attrs
     if facts["n_peers"]:
         study.record(f"{indicator}_percentile", float(facts["percentile_rank"]) / 100,
-                     label=study.t("benchmark.percentile"), kind="percent")
+                     label=study.t("benchmark.percentile", indicator=figure["label"]),
+                     kind="percent")
     anonymised = benchmark.anonymise(comparison, study.client.name, language=study.language)
-    anonymised.attrs.update(facts, band_label=band)
-    return anonymised, widened
+    # The catalogue's general name: the recorded label may name the client's last edition.
+    label = i18n.catalogue(study.language).get(f"indicator.{indicator}", figure["label"])
+    anonymised.attrs.update(facts, band_label=band, label=label,
+                            kind=figure.get("kind") or "number", widened=widened)
+    return anonymised
+
+
+def compare_all(study: Study, rows: pd.DataFrame, scheme_type: str,
+                indicators) -> dict[str, pd.DataFrame]:
+    """:func:`compare` for each of ``indicators`` the study recorded, by indicator."""
+    comparisons = {key: compare(study, rows, scheme_type, key) for key in indicators}
+    return {key: table for key, table in comparisons.items() if table is not None}
+
+
+def overview(study: Study, comparisons: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per compared indicator: the client's value, the number of peers, their
+    median, the client's percentile rank and z-score. Values are formatted by their kind
+    (a rate as a percentage, an amount in euros), so the table mixes units safely."""
+    rows = []
+    for comparison in comparisons.values():
+        facts = comparison.attrs
+        rows.append({
+            "indicator": facts["label"],
+            "client_value": fmt.by_kind(facts["client_value"], facts["kind"]),
+            "peers": facts["n_peers"],
+            "peer_median": (fmt.by_kind(facts["peer_median"], facts["kind"])
+                            if facts["n_peers"] else fmt.MISSING),
+            "percentile_rank": facts["percentile_rank"],
+            "z_score": facts["z_score"]})
+    return pd.DataFrame(rows, columns=["indicator", "client_value", "peers", "peer_median",
+                                       "percentile_rank", "z_score"])
 
 
 def chart(study: Study, comparison: pd.DataFrame, national: pd.DataFrame):
     """The dot plot of the client and its peers, with the national references as lines."""
     t = study.t
     facts = comparison.attrs
-    figure = benchmark.benchmark_chart(comparison, national, language=study.language)
+    figure = benchmark.benchmark_chart(comparison, national, percent=facts["kind"] == "percent",
+                                       language=study.language)
     return report.figure(
-        figure, title=t("benchmark.chart_title"),
+        figure, title=t("benchmark.chart_title", indicator=facts["label"]),
         alt=t("benchmark.chart_alt", client=study.client.name, n=facts["n_peers"],
-              value=fmt.percent(facts["client_value"])),
+              value=fmt.by_kind(facts["client_value"], facts["kind"])),
         source=t("benchmark.chart_source"))
 
 
-def summary(study: Study, comparison: pd.DataFrame, widened: bool):
-    """One sentence: where the client stands, among how many, and how peers were chosen."""
+def summary(study: Study, comparison: pd.DataFrame):
+    """One sentence: where the client stands, among how many peers, and how they were
+    chosen (a comparison with at least one peer)."""
     t = study.t
     facts = comparison.attrs
-    if not facts["n_peers"]:
-        return report.text(t("benchmark.no_peers"))
-    scope = (t("benchmark.widened", band=facts["band_label"]) if widened
+    scope = (t("benchmark.widened", band=facts["band_label"]) if facts["widened"]
              else t("benchmark.band", band=facts["band_label"]))
-    return report.text(t("benchmark.summary", client="{client}",
-                         value=fmt.percent(facts["client_value"]),
+    return report.text(t("benchmark.summary", client="{client}", indicator="{indicator}",
+                         value=fmt.by_kind(facts["client_value"], facts["kind"]),
                          rank=fmt.number(facts["percentile_rank"], 0), n=facts["n_peers"],
-                         median=fmt.percent(facts["peer_median"]), scope=scope),
-                       client=study.client.name)
+                         median=fmt.by_kind(facts["peer_median"], facts["kind"]),
+                         scope=scope),
+                       client=study.client.name, indicator=facts["label"])
 
 
-def sources(study: Study, national: pd.DataFrame) -> pd.DataFrame:
-    """The national reference figures with their year and source, for the table."""
-    shown = national[["name", "statistic", "year", "value", "source"]]
-    shown = shown.assign(statistic=shown["statistic"].map(lambda s: study.t(f"statistic.{s}")))
-    return shown.rename(columns={"name": "reference", "value": "reference_value"})
+def sources(study: Study, rows: pd.DataFrame, indicators) -> pd.DataFrame:
+    """The public figures of ``indicators`` (national aggregates and named collectivités),
+    with their year and source, formatted by the kind the study records them with."""
+    figures = study.indicators()
+    catalogue = i18n.catalogue(study.language)
+    public = rows[rows["indicator"].isin(list(indicators))
+                  & rows["public"].astype("boolean").fillna(False).astype(bool)]
+    public = public.assign(source=public["source"].map(source_label))
+    return pd.DataFrame({
+        "reference": public["name"],
+        "indicator": public["indicator"].map(lambda key: catalogue.get(f"indicator.{key}", key)),
+        "statistic": public["statistic"].map(lambda s: study.t(f"statistic.{s}")),
+        "year": public["year"],
+        "reference_value": [fmt.by_kind(value, figures.get(key, {}).get("kind") or "number")
+                            for key, value in zip(public["indicator"], public["value"],
+                                                  strict=True)],
+        "source": public["source"]}).reset_index(drop=True)

@@ -208,7 +208,7 @@ def _shown(values, limit: int = 5) -> str:
     return text + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
-def _edition_label(value) -> str:
+def edition_label(value) -> str:
     """An edition as readers write it: 2022, not 2022.0 nor 2 022."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
@@ -669,7 +669,7 @@ def _editions(values: pd.Series, column: str) -> pd.Series:
 def _verdict(direction: int, significant: bool, first, last, size: str | None,
              subject: str = "") -> str:
     """The French sentence: "baisse significative de 28 % entre 2022 et 2024"."""
-    span = f"entre {_edition_label(first)} et {_edition_label(last)}"
+    span = f"entre {edition_label(first)} et {edition_label(last)}"
     if not significant or direction == 0:
         return f"pas d'évolution significative{subject} {span}"
     word = "baisse" if direction < 0 else "hausse"

@@ -59,7 +59,8 @@ def reach(study: Study, participants: pd.DataFrame, edition: str) -> pd.DataFram
     last = table.iloc[-1]
     # Key shared with the benchmark table (data/reference): participants ÷ population.
     study.record("turnout_rate", float(last["participation_rate"]),
-                 label=t("participation.rate_last", edition=last[edition]), kind="percent")
+                 label=t("participation.rate_last",
+                         edition=indicators.edition_label(last[edition])), kind="percent")
     return table[[edition, "participants", "participation_rate"]]
 
 
@@ -105,14 +106,15 @@ def efficiency(study: Study, reach_table: pd.DataFrame, edition: str) -> pd.Data
         return None
     table = pd.DataFrame(rows)
     last = table.iloc[-1]
+    label = indicators.edition_label(last["edition"])
     t = study.t
     if pd.notna(last["cost_per_participant"]):
         study.record("cost_per_participant", float(last["cost_per_participant"]),
-                     label=t("participation.cost_per_participant", edition=last["edition"]),
+                     label=t("participation.cost_per_participant", edition=label),
                      kind="euro")
     if pd.notna(last["budget_per_inhabitant"]):
         study.record("budget_per_inhabitant", float(last["budget_per_inhabitant"]),
-                     label=t("participation.budget_per_inhabitant", edition=last["edition"]),
+                     label=t("participation.budget_per_inhabitant", edition=label),
                      kind="euro")
     return table
 
@@ -176,7 +178,8 @@ def retention(study: Study, participants: pd.DataFrame, person: str,
         last = table.iloc[-1]
         study.record("retention_rate", float(last["retention_rate"]),
                      label=study.t("participation.retention_last",
-                                   edition=last["edition"]), kind="percent")
+                                   edition=indicators.edition_label(last["edition"])),
+                     kind="percent")
     return table[["edition", "participants", "returning", "retention_rate",
                   "first_time_share"]]
 
