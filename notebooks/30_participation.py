@@ -43,6 +43,8 @@ from civeval.participation import section
 from civeval.survey.margins import as_margins
 
 study = civeval.load_study(study, output_dir=output_dir)
+if output_dir is None:  # opened in JupyterLab, not run: take the study's parameters as a run does
+    globals().update(study.parameters_for("30_participation"))
 report.setup(study)
 t = study.t
 people = study.load(participants) if participants else None
@@ -72,9 +74,19 @@ if people is not None:
     display(section.essoufflement(study, people, edition))
 
 # %%
+stages = section.phases(study, study.dataset_path(proposals) if proposals else None,
+                        study.load(ballots) if ballots else None)
+if stages is not None:
+    display(report.heading(t("participation.h.phases")))
+    display(report.text(t("participation.phases_text")))
+    display(report.table(stages, t("participation.phases.caption"),
+                         kinds={"participation_rate": "percent"}))
+
+# %%
 if projects:
     submitted, verdict = section.proposals_by_edition(study, study.load(projects), edition)
     display(report.heading(t("participation.h.proposals")))
+    display(section.proposals_chart(study, submitted, edition))
     display(verdict)
     display(report.table(submitted, t("participation.proposals.caption")))
     costs = section.efficiency(study, reach, edition)
@@ -146,9 +158,5 @@ if tracking:
 
 # %%
 if proposals:
-    phases = section.platform_phases(study, study.dataset_path(proposals))
-    if phases is not None:
-        display(report.table(phases, t("participation.phases.caption"),
-                             kinds={"participation_rate": "percent"}))
     display(report.key_figures(section.answers(study, study.load(proposals)),
                                t("participation.answers.caption")))

@@ -56,3 +56,20 @@ def test_jupytext_is_the_default_viewer_of_templates():
     assert target.is_relative_to(sys.prefix)
     for plugin, values in JUPYTEXT_DEFAULT_VIEWER.items():
         assert settings[plugin]["defaultViewers"]["python"] == values["defaultViewers"]["python"]
+
+
+def test_the_participation_template_run_as_is_shows_the_demo_study(tmp_path, monkeypatch):
+    """Opened in JupyterLab and run without a runner, a template takes its study's
+    parameters from study.yml, so the analyst sees the whole section."""
+    import jupytext
+    import papermill
+
+    monkeypatch.setenv("CIVEVAL_REPORTS", str(tmp_path / "reports"))
+    notebook = tmp_path / "30_participation.ipynb"
+    jupytext.write(jupytext.read(REPO / "notebooks" / "30_participation.py"), notebook)
+    executed = papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"),
+                                          cwd=str(REPO), progress_bar=False, kernel_name="python3")
+    html = "".join(output.get("data", {}).get("text/html", "")
+                   for cell in executed.cells for output in cell.get("outputs", []))
+    assert "Participation par étape" in html and "pas encore livrés" in html
+    assert (tmp_path / "reports" / "demo-saint-aubin" / "indicators.json").is_file()

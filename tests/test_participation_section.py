@@ -1,5 +1,6 @@
 """The participation section on the demo studies: what the report states, and why."""
 
+import pandas as pd
 import pytest
 
 from civeval import load_study
@@ -127,10 +128,35 @@ def test_platform_contributors_by_phase_are_unique_people():
 
     study = load_study("demo-val-de-brenne")
     path = study.dataset_path("propositions")
-    table = section.platform_phases(study, path).set_index("phase")
+    table = section.phases(study, path).set_index("phase")
+    assert table.index.tolist() == ["Dépôt de propositions", "Commentaires",
+                                    "Soutiens aux propositions"]
     export = read_decidim(path)
     assert table.loc["Dépôt de propositions", "participations"] == len(export["proposals"])
     assert (table.loc["Dépôt de propositions", "unique_participants"]
             == export["proposals"]["author_id"].nunique())
     assert table.loc["Commentaires", "unique_participants"] == export["comments"][
         "author_id"].nunique()
+    # Supports are known as totals only: no count of people, hence no rate.
+    support = table.loc["Soutiens aux propositions"]
+    assert support["participations"] == export["proposals"]["votes"].sum()
+    assert pd.isna(support["unique_participants"]) and pd.isna(support["participation_rate"])
+    assert study.indicators()["platform_contributors"]["value"] == pd.concat(
+        [export["proposals"]["author_id"], export["comments"]["author_id"]]).nunique()
+
+
+def test_voters_of_a_pabulib_file_make_the_vote_phase():
+    study = load_study("demo-saint-aubin")
+    ballots = study.load("vote_2024")
+    table = section.phases(study, ballots=ballots).set_index("phase")
+    voters = (study.load("votants")["edition"] == 2024).sum()
+    assert table.loc["Vote", "unique_participants"] == voters == ballots.attrs["voters"]
+    assert table.loc["Vote", "participation_rate"] == pytest.approx(voters / 12400)
+    assert section.phases(study) is None
+
+
+def test_proposals_chart_names_the_first_and_last_editions():
+    study = load_study("demo-saint-aubin")
+    submitted, _ = section.proposals_by_edition(study, study.load("projets"), "edition")
+    figure = section.proposals_chart(study, submitted, "edition").data
+    assert 'alt="Diagramme en barres : 12 propositions en 2022, 15 en 2024."' in figure

@@ -419,6 +419,18 @@ class Study:
         if problems:
             raise combine(problems)
 
+    def parameters_for(self, template: str) -> dict[str, Any]:
+        """The parameters ``study.yml`` gives ``template`` (empty when it is not a
+        component): what a run injects, for a template opened as is in JupyterLab.
+
+        >>> load_study("demo-saint-aubin").parameters_for("30_participation")["ballots"]
+        'vote_2024'
+        """
+        for component in self.config.components:
+            if component.template == template:
+                return dict(component.parameters)
+        return {}
+
     # key figures
     @property
     def indicators_file(self) -> Path:

@@ -197,7 +197,8 @@ def read_pabulib_projects(path: str | Path) -> pd.DataFrame:
     The PROJECTS table of :func:`read_pabulib` with the columns ``voters``, ``points`` and
     ``voter_share`` of :func:`pabulib_vote_counts` added (a file's own ``votes`` and
     ``score`` columns are kept as published, so the two can be compared). The whole file is
-    checked; ``attrs["meta"]`` holds the META section. The ``proposer`` column, a person's
+    checked; ``attrs["meta"]`` holds the META section and ``attrs["voters"]`` the number of
+    ballots (one per voter). The ``proposer`` column, a person's
     name in French files, is dropped: reports never show names.
 
     Examples
@@ -217,6 +218,7 @@ def read_pabulib_projects(path: str | Path) -> pd.DataFrame:
     for column in ("voters", "points", "voter_share"):
         table[column] = counts[column].to_numpy()
     table.attrs["meta"] = dict(election.meta)
+    table.attrs["voters"] = len(election.votes)
     return table
 
 

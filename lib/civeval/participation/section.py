@@ -244,7 +244,7 @@ def vote(study: Study, projects: pd.DataFrame) -> pd.DataFrame:
     """The projects of a Pabulib vote (catalogue format ``pabulib``), most chosen first:
     name, district, cost, voters who chose it and their share of all voters."""
     meta = projects.attrs.get("meta", {})
-    study.record("pb_voters", int(meta.get("num_votes", 0)) or None,
+    study.record("pb_voters", projects.attrs.get("voters"),
                  label=study.t("participation.pb_voters", instance=meta.get("instance", "")))
     columns = [c for c in ("name", "district", "cost", "voters", "voter_share")
                if c in projects.columns]
@@ -310,27 +310,68 @@ def delivery(study: Study, projects: pd.DataFrame):
     return figure, report.text(median)
 
 
-def platform_phases(study: Study, export) -> pd.DataFrame | None:
-    """Unique contributors of a Decidim platform per phase: those who submitted a proposal,
-    those who commented; each as a share of the population. ``export`` is the path of the
-    open-data export (all its entities are read). None when the export has no author ids.
+def phases(study: Study, export=None, ballots: pd.DataFrame | None = None
+           ) -> pd.DataFrame | None:
+    """Participation per phase of the scheme: submit, comment, support, vote.
+
+    Submit and comment count unique contributors, from the pseudonymous author ids of a
+    Decidim open-data export (``export``, its path; all its entities are read). Support
+    counts supports only: open-data exports give each proposal's total, not who gave it.
+    Vote counts the voters of a Pabulib file (``ballots``, as the catalogue format
+    ``pabulib`` reads it: one ballot per voter). Each
+    count of people is also a share of the total population. None when there is nothing
+    to count.
     """
-    entities = decidim.read_decidim(export)
-    phases = []
+    entities = decidim.read_decidim(export) if export is not None else {}
+    actions = []
     for phase, entity in (("submit", "proposals"), ("comment", "comments")):
         table = entities.get(entity)
         if table is not None and "author_id" in table:
-            phases.append(table[["author_id"]].dropna().assign(phase=phase))
-    if not phases:
+            actions.append(table[["author_id"]].dropna().assign(phase=phase))
+    rows = []
+    if actions:
+        table = indicators.unique_participants(pd.concat(actions, ignore_index=True),
+                                               "author_id", by="phase")
+        study.record("platform_contributors", int(table.attrs["unique_participants"]),
+                     label=study.t("participation.platform_contributors"))
+        rows.append(table[["phase", "participations", "unique_participants"]])
+    proposals = entities.get("proposals")
+    if proposals is not None and "votes" in proposals and proposals["votes"].notna().any():
+        rows.append(pd.DataFrame({"phase": ["support"],
+                                  "participations": [int(proposals["votes"].sum())],
+                                  "unique_participants": [pd.NA]}))
+    voters = ballots.attrs.get("voters") if ballots is not None else None
+    if voters:
+        rows.append(pd.DataFrame({"phase": ["vote"], "participations": [voters],
+                                  "unique_participants": [voters]}))
+    if not rows:
         return None
-    actions = pd.concat(phases, ignore_index=True)
-    table = indicators.unique_participants(actions, "author_id", by="phase")
-    table["participation_rate"] = table["unique_participants"] / study.client.population
+    order = {"submit": 0, "comment": 1, "support": 2, "vote": 3}  # the scheme's calendar
+    table = pd.concat(rows, ignore_index=True).sort_values("phase", key=lambda p: p.map(order),
+                                                           ignore_index=True)
+    table["participation_rate"] = (table["unique_participants"].astype("Float64")
+                                   / study.client.population)
     table["phase"] = table["phase"].map(lambda p: study.t(f"participation.phase.{p}"))
-    overall = int(table.attrs.get("unique_participants", actions["author_id"].nunique()))
-    study.record("platform_contributors", overall,
-                 label=study.t("participation.platform_contributors"))
-    return table[["phase", "participations", "unique_participants", "participation_rate"]]
+    return table
+
+
+def proposals_chart(study: Study, submitted: pd.DataFrame, edition: str):
+    """Proposals submitted per edition as bars, with the count per 1,000 inhabitants."""
+    t = study.t
+    fig, axis = plt.subplots(figsize=(7, 3.6))
+    labels = submitted[edition].map(indicators.edition_label)
+    bars = axis.bar(labels, submitted["proposals"], color=charts.PALETTE[1])
+    axis.bar_label(bars, labels=[fmt.number(rate, 1) for rate in
+                                 submitted["proposals_per_thousand"]], padding=3)
+    axis.set_ylabel(t("column.proposals"))
+    charts.format_axis(axis.yaxis, "number")
+    axis.margins(y=0.15)
+    return report.figure(
+        fig, title=t("participation.proposals_chart_title"),
+        alt=t("participation.proposals_chart_alt", first=labels.iloc[0], last=labels.iloc[-1],
+              start=fmt.integer(submitted["proposals"].iloc[0]),
+              end=fmt.integer(submitted["proposals"].iloc[-1])),
+        source=t("participation.proposals_chart_source", client=study.client.name))
 
 
 def answers(study: Study, proposals: pd.DataFrame) -> pd.DataFrame:
