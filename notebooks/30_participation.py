@@ -21,6 +21,7 @@
 # The runner sets study and output_dir; the defaults let the template run as is in JupyterLab.
 study: str = "demo-saint-aubin"  # slug or folder of the study
 output_dir = None  # where the report goes; reports/<slug>/ by default
+scheme = None  # name of the scheme (in study.yml) these data measure, for the benchmark
 participants = None  # catalogue dataset: one row per participant and edition
 person: str = "id"  # its column of pseudonymous participant ids
 edition: str = "edition"  # its column of editions (years)
@@ -45,6 +46,8 @@ from civeval.survey.margins import as_margins
 study = civeval.load_study(study, output_dir=output_dir)
 if output_dir is None:  # opened in JupyterLab, not run: take the study's parameters as a run does
     globals().update(study.parameters_for("30_participation"))
+if scheme:
+    study.measure(scheme)
 report.setup(study)
 t = study.t
 people = study.load(participants) if participants else None

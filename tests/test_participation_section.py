@@ -1,5 +1,7 @@
 """The participation section on the demo studies: what the report states, and why."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -160,3 +162,47 @@ def test_proposals_chart_names_the_first_and_last_editions():
     submitted, _ = section.proposals_by_edition(study, study.load("projets"), "edition")
     figure = section.proposals_chart(study, submitted, "edition").data
     assert 'alt="Diagramme en barres : 12 propositions en 2022, 15 en 2024."' in figure
+
+
+def test_an_unknown_measured_scheme_stops_validation(project, capsys):
+    from civeval.cli import main
+    from conftest import MINIMAL_STUDY, write_study
+
+    write_study(project, "deux", MINIMAL_STUDY + """\
+components:
+  - template: 30_participation
+    parameters: {scheme: "Budget participatf"}
+""")
+    assert main(["validate", "deux"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "civeval: error: study 'deux', studies/deux/study.yml, line 10, column 18: "
+        "no scheme named 'Budget participatf' in this study (its schemes: "
+        "'Budget participatif')")
+
+
+def test_figures_of_a_measured_scheme_go_to_its_type_only(tmp_path, monkeypatch):
+    from civeval import benchmark, parangonnage
+
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("CIVEVAL_REPORTS", str(reports))
+    study = load_study("demo-villeneuve-ardre")  # councils and a deliberative poll
+    study.record("population_share", 0.5, kind="percent")
+    study.measure("Conseils de quartier")
+    section.attendance(study, study.load("seances"), "membres_inscrits", "membres_presents",
+                       "date")
+    figures = study.indicators()
+    assert figures["attendance_rate"]["scheme_type"] == "conseil de quartier"
+    assert "scheme_type" not in figures["population_share"]
+    (reports / study.slug / "run.json").write_text(json.dumps(
+        {"slug": study.slug, "client": "Villeneuve", "client_kind": "commune",
+         "population": 150_000, "scheme_types": ["conseil de quartier", "sondage délibératif"],
+         "status": "success"}))
+    rows = benchmark.portfolio()
+    assert set(rows.loc[rows["indicator"] == "attendance_rate", "scheme_type"]) == {
+        "conseil de quartier"}
+    assert set(rows.loc[rows["indicator"] == "population_share", "scheme_type"]) == {
+        "conseil de quartier", "sondage délibératif"}
+    # The poll's benchmark does not take the councils' attendance for its own.
+    assert parangonnage.compare(study, rows, "sondage délibératif", "attendance_rate") is None
+    assert parangonnage.compare(study, rows, "conseil de quartier",
+                                "attendance_rate") is not None

@@ -250,9 +250,9 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
 
     Notes
     -----
-    ``indicators.json`` does not say which scheme a figure measures, so a study of two
-    types of scheme gives each figure to both; record scheme-specific keys when that
-    matters. A failed run still lists the figures it recorded; ``run_status`` says so.
+    A figure recorded after :meth:`civeval.study.Study.measure` carries its scheme's type
+    and goes to that type only; otherwise a study of two types of scheme gives each figure
+    to both. A failed run still lists the figures it recorded; ``run_status`` says so.
 
     Examples
     --------
@@ -301,7 +301,8 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
             if (figure.get("kind", "number") not in _NUMERIC_KINDS or isinstance(value, bool)
                     or not isinstance(value, int | float) or not math.isfinite(value)):
                 continue
-            for scheme_type in scheme_types:
+            for scheme_type in ([figure["scheme_type"]] if figure.get("scheme_type")
+                                else scheme_types):
                 rows.append({**common, "scheme_type": scheme_type, "indicator": key,
                              "value": float(value), "note": figure.get("label")})
     table = pd.DataFrame(rows, columns=[*COLUMNS, "study", "run_status"])

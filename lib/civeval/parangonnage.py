@@ -49,9 +49,10 @@ def compare(study: Study, rows: pd.DataFrame, scheme_type: str,
     be dropped for lack of peers.
     """
     figures = study.indicators()
-    if indicator not in figures:
+    figure = figures.get(indicator)
+    # A figure that measures another of the study's schemes is not this scheme's.
+    if figure is None or figure.get("scheme_type", scheme_type) != scheme_type:
         return None
-    figure = figures[indicator]
     value = float(figure["value"])
     peers = benchmark.peer_group(rows, scheme_type, study.client.population,
                                  language=study.language)

@@ -321,6 +321,7 @@ class Study:
         self.config = config
         self.output_dir = Path(output_dir) if output_dir else reports_dir() / self.slug
         self.t = i18n.translator(config.report.language)
+        self.measured_scheme: Scheme | None = None
 
     def __repr__(self) -> str:
         return f"<Study {self.slug!r}: {self.config.client.name}>"
@@ -419,6 +420,31 @@ class Study:
         if problems:
             raise combine(problems)
 
+    def scheme(self, name: str, where: dict | None = None) -> Scheme:
+        """The scheme called ``name``.
+
+        Raises
+        ------
+        StudyError
+            When the study has none of that name (``where`` locates the mention).
+        """
+        for scheme in self.schemes:
+            if scheme.name == name:
+                return scheme
+        names = ", ".join(repr(s.name) for s in self.schemes)
+        raise StudyError(f"no scheme named {name!r} in this study (its schemes: {names})",
+                         **(where or {"file": display_path(self.study_file),
+                                      "study": self.slug}))
+
+    def measure(self, scheme_name: str) -> Scheme:
+        """Say which scheme the figures recorded from now on measure.
+
+        The benchmark then compares them with peers of that scheme's type only; without
+        it, a study of several types of scheme lends each figure to every type.
+        """
+        self.measured_scheme = self.scheme(scheme_name)
+        return self.measured_scheme
+
     def parameters_for(self, template: str) -> dict[str, Any]:
         """The parameters ``study.yml`` gives ``template`` (empty when it is not a
         component): what a run injects, for a template opened as is in JupyterLab.
@@ -459,6 +485,10 @@ class Study:
         Returns
         -------
         The value, so that ``rate = study.record("rate", compute(...))`` reads naturally.
+
+        Notes
+        -----
+        After :meth:`measure`, the figure also carries the measured scheme's type.
         """
         plain = _plain(value)
         kind = kind or ("text" if isinstance(plain, str | bool) else "number")
@@ -466,6 +496,8 @@ class Study:
             raise ValueError(f"unknown kind {kind!r}")
         figures = self.indicators()
         figures[key] = {"value": plain, "label": label or key, "kind": kind}
+        if self.measured_scheme is not None:
+            figures[key]["scheme_type"] = str(self.measured_scheme.type)
         atomic.write_text(self.indicators_file,
                           json.dumps(figures, ensure_ascii=False, indent=2))
         return value

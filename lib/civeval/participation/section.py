@@ -21,12 +21,18 @@ from civeval.study import Study
 
 
 def check(study: Study, parameters: dict) -> None:
-    """Inputs of ``30_participation`` checked before any kernel starts: every district of
-    the participants appears in the population table, or the rates would be wrong.
+    """Inputs of ``30_participation`` checked before any kernel starts: the measured
+    scheme exists, and every district of the participants appears in the population
+    table, or the rates would be wrong.
 
     The participants' district column is the one whose values best match the population
     table's districts (its first column).
     """
+    if parameters.get("scheme"):
+        index = next(i for i, c in enumerate(study.config.components)
+                     if c.template == "30_participation")
+        study.scheme(parameters["scheme"],
+                     where=study.where("components", index, "parameters", "scheme"))
     participants, population = parameters.get("participants"), parameters.get("population")
     if not (participants and population):
         return
