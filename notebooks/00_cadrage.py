@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
+#     inputs: [catalogue]
 #     requires: []
 #     title:
 #       en: Evaluation framing

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
+#     inputs: [data/reference/participatory_budgets.csv]
 #     requires: [30_participation]
 #     title:
 #       en: Benchmark

@@ -12,6 +12,14 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-from civeval.study import Study, load_study  # noqa: E402
-
 __all__ = ["Study", "__version__", "load_study"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use: the command line checks whether reports are up to date without
+    # paying for pandas.
+    if name in {"Study", "load_study"}:
+        from civeval import study
+
+        return getattr(study, name)
+    raise AttributeError(f"module 'civeval' has no attribute {name!r}")

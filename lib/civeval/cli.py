@@ -19,8 +19,14 @@ from rich.console import Console
 
 from civeval import __version__, atomic
 from civeval.errors import CivevalError
-from civeval.paths import display_path, project_root, reports_dir, studies_dir
-from civeval.study import STUDY_FILE, list_studies, load_study
+from civeval.paths import (
+    STUDY_FILE,
+    display_path,
+    list_studies,
+    project_root,
+    reports_dir,
+    studies_dir,
+)
 
 JUPYTEXT_DEFAULT_VIEWER = {
     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}
@@ -52,6 +58,8 @@ def cmd_new(args) -> int:
     text = skeleton.read_text("utf-8").replace("{slug}", slug)
     (folder / "data").mkdir(parents=True)
     atomic.write_text(folder / STUDY_FILE, text)
+    from civeval.study import load_study
+
     load_study(folder)  # the skeleton must itself be valid
     print(f"created {display_path(folder / STUDY_FILE)}: edit it, add data under "
           f"{display_path(folder / 'data')}/, then `civeval run {slug}`")
@@ -69,13 +77,27 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from civeval.runner import plan, run, status_table
+    from civeval import incremental
+    from civeval.records import UP_TO_DATE, StudyResult, status_table
 
     console = Console()
-    plans = plan(_studies(args))
-    results = run(plans, timeout=args.timeout, show_progress=not args.no_progress)
+    studies = _studies(args)
+    # Studies whose last run still holds are settled without loading them (or papermill).
+    fresh = {} if args.force else {
+        reference: record for reference in studies
+        if (record := incremental.unchanged_since_last_run(reference, reports_dir()))}
+    results = {reference: StudyResult.up_to_date(record) for reference, record in fresh.items()}
+    others = [reference for reference in studies if reference not in fresh]
+    if others:
+        from civeval.runner import plan, run
+
+        plans = plan(others, force=args.force)
+        ran = run(plans, timeout=args.timeout, show_progress=not args.no_progress,
+                  jobs=args.jobs, scheduler=args.scheduler, force=args.force)
+        results.update(zip(others, ran, strict=True))
+    results = [results[reference] for reference in studies]
     console.print(status_table(results))
-    failed = [r.slug for r in results if r.status != "success"]
+    failed = [r.slug for r in results if r.status not in ("success", UP_TO_DATE)]
     if failed:
         console.print(f"[bold red]{len(failed)} study(ies) failed:[/] {', '.join(failed)}")
     # Printed whole, never wrapped: users copy this path into their browser.
@@ -115,6 +137,13 @@ def cmd_lab(args) -> int:
     return subprocess.call(command, env=env)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="civeval",
@@ -136,6 +165,13 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--timeout", type=int, default=None,
                              help="seconds a cell may run (default: the study's cell_timeout)")
             sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+            sub.add_argument("--jobs", "-j", type=_positive, default=None,
+                             help="sections run at once (default: the number of cores)")
+            sub.add_argument("--force", action="store_true",
+                             help="re-run every section, even those up to date")
+            sub.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                             help="run the studies on this Dask cluster (tcp://host:8786); "
+                                  "its workers must see the project folder")
 
     lab = commands.add_parser("lab", help="open JupyterLab on the project, templates ready")
     lab.add_argument("--port", type=int, default=None)

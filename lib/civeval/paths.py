@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 _MARKERS = ("studies", "notebooks")
+STUDY_FILE = "study.yml"
 
 
 def _is_root(folder: Path) -> bool:
@@ -33,6 +34,14 @@ def project_root() -> Path:
 
 def studies_dir() -> Path:
     return project_root() / "studies"
+
+
+def list_studies() -> list[str]:
+    """Slugs of the studies under ``studies/``, sorted."""
+    folder = studies_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.parent.name for p in folder.glob(f"*/{STUDY_FILE}"))
 
 
 def notebooks_dir() -> Path:

@@ -1,26 +1,34 @@
 """The runner: validate studies, execute their templates with papermill, render the reports.
 
 A batch goes in two phases. **Planning** validates every study (schema, catalogue files,
-datasets parse, template parameters against each ``parameters`` cell) before any kernel
-starts; any problem is a :class:`~civeval.errors.CivevalError` and nothing is written.
-**Running** executes each study's templates in dependency order in a staging folder, renders
-them, checks that no input changed underneath, writes ``run.json`` and the study page, and
-only then swaps the staging folder in place of ``reports/<slug>/``: a crash never leaves a
-half-written report that looks complete. One failing study does not stop the others.
+datasets parse, template parameters against each ``parameters`` cell) before anything runs;
+any problem is a :class:`~civeval.errors.CivevalError` and nothing is written. Planning also
+compares each section's fingerprint (:mod:`civeval.incremental`) with the last run's: a study
+whose sections are all up to date is not run again, and a study with one changed input
+re-runs only the sections that read it.
+
+**Running** executes the templates through papermill with the in-process engine
+(:mod:`civeval.engine`), each in a fresh child forked from this process, which has imported
+pandas, statsmodels and matplotlib once (:mod:`civeval.workers`): ``jobs`` children at a
+time, one study's sections in dependency order. Each study is built in a staging folder:
+its sections rendered, its inputs checked unchanged, ``run.json`` and the study page
+written, and only then the folder swapped in place of ``reports/<slug>/``, so a crash never
+leaves a half-written report that looks complete. One failing study does not stop the
+others. With a Dask scheduler address, each study runs on a worker of that cluster instead.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,16 +37,28 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from civeval import __version__, atomic, fmt, i18n
+from civeval import __version__, atomic, engine, fmt, i18n, incremental, workers
 from civeval.errors import CivevalError, ParameterError, TemplateError
 from civeval.paths import display_path, project_root, reports_dir
+from civeval.records import (
+    RUN_FILE,
+    SectionResult,
+    StudyResult,
+    error_text,
+)
 from civeval.render import Renderer, generation_date, provenance
 from civeval.study import Component, Study, combine, load_study
 from civeval.templates import RESERVED, Template, execution_order
 
-RUN_FILE = "run.json"
+# Imported once in the parent, so that each forked child starts with them loaded: this is
+# where the time of a kernel start used to go.
+PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
+           "IPython", "papermill", "civeval.report", "civeval.framing", "civeval.questionnaire",
+           "civeval.participation.section", "civeval.parangonnage")
+# A child is killed when a cell runs this long past the in-process cell timeout, which should
+# have stopped it first (a cell stuck in C code does not see the timer's signal).
+KILL_GRACE = 30
 
 # Parameters are checked against the template before any kernel starts (plan_study);
 # papermill's own, looser guesses about them would only repeat or contradict that check.
@@ -47,50 +67,48 @@ logging.getLogger("papermill").setLevel(logging.ERROR)
 
 @dataclass
 class Plan:
-    """A validated study and the templates to run for it, in order."""
+    """A validated study, the templates to run for it in order, and which of them are
+    stale: changed since their last successful run (all of them after ``--force``)."""
 
     study: Study
     steps: list[tuple[Template, Component]]
-
-
-@dataclass
-class SectionResult:
-    template: str
-    title: str
-    status: str = "skipped"  # success | failed | skipped
-    duration: float = 0.0
-    html: str | None = None
-    notebook: str | None = None
-    error: dict | None = None
-
-
-@dataclass
-class StudyResult:
-    slug: str
-    client: str
-    schemes: str
-    # What the benchmark needs to place this study among peers (civeval.benchmark).
-    client_kind: str
-    population: int
-    scheme_types: list[str]
-    year: int | None
-    status: str
-    started_at: str
-    duration: float
-    civeval_version: str
-    git_commit: str | None
-    python: str
-    inputs: dict[str, str]
-    sections: list[SectionResult] = field(default_factory=list)
-    error: str | None = None
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    stale: set[str] = field(default_factory=set)
+    previous: dict | None = None  # the last run.json
 
 
 # --- planning --------------------------------------------------------------------------------
 
-def plan_study(reference) -> Plan:
-    """Validate one study completely, without starting a kernel."""
+def previous_run(slug: str) -> dict | None:
+    """The ``run.json`` of the study's last run, if it can be read."""
+    try:
+        return json.loads((reports_dir() / slug / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _stale(study: Study, fingerprints: dict[str, str], previous: dict | None) -> set[str]:
+    """Templates whose last run is missing, failed or made from other inputs."""
+    if not previous:
+        return set(fingerprints)
+    done = {s["template"]: s for s in previous.get("sections", [])
+            if s.get("status") == "success" and s.get("html")
+            and (reports_dir() / study.slug / s["html"]).is_file()}
+    figures = Path(reports_dir() / study.slug / "indicators.json")
+    if figures.is_file() and any("section" not in f for f in json.loads(
+            figures.read_text(encoding="utf-8")).values()):
+        return set(fingerprints)  # figures of an older run: which section made them is unknown
+    return {name for name, fingerprint in fingerprints.items()
+            if done.get(name, {}).get("fingerprint") != fingerprint}
+
+
+def plan_study(reference, force: bool = True) -> Plan:
+    """Validate one study completely, without running anything.
+
+    Without ``force``, a study whose sections are all up to date is only checked as far as
+    needed to know it (its file, its templates' parameters, its inputs' hashes).
+    """
     study = load_study(reference)
-    study.check_data()
     components = {c.template: c for c in study.config.components}
     try:
         ordered = execution_order(list(components))
@@ -110,17 +128,23 @@ def plan_study(reference) -> Plan:
             raise ParameterError(f"template {template.name}: {', '.join(reserved)} is set by "
                                  "the runner and cannot be given in study.yml", **where)
         template.check_parameters(component.parameters, where=where)
-        template.check(study, component.parameters)
         steps.append((template, component))
-    return Plan(study, steps)
+    fingerprints = incremental.step_fingerprints(study, steps)
+    previous = previous_run(study.slug)
+    stale = set(fingerprints) if force else _stale(study, fingerprints, previous)
+    if stale:
+        study.check_data()
+        for template, component in steps:
+            template.check(study, component.parameters)
+    return Plan(study, steps, fingerprints, stale, previous)
 
 
-def plan(references) -> list[Plan]:
+def plan(references, force: bool = True) -> list[Plan]:
     """Validate every study; raise one error listing the problems of all that fail."""
     plans, problems = [], []
     for reference in references:
         try:
-            plans.append(plan_study(reference))
+            plans.append(plan_study(reference, force=force))
         except CivevalError as error:
             problems.append(error)
     if problems:
@@ -130,17 +154,15 @@ def plan(references) -> list[Plan]:
 
 # --- running ---------------------------------------------------------------------------------
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def input_hashes(plan: Plan) -> dict[str, str]:
-    files = [*plan.study.input_files(), *(template.path for template, _ in plan.steps)]
-    return {display_path(f): sha256(f) for f in files}
+    """SHA-256 of every file the study's sections read, templates included: what the next
+    run compares to know whether anything changed."""
+    study = plan.study
+    files = [*study.input_files(), *(template.path for template, _ in plan.steps)]
+    for template, component in plan.steps:
+        files += incremental.step_inputs(study, template, component.parameters)
+    return {display_path(f): incremental.file_digest(f) for f in dict.fromkeys(files)
+            if f.is_file()}
 
 
 def git_commit() -> str | None:
@@ -158,7 +180,7 @@ def git_commit() -> str | None:
 
 
 def _study_reference(study: Study) -> str:
-    """How the kernel names the study: relative to the project root (its working folder)."""
+    """How the notebook names the study: relative to the project root (its working folder)."""
     try:
         return study.path.relative_to(project_root()).as_posix()
     except ValueError:
@@ -167,19 +189,21 @@ def _study_reference(study: Study) -> str:
 
 def _execute(template: Template, component: Component, study: Study, staging: Path,
              timeout: int) -> SectionResult:
+    """Execute one template in this process (a forked child) with the in-process engine."""
     result = SectionResult(template.name, template.title(study.language))
     started = time.perf_counter()
     notebook_path = staging / f"{template.name}.ipynb"
     parameters = {"study": _study_reference(study), "output_dir": str(staging),
                   **component.parameters}
+    # Figures recorded by this section say so: an incremental run replaces only them.
+    os.environ["CIVEVAL_SECTION"] = template.name
+    engine.on_cell_start = lambda index: workers.heartbeat(f"cell {index + 1}")
     try:
         papermill.execute_notebook(
             template.prepared(study.language), str(notebook_path), parameters=parameters,
-            kernel_name="python3", language="python", progress_bar=False, log_output=False,
-            cwd=str(project_root()), execution_timeout=timeout,
-            # The kernel runs on loopback; its warning about unencrypted TCP is noise here.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+            engine_name="civeval", kernel_name="python3", language="python",
+            progress_bar=False, log_output=False, cwd=str(project_root()),
+            execution_timeout=timeout)
         result.status = "success"
     except PapermillExecutionError as error:
         result.status = "failed"
@@ -187,7 +211,7 @@ def _execute(template: Template, component: Component, study: Study, staging: Pa
         # analyst finds the traceback.
         result.error = {"cell": error.cell_index + 1, "ename": error.ename,
                         "evalue": error.evalue}
-    except Exception as error:  # a dead kernel, a cell timeout, a kernel that never started
+    except Exception as error:  # a notebook that cannot be written, a bad template
         result.status = "failed"
         result.error = {"cell": None, "ename": type(error).__name__, "evalue": str(error)}
     result.duration = time.perf_counter() - started
@@ -211,13 +235,6 @@ def _figures(study: Study) -> list[dict]:
             for figure in study.indicators().values()]
 
 
-def _error_text(error: dict | None) -> str | None:
-    if not error:
-        return None
-    cell = f" (cell {error['cell']})" if error.get("cell") else ""
-    return f"{error['ename']}{cell}: {error['evalue']}"
-
-
 def _render(section: SectionResult, folder: Path, renderer: Renderer, context: dict,
             language: str) -> None:
     """Render an executed section; a rendering fault fails the section, not the batch."""
@@ -232,56 +249,116 @@ def _render(section: SectionResult, folder: Path, renderer: Renderer, context: d
                          "evalue": f"rendering failed: {error}"}
 
 
-def run_study(plan: Plan, renderer: Renderer, commit: str | None, timeout: int | None = None,
-              on_step=None) -> StudyResult:
-    """Execute and render one study; its report replaces ``reports/<slug>/`` at the end."""
-    study = plan.study
+def _section_task(template: Template, component: Component, study: Study, staging: Path,
+                  timeout: int, renderer: Renderer, context: dict) -> SectionResult:
+    """What a forked child does: execute one template, then render it."""
     fmt.use_language(study.language)
-    target = reports_dir() / study.slug
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{study.slug}.staging.", dir=target.parent))
-    staging.chmod(atomic.DIR_MODE)
     study.output_dir = staging
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    started = time.perf_counter()
-    hashes = input_hashes(plan)
-    context = {"client": study.client.name, "facts": _facts(study),
-               "provenance": provenance(study.language, __version__, commit)}
-    sections, unfinished = [], set()
-    try:
-        for template, component in plan.steps:
-            if unfinished & set(template.requires):
-                section = SectionResult(template.name, template.title(study.language))
-            else:
-                section = _execute(template, component, study, staging,
-                                   timeout or study.config.report.cell_timeout)
-            if section.status == "success":
-                _render(section, staging, renderer, context, study.language)
-            if section.status != "success":  # skipped ones too: what requires them is skipped
-                unfinished.add(template.name)
-            sections.append(section)
-            if on_step:
-                on_step(study.slug, template.name)
-        changed = [name for name, digest in input_hashes(plan).items()
-                   if hashes.get(name) != digest]
-        error = (f"inputs changed during the run: {', '.join(changed)}" if changed else None)
-        result = StudyResult(
-            slug=study.slug, client=study.client.name,
-            schemes=", ".join(s.name for s in study.schemes),
-            client_kind=study.client.kind, population=study.client.population,
-            scheme_types=[str(s.type) for s in study.schemes],
-            year=study.period[1].year if study.period else None,
-            status="failed" if unfinished or changed else "success",
-            started_at=started_at, duration=time.perf_counter() - started,
-            civeval_version=__version__, git_commit=commit,
-            python=platform.python_version(), inputs=hashes, sections=sections, error=error,
-        )
-        _write_study_page(result, study, renderer, staging)
-        atomic.write_text(staging / RUN_FILE, _json(result))
-        atomic.replace_dir(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return result
+    section = _execute(template, component, study, staging, timeout)
+    if section.status == "success":
+        _render(section, staging, renderer, context, study.language)
+    return section
+
+
+class _StudyRun:
+    """One study in a batch: its staging folder and the sections still to go."""
+
+    def __init__(self, plan: Plan, renderer: Renderer, commit: str | None,
+                 timeout: int | None):
+        study = self.study = plan.study
+        self.plan, self.renderer, self.commit = plan, renderer, commit
+        self.timeout = timeout or study.config.report.cell_timeout
+        target = reports_dir() / study.slug
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{study.slug}.staging.", dir=target.parent))
+        self.staging.chmod(atomic.DIR_MODE)
+        study.output_dir = self.staging
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.started = time.perf_counter()
+        self.hashes = input_hashes(plan)
+        self.context = {"client": study.client.name, "facts": _facts(study),
+                        "provenance": provenance(study.language, __version__, commit)}
+        self.queue = list(plan.steps)
+        self.sections: list[SectionResult] = []
+        self.unfinished: set[str] = set()
+        self.previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
+        if set(self.previous) & (set(plan.fingerprints) - plan.stale):
+            self._keep_up_to_date_outputs(target)
+
+    def _keep_up_to_date_outputs(self, target: Path) -> None:
+        """Start from the last report, less the figures the stale sections will record."""
+        for path in target.iterdir():
+            if path.is_file() and path.name not in {RUN_FILE, "index.html"}:
+                shutil.copy2(path, self.staging / path.name)
+        figures = self.study.indicators()
+        kept = {k: v for k, v in figures.items() if v.get("section") not in self.plan.stale}
+        if figures:
+            atomic.write_text(self.study.indicators_file,
+                              json.dumps(kept, ensure_ascii=False, indent=2))
+
+    def next_step(self) -> tuple[Template, Component] | None:
+        """The next section to execute; sections up to date or blocked are settled here."""
+        while self.queue:
+            template, component = self.queue.pop(0)
+            fingerprint = self.plan.fingerprints.get(template.name)
+            if template.name not in self.plan.stale:
+                kept = {k: v for k, v in self.previous[template.name].items()
+                        if k in {f.name for f in fields(SectionResult)}}
+                self.sections.append(SectionResult(**{**kept, "reused": True}))
+                continue
+            if self.unfinished & set(template.requires):
+                self.sections.append(SectionResult(template.name,
+                                                   template.title(self.study.language),
+                                                   fingerprint=fingerprint))
+                self.unfinished.add(template.name)  # what requires it is skipped too
+                continue
+            return template, component
+        return None
+
+    def settle(self, template: Template, outcome: workers.TaskResult) -> None:
+        """Record a section's result, whatever became of the child that made it."""
+        if outcome.status == "ok":
+            section = outcome.value
+        else:  # the child died, hung or raised outside the notebook
+            section = SectionResult(template.name, template.title(self.study.language),
+                                    status="failed", duration=outcome.duration,
+                                    error={"cell": None, "ename": outcome.status,
+                                           "evalue": outcome.error})
+            if (self.staging / f"{template.name}.ipynb").exists():
+                section.notebook = f"{template.name}.ipynb"
+        section.fingerprint = self.plan.fingerprints.get(template.name)
+        section.max_rss_mb = round(outcome.max_rss / 2**20, 1)
+        if section.status != "success":
+            self.unfinished.add(template.name)
+        self.sections.append(section)
+
+    def finish(self) -> StudyResult:
+        """Check the inputs, write run.json and the study page, swap the folder in."""
+        study, plan = self.study, self.plan
+        try:
+            changed = [name for name, digest in input_hashes(plan).items()
+                       if self.hashes.get(name) != digest]
+            error = f"inputs changed during the run: {', '.join(changed)}" if changed else None
+            result = StudyResult(
+                slug=study.slug, client=study.client.name,
+                schemes=", ".join(s.name for s in study.schemes),
+                client_kind=study.client.kind, population=study.client.population,
+                scheme_types=[str(s.type) for s in study.schemes],
+                year=study.period[1].year if study.period else None,
+                status="failed" if self.unfinished or changed else "success",
+                started_at=self.started_at, duration=time.perf_counter() - self.started,
+                civeval_version=__version__, git_commit=self.commit,
+                python=platform.python_version(), inputs=self.hashes,
+                sections=self.sections, error=error, code=incremental.code_digest())
+            _write_study_page(result, study, self.renderer, self.staging)
+            atomic.write_text(self.staging / RUN_FILE, _json(result))
+            atomic.replace_dir(self.staging, reports_dir() / study.slug)
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        return result
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _json(result: StudyResult) -> str:
@@ -293,7 +370,7 @@ def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
     t = study.t
     # No durations here: the same inputs must give the same page.
     sections = [{"title": s.title, "status": s.status, "html": s.html,
-                 "error": _error_text(s.error)} for s in result.sections]
+                 "error": error_text(s.error)} for s in result.sections]
     if result.error:
         sections.append({"title": t("study.inputs_check"), "status": "failed", "html": None,
                          "error": result.error})
@@ -322,42 +399,112 @@ def write_index(renderer: Renderer, language: str = "fr") -> Path:
     return target
 
 
+def _progress(console: Console, show: bool) -> Progress:
+    # No auto-refresh: its thread must not exist when the runner forks.
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, disable=not show, auto_refresh=False)
+
+
+def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
+                progress: Progress, task, renderer: Renderer, commit: str | None
+                ) -> list[StudyResult]:
+    """Run the plans' stale sections in forked children, ``jobs`` at a time."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    workers.preload(PRELOAD)
+    runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout) for plan in plans}
+    results: dict[str, StudyResult] = {}
+    pool = workers.ForkPool(jobs)
+
+    def submit(run: _StudyRun) -> None:
+        step = run.next_step()
+        if step is None:
+            results[run.study.slug] = run.finish()
+            return
+        template, component = step
+        pool.submit((run.study.slug, template), _section_task, template, component, run.study,
+                    run.staging, run.timeout, renderer, run.context,
+                    timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
+
+    try:
+        for run in runs.values():
+            submit(run)
+        for outcome in pool.results():
+            slug, template = outcome.key
+            runs[slug].settle(template, outcome)
+            progress.update(task, advance=1, description=f"{slug} · {template.name}")
+            progress.refresh()
+            submit(runs[slug])
+    finally:
+        pool.close()
+        for slug, run in runs.items():
+            if slug not in results:
+                run.abandon()
+    return [results[plan.study.slug] for plan in plans]
+
+
+def _remote_study(slug: str, root: str, reports: str, force: bool,
+                  timeout: int | None) -> dict:
+    """Run one study on a Dask worker: the ``civeval run`` command in a child process, so
+    the worker's own interpreter stays clean. Returns the study's run.json."""
+    command = [sys.executable, "-m", "civeval.cli", "run", slug, "--jobs", "1",
+               "--no-progress", *(["--force"] if force else []),
+               *(["--timeout", str(timeout)] if timeout else [])]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "CIVEVAL_ROOT": root, "CIVEVAL_REPORTS": reports})
+    record_file = Path(reports) / slug / RUN_FILE
+    if done.returncode not in (0, 1) or not record_file.is_file():
+        raise RuntimeError(f"civeval run {slug} exited with {done.returncode}: "
+                           f"{done.stderr.strip()[-500:]}")
+    return json.loads(record_file.read_text(encoding="utf-8"))
+
+
+def _run_on_cluster(plans: list[Plan], scheduler: str, force: bool, timeout: int | None,
+                    progress: Progress, task) -> list[StudyResult]:
+    """Run each study on a worker of the Dask cluster at ``scheduler``.
+
+    Workers must see the same project folder (a shared path): they read the studies and
+    write the reports there.
+    """
+    from distributed import Client, as_completed
+
+    results: dict[str, StudyResult] = {}
+    with Client(scheduler) as client:
+        futures = {client.submit(_remote_study, plan.study.slug, str(project_root()),
+                                 str(reports_dir()), force, timeout, key=f"civeval-{slug}",
+                                 pure=False, retries=1): slug
+                   for plan in plans for slug in [plan.study.slug]}
+        for future in as_completed(futures):
+            slug = futures[future]
+            try:
+                results[slug] = StudyResult.from_record(future.result())
+            except Exception as error:  # a worker lost, a study that could not start
+                record = previous_run(slug) or {}
+                results[slug] = StudyResult.from_record(
+                    {**record, "slug": slug, "client": record.get("client", slug),
+                     "status": "failed", "error": f"{type(error).__name__}: {error}"})
+            steps = next(len(p.stale) for p in plans if p.study.slug == slug)
+            progress.update(task, advance=steps, description=slug)
+            progress.refresh()
+    return [results[plan.study.slug] for plan in plans]
+
+
 def run(plans: list[Plan], timeout: int | None = None, console: Console | None = None,
-        show_progress: bool = True) -> list[StudyResult]:
-    """Run validated plans one after another, with a progress bar; return their results."""
+        show_progress: bool = True, jobs: int | None = None, scheduler: str | None = None,
+        force: bool = False) -> list[StudyResult]:
+    """Run validated plans, ``jobs`` sections at a time (or on a Dask cluster), with one
+    progress bar; return every study's result, those up to date included."""
     console = console or Console(stderr=True)
     os.environ["CIVEVAL_ROOT"] = str(project_root())
-    # Python 3.11's frozen modules make the debugger warn on the kernel's stderr at start-up.
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    renderer, commit = Renderer(), git_commit()
-    total = sum(len(p.steps) for p in plans)
-    results = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console, disable=not show_progress) as progress:
-        task = progress.add_task("civeval run", total=total)
-
-        def advance(slug, template):
-            progress.update(task, advance=1, description=f"{slug} · {template}")
-
-        for item in plans:
-            progress.update(task, description=f"{item.study.slug} …")
-            results.append(run_study(item, renderer, commit, timeout, on_step=advance))
-    write_index(renderer)
-    return results
-
-
-def status_table(results: list[StudyResult]) -> Table:
-    """The end-of-batch table: study, template, status, duration, failing cell and error."""
-    table = Table(title="civeval run", show_lines=False)
-    for column in ("study", "template", "status", "duration", "error"):
-        table.add_column(column, justify="right" if column == "duration" else "left")
-    styles = {"success": "green", "failed": "bold red", "skipped": "yellow"}
-    for result in results:
-        for section in result.sections:
-            table.add_row(result.slug, section.template,
-                          f"[{styles[section.status]}]{section.status}[/]",
-                          f"{section.duration:.1f} s", _error_text(section.error) or "")
-        if result.error:
-            table.add_row(result.slug, "(inputs)", "[bold red]failed[/]", "", result.error)
-    return table
+    stale = [p for p in plans if p.stale]
+    results = {p.study.slug: StudyResult.up_to_date(p.previous) for p in plans if not p.stale}
+    if stale:
+        renderer, commit = Renderer(), git_commit()
+        with _progress(console, show_progress) as progress:
+            task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
+            if scheduler:
+                done = _run_on_cluster(stale, scheduler, force, timeout, progress, task)
+            else:
+                done = _run_forked(stale, jobs, timeout, progress, task, renderer, commit)
+        results.update((r.slug, r) for r in done)
+        write_index(renderer)
+    return [results[p.study.slug] for p in plans]

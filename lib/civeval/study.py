@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from datetime import date, datetime
 from enum import StrEnum
@@ -26,9 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from civeval import atomic, i18n, readers
 from civeval.errors import CatalogError, InputError, StudyError
-from civeval.paths import display_path, reports_dir, studies_dir
-
-STUDY_FILE = "study.yml"
+from civeval.paths import STUDY_FILE, display_path, list_studies, reports_dir, studies_dir
 
 
 class SchemeType(StrEnum):
@@ -488,7 +487,9 @@ class Study:
 
         Notes
         -----
-        After :meth:`measure`, the figure also carries the measured scheme's type.
+        After :meth:`measure`, the figure also carries the measured scheme's type; in a run,
+        the template that recorded it (``section``), so that an incremental run replaces the
+        figures of the sections it re-runs only.
         """
         plain = _plain(value)
         kind = kind or ("text" if isinstance(plain, str | bool) else "number")
@@ -496,6 +497,8 @@ class Study:
             raise ValueError(f"unknown kind {kind!r}")
         figures = self.indicators()
         figures[key] = {"value": plain, "label": label or key, "kind": kind}
+        if section := os.environ.get("CIVEVAL_SECTION"):  # set by the runner
+            figures[key]["section"] = section
         if self.measured_scheme is not None:
             figures[key]["scheme_type"] = str(self.measured_scheme.type)
         atomic.write_text(self.indicators_file,
@@ -526,14 +529,6 @@ def find_study_dir(path_or_slug: str | Path) -> Path:
         return by_slug.resolve()
     known = ", ".join(list_studies()) or "none"
     raise StudyError(f"no study {str(path_or_slug)!r} (no {STUDY_FILE} found); studies: {known}")
-
-
-def list_studies() -> list[str]:
-    """Slugs of the studies under ``studies/``, sorted."""
-    folder = studies_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p.parent.name for p in folder.glob(f"*/{STUDY_FILE}"))
 
 
 def load_study(path_or_slug: str | Path, output_dir: str | Path | None = None) -> Study:

@@ -7,6 +7,7 @@ A template is ``notebooks/<name>.py``. Its jupytext header may carry a ``civeval
     #   civeval:
     #     title: {fr: Cadrage de l'évaluation, en: Evaluation framing}
     #     requires: []      # templates that must succeed first
+    #     inputs: [catalogue]  # what it reads besides the datasets its parameters name
     # ---
 
 and one cell tagged ``parameters`` that declares every parameter with its default, and
