@@ -28,6 +28,12 @@ class SectionResult:
     reused: bool = False  # up to date: kept from the last run
     max_rss_mb: float | None = None  # peak memory of the child that ran it
 
+    @classmethod
+    def from_record(cls, record: dict) -> SectionResult:
+        """A section read back from ``run.json`` (keys of older versions ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in record.items() if k in known})
+
 
 @dataclass
 class StudyResult:
@@ -55,9 +61,7 @@ class StudyResult:
         """A result read back from ``run.json``."""
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in record.items() if k in known}
-        section_fields = {f.name for f in fields(SectionResult)}
-        values["sections"] = [SectionResult(**{k: v for k, v in s.items() if k in section_fields})
-                              for s in record.get("sections", [])]
+        values["sections"] = [SectionResult.from_record(s) for s in record.get("sections", [])]
         return cls(**values)
 
     @classmethod

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -302,9 +302,9 @@ class _StudyRun:
             template, component = self.queue.pop(0)
             fingerprint = self.plan.fingerprints.get(template.name)
             if template.name not in self.plan.stale:
-                kept = {k: v for k, v in self.previous[template.name].items()
-                        if k in {f.name for f in fields(SectionResult)}}
-                self.sections.append(SectionResult(**{**kept, "reused": True}))
+                kept = SectionResult.from_record(self.previous[template.name])
+                kept.reused = True
+                self.sections.append(kept)
                 continue
             if self.unfinished & set(template.requires):
                 self.sections.append(SectionResult(template.name,
