@@ -78,7 +78,6 @@ import openpyxl
 import pandas as pd
 import yaml
 
-from civeval import readers
 from civeval.errors import CatalogError
 from civeval.qual.roles import fold
 
@@ -524,14 +523,6 @@ def read_codebook(path: str | Path, *, sheet: str | int | None = None,
     return Codebook._from_entries(_table_entries(path, sheet, encoding), path)
 
 
-@readers.register_reader("codebook", suffixes=(".qdc",), options=("sheet", "encoding"))
-def read_codebook_table(path: str | Path, sheet: str | int | None = None,
-                        encoding: str | None = None) -> pd.DataFrame:
-    """The catalogue format ``codebook``: :func:`read_codebook`'s codes as a table
-    (``code, parent, description, path``); ``Codebook(codes=table)`` rebuilds the tree."""
-    return read_codebook(path, sheet=sheet, encoding=encoding).codes.copy()
-
-
 def _table_entries(path: Path, sheet, encoding) -> list[_Entry]:
     table = load_table(path, sheet=sheet, encoding=encoding)
     found = find_columns(table, _CODEBOOK_FIELDS, labels={"name": "code names"},
@@ -560,6 +551,8 @@ def _table_entries(path: Path, sheet, encoding) -> list[_Entry]:
 
 
 def _yaml_entries(path: Path, encoding: str | None) -> list[_Entry]:
+    from civeval import readers  # imported late: readers imports the qualitative formats
+
     text = readers._decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise CatalogError("the file is empty", file=path)
@@ -781,6 +774,8 @@ def load_table(path: str | Path, *, sep: str | None = None, encoding: str | None
 
 
 def _csv_records(path: Path, sep: str | None, encoding: str | None):
+    from civeval import readers  # imported late: readers imports the qualitative formats
+
     text = readers._decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise CatalogError("the file is empty", file=path)

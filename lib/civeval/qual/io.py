@@ -207,6 +207,14 @@ def _document_info(table: dict[str, dict], document: str, source: Path, document
 
 # --- a consultant's spreadsheet -----------------------------------------------------------
 
+@readers.register_reader("codebook", suffixes=(".qdc",), options=("sheet", "encoding"))
+def read_codebook_table(path: str | Path, sheet: str | int | None = None,
+                        encoding: str | None = None) -> pd.DataFrame:
+    """The catalogue format ``codebook``: :func:`read_codebook`'s codes as a table
+    (``code, parent, description, path``); ``Codebook(codes=table)`` rebuilds the tree."""
+    return read_codebook(path, sheet=sheet, encoding=encoding).codes.copy()
+
+
 @readers.register_reader("coded_segments",
                          options=("columns", "roles", "sep", "encoding", "sheet"),
                          path_options=("codebook",))
