@@ -51,3 +51,14 @@ def test_consultation_export_has_incomplete_responses():
     incomplete = responses.attrs["survey"]["incomplete"]
     assert 0.05 < incomplete / (incomplete + len(responses)) < 0.25
     assert pd.api.types.is_datetime64_any_dtype(responses["submitted_at"])
+
+
+def test_demo_interviews_are_many_varied_and_partly_double_coded():
+    study = load_study("demo-saint-aubin")
+    coded = study.load("entretiens")
+    assert coded["document"].nunique() >= 15
+    assert coded["speaker_role"].nunique() >= 4
+    double = coded.groupby("document")["coder"].nunique()
+    assert 0 < (double == 2).sum() < len(double)  # a subset, not all
+    workshop = study.load("atelier")
+    assert workshop["group"].nunique() >= 4 and (workshop["votes"] >= 0).all()

@@ -86,3 +86,8 @@ def test_p_values():
     assert fmt.p_value(0.0456) == "0,046"
     assert fmt.p_value(0.00002) == "< 0,001"
     assert fmt.by_kind(0.5, "p_value") == "0,500"
+
+
+def test_coefficients_keep_two_decimals():
+    assert fmt.by_kind(0.8765, "coefficient") == "0,88"
+    assert fmt.by_kind(1.0, "coefficient") == "1,00"

@@ -69,7 +69,7 @@ REFERENCE_FILE = Path("data") / "reference" / "participatory_budgets.csv"
 # Key figures of the framing section: they describe the study, not the scheme's results.
 _BOOKKEEPING = {"population", "schemes", "editions", "evaluation_questions", "datasets",
                 "records"}
-_NUMERIC_KINDS = {"number", "percent", "euro"}
+_NUMERIC_KINDS = {"number", "percent", "euro", "coefficient"}
 _TRUE, _FALSE = {"true", "vrai", "oui", "yes", "1"}, {"false", "faux", "non", "no", "0"}
 
 _WORDS = {

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from civeval import demo_qual
 from civeval.paths import studies_dir
 
 SEED = 20261122
@@ -402,6 +403,9 @@ BRENNE_MARGINS = [
 
 RECIPES = {"demo-saint-aubin": saint_aubin, "demo-villeneuve-ardre": villeneuve,
            "demo-val-de-brenne": val_de_brenne}
+# Qualitative material (civeval.demo_qual) draws from generators of its own, so that adding
+# it left every other file as it was.
+QUALITATIVE_RECIPES = {"demo-saint-aubin": demo_qual.interviews}
 
 
 def generate() -> dict[Path, bytes]:
@@ -412,6 +416,10 @@ def generate() -> dict[Path, bytes]:
         for name, content in recipe(rng).items():
             data = content if isinstance(content, bytes) else content.encode("utf-8")
             files[Path(slug) / name] = data
+    for offset, (slug, recipe) in enumerate(QUALITATIVE_RECIPES.items()):
+        rng = np.random.default_rng(SEED + 100 + offset)
+        for name, content in recipe(rng).items():
+            files[Path(slug) / name] = content.encode("utf-8")
     return files
 
 

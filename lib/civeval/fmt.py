@@ -151,6 +151,8 @@ def by_kind(value, kind: str, locale: str | None = None) -> str:
     if kind == "number":
         whole = pd.api.types.is_integer(value) or float(value).is_integer()
         return number(value, 0 if whole else 1, locale=locale)
+    if kind == "coefficient":  # kappa, alpha, Kendall's W: two decimals, always
+        return MISSING if _is_missing(value) else number(value, 2, locale=locale)
     if kind == "date":
         return date(value, locale=locale)
     if kind == "p_value":

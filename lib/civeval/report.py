@@ -83,7 +83,8 @@ def key_figures(frame: pd.DataFrame, caption: str | None = None) -> HTML:
 def _cell(value, kind: str | None) -> tuple[str, bool]:
     """Formatted text of one table cell and whether it is numeric."""
     if kind is not None:
-        return escape(fmt.by_kind(value, kind)), kind in {"number", "percent", "euro", "p_value"}
+        return escape(fmt.by_kind(value, kind)), kind in {"number", "percent", "euro", "p_value",
+                                                               "coefficient"}
     if pd.api.types.is_scalar(value) and pd.isna(value):
         return fmt.MISSING, False
     if pd.api.types.is_bool(value):
@@ -156,7 +157,18 @@ def figure(fig, *, title: str, alt: str, source: str | None = None) -> HTML:
                 f'alt="{escape(alt)}"><figcaption>{caption}</figcaption></figure>')
 
 
-def quotes(texts: list[str]) -> HTML:
-    """Quotations shown as block quotes; the texts are escaped (pseudonymise them first)."""
-    return HTML("".join(f'<blockquote class="cv-quote">« {escape(text)} »</blockquote>'
-                        for text in texts))
+def link(href: str, text: str) -> HTML:
+    """A link to a file beside the report (an export): relative, never to the web."""
+    if "://" in href or href.startswith("//"):
+        raise ValueError(f"reports link only to their own files, not to {href!r}")
+    return HTML(f'<p><a href="{escape(href)}">{escape(text)}</a></p>')
+
+
+def quotes(texts: list[str], attributions: list[str] | None = None) -> HTML:
+    """Quotations shown as block quotes, each with who said it (a group, never a name)
+    when ``attributions`` are given; texts are escaped (pseudonymise them first)."""
+    attributions = attributions or [None] * len(texts)
+    return HTML("".join(
+        f'<blockquote class="cv-quote">« {escape(text)} »'
+        + (f"<footer>— {escape(who)}</footer>" if who else "") + "</blockquote>"
+        for text, who in zip(texts, attributions, strict=True)))

@@ -478,7 +478,7 @@ class Study:
             The figure.
         label : str, optional
             How the report names it (in the report's language).
-        kind : {"number", "percent", "euro", "date", "p_value", "text"}, optional
+        kind : {"number", "percent", "euro", "date", "p_value", "coefficient", "text"}, optional
             How to format it; guessed from the value when omitted.
 
         Returns
@@ -493,7 +493,7 @@ class Study:
         """
         plain = _plain(value)
         kind = kind or ("text" if isinstance(plain, str | bool) else "number")
-        if kind not in {"number", "percent", "euro", "date", "p_value", "text"}:
+        if kind not in {"number", "percent", "euro", "date", "p_value", "coefficient", "text"}:
             raise ValueError(f"unknown kind {kind!r}")
         figures = self.indicators()
         figures[key] = {"value": plain, "label": label or key, "kind": kind}
