@@ -25,6 +25,7 @@ margins = None  # catalogue dataset of population margins (variable, categorie, 
 segments: list = []  # respondent columns whose answers are compared
 target_population = None  # people the survey addressed; the client's population by default
 verbatims = None  # free-text question to quote (pseudonymised)
+open_coding = None  # catalogue dataset: validated coding of an open question (validated_coding)
 satisfaction = None  # Likert question of overall satisfaction, explained by the others
 pre = None  # deliberative poll: catalogue dataset of the first wave
 post = None  # deliberative poll: catalogue dataset of the second wave
@@ -115,6 +116,16 @@ if pre and post:
     poll = questionnaire.before_after(study, questionnaire.load(study, pre),
                                       questionnaire.load(study, post))
     display(report.table(questionnaire.poll_display(poll), t("questionnaire.poll.caption")))
+
+# %%
+if open_coding:
+    display(report.heading(t("questionnaire.h.open")))
+    codes, sentence, examples = questionnaire.open_answers(study, study.load(open_coding))
+    display(sentence)
+    display(report.table(codes, t("questionnaire.open.caption"), kinds={"share": "percent"}))
+    for code, answers in examples:
+        display(report.heading(code, level=3))
+        display(report.quotes(answers))
 
 # %%
 if verbatims:

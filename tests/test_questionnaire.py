@@ -151,3 +151,31 @@ def test_satisfaction_drivers_find_what_the_demo_built_in(consultation):
     assert len(drivers) == 4
     assert (drivers["odds_ratio"] > 1).all() and (drivers["p_value"] < 0.01).all()
     assert (drivers["ci_low"] < drivers["odds_ratio"]).all()
+
+
+def test_open_answers_show_the_validated_coding_only():
+    study = load_study("demo-val-de-brenne")
+    validated = study.load("codage_q2")
+    table, sentence, quoted = questionnaire.open_answers(study, validated)
+    # "Jeunes et scolaires" exists only because the analyst added it by hand.
+    assert table.set_index("code").loc["Jeunes et scolaires", "answers"] == 59
+    assert table["answers"].sum() == len(validated)
+    assert "complété 59 à la main" in sentence.data
+    assert study.indicators()["open_answers_by_hand"]["value"] == 59
+    assert [code for code, _ in quoted] == table["code"].tolist()
+
+
+def test_an_unvalidated_answer_stops_validation(project, capsys):
+    from civeval.cli import main
+
+    write_study(project, "ouvertes", MINIMAL_STUDY + """\
+data:
+  codage: {file: data/codage.csv, format: validated_coding}
+""", files={"data/codage.csv": (
+        "respondent;answer;proposed_codes;final_codes;validated;by_hand\n"
+        "1;Plus de bus;Bus;Bus;True;False\n"
+        "2;Des pistes cyclables;Vélo;;False;False\n")})
+    assert main(["validate", "ouvertes"]) == 2
+    error = capsys.readouterr().err
+    assert "studies/ouvertes/data/codage.csv, line 3, column 'validated'" in error
+    assert "the report never shows proposed codes" in error

@@ -405,7 +405,9 @@ RECIPES = {"demo-saint-aubin": saint_aubin, "demo-villeneuve-ardre": villeneuve,
            "demo-val-de-brenne": val_de_brenne}
 # Qualitative material (civeval.demo_qual) draws from generators of its own, so that adding
 # it left every other file as it was.
-QUALITATIVE_RECIPES = {"demo-saint-aubin": demo_qual.interviews}
+# Each takes the generator and the files the study's main recipe made.
+QUALITATIVE_RECIPES = {"demo-saint-aubin": demo_qual.interviews,
+                       "demo-val-de-brenne": demo_qual.open_answer_coding}
 
 
 def generate() -> dict[Path, bytes]:
@@ -418,7 +420,9 @@ def generate() -> dict[Path, bytes]:
             files[Path(slug) / name] = data
     for offset, (slug, recipe) in enumerate(QUALITATIVE_RECIPES.items()):
         rng = np.random.default_rng(SEED + 100 + offset)
-        for name, content in recipe(rng).items():
+        made = {path.relative_to(slug).as_posix(): data for path, data in files.items()
+                if path.parts[0] == slug}
+        for name, content in recipe(rng, made).items():
             files[Path(slug) / name] = content.encode("utf-8")
     return files
 

@@ -208,10 +208,11 @@ def _interview(rng: np.random.Generator, role: str, said: dict[str, int]) -> lis
     return rows
 
 
-def interviews(rng: np.random.Generator) -> dict[str, str]:
+def interviews(rng: np.random.Generator, generated: dict[str, bytes]) -> dict[str, str]:
     """``entretiens_codes.csv``, ``codebook_entretiens.csv`` and ``atelier_bilan.csv``."""
     from civeval.demo import _csv
 
+    del generated  # interviews depend on nothing else the study holds
     rows, number, said = [], 0, {}
     identifying = list(IDENTIFYING)
     for prefix, role, count in INTERVIEWS:
@@ -253,3 +254,62 @@ def interviews(rng: np.random.Generator) -> dict[str, str]:
     return {"data/entretiens_codes.csv": _csv(rows),
             "data/codebook_entretiens.csv": _csv(codebook),
             "data/atelier_bilan.csv": _csv(workshop)}
+
+
+# The consultation's coding rules: the analyst's first draft, which misses the school run.
+OPEN_ANSWER_RULES = """\
+# Règles de codage des réponses à la question ouverte Q2 (propositions d'amélioration).
+# Mots-clés comparés aux lemmes des réponses : « bus » couvre « bus », « autobus »...
+codes:
+  Offre de bus:
+    description: Fréquence, horaires et lignes de bus
+    keywords: [bus, car, ligne, horaire]
+  Vélo:
+    description: Pistes cyclables, stationnement vélo
+    keywords: [piste cyclable, vélo]
+  Covoiturage:
+    description: Aires et plateformes de covoiturage
+    keywords: [covoiturage]
+  Transport à la demande:
+    description: Réservation et fonctionnement du transport à la demande
+    keywords: [transport à la demande, réserver, réservation]
+  Personnes sans voiture:
+    description: Personnes âgées, personnes sans permis ou sans véhicule
+    keywords: [sans voiture, personne âgé, permis]
+  Jeunes et scolaires:
+    description: Trajets des collégiens, lycéens et étudiants
+    keywords: [lycée, lycéen, étudiant, scolaire]
+"""
+# What the analyst added by hand when validating: the rules miss « collège ».
+HAND_CODED = {"Une piste cyclable vers le collège.": ["Jeunes et scolaires"]}
+
+
+def open_answer_coding(rng: np.random.Generator, generated: dict[str, bytes]) -> dict[str, str]:
+    """``regles_codage_q2.yml`` and ``codage_q2.csv``: rules, then the analyst's validated
+    coding of the consultation's open answers (complete responses only)."""
+    import csv
+    import io
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from civeval.qual import coding
+
+    del rng  # the coding follows the answers and the rules: nothing is drawn
+    export = generated["data/reponses_limesurvey.csv"].decode("utf-8")
+    answers = pd.DataFrame([
+        {"respondent": int(row["id"]), "answer": row["Q2"].strip()}
+        for row in csv.DictReader(io.StringIO(export))
+        if row["submitdate"] and row["Q2"].strip()])
+    with tempfile.TemporaryDirectory() as folder:
+        rules_file = Path(folder) / "rules.yml"
+        rules_file.write_text(OPEN_ANSWER_RULES, encoding="utf-8")
+        coded = coding.propose_codes(answers, coding.read_rules(rules_file))
+        coded["final_codes"] = [sorted({*proposed, *HAND_CODED.get(answer, [])})
+                                for proposed, answer in zip(coded["proposed_codes"],
+                                                            coded["answer"], strict=True)]
+        coded["validated"] = True
+        saved = coding.save_coding(coded, Path(folder) / "codage.csv")
+        return {"data/regles_codage_q2.yml": OPEN_ANSWER_RULES,
+                "data/codage_q2.csv": saved.read_bytes().decode("utf-8")}

@@ -325,6 +325,37 @@ def verbatims(questionnaire: Questionnaire, column: str, count: int = 6,
     return [pseudonymise_text(answer) for answer in chosen]
 
 
+def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed: int = 0):
+    """The validated coding of an open question (catalogue format ``validated_coding``):
+    answers per code with small cells hidden, a sentence saying how many answers were coded
+    and how many by hand, and a few pseudonymised answers per code.
+
+    Proposed codes never reach this function: the file holds only what the analyst
+    validated (:func:`civeval.qual.coding.load_validated`).
+
+    Returns ``(table, sentence, quotes)``, ``quotes`` a list of (code, answers) pairs.
+    """
+    from civeval.qual.coding import coding_summary
+    from civeval.qual.quotes import pseudonymise_quote
+
+    summary = coding_summary(validated)
+    facts = summary.attrs
+    study.record("open_answers", int(facts["answers"]), label=study.t("questionnaire.open.n"))
+    study.record("open_answers_by_hand", int(facts["by_hand"]),
+                 label=study.t("questionnaire.open.by_hand"))
+    table = suppress_small_cells(summary, ["answers"], threshold=study.small_cell_threshold,
+                                 dependent_columns=["share"], secondary=False)
+    sentence = report.text(study.t("questionnaire.open.text", answers=fmt.integer(
+        facts["answers"]), coded=fmt.integer(facts["coded"]),
+        by_hand=fmt.integer(facts["by_hand"])))
+    quoted = []
+    for code in table.loc[~table["suppressed"], "code"]:
+        texts = sorted(set(validated.loc[validated["code"] == code, "answer"].astype(str)))
+        chosen = random.Random(f"{seed}:{code}").sample(texts, min(per_code, len(texts)))
+        quoted.append((code, [pseudonymise_quote(text) for text in chosen]))
+    return table.drop(columns="suppressed"), sentence, quoted
+
+
 # --- what the template shows ----------------------------------------------------------------
 
 def who_intro(study: Study, who: pd.DataFrame):

@@ -277,6 +277,7 @@ def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0) -> pd.DataF
 # Platform and survey exports and population margins are catalogue formats too.
 import civeval.participation.decidim  # noqa: E402, F401
 import civeval.participation.pabulib  # noqa: E402, F401
+import civeval.qual.coding  # noqa: E402, F401
 import civeval.qual.io  # noqa: E402, F401
 import civeval.survey.io  # noqa: E402, F401
 import civeval.survey.margins  # noqa: E402, F401

@@ -61,7 +61,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from civeval import atomic
+from civeval import atomic, readers
 from civeval.errors import InputError
 
 __all__ = [
@@ -879,8 +879,8 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``respondent, code``, in the order of the file (an answer validated without a code
-        has no row). ``attrs``: ``answers`` (validated answers, all of the file's),
+        ``respondent, answer, code``, in the order of the file (an answer validated without a
+        code has no row). ``attrs``: ``answers`` (validated answers, all of the file's),
         ``validated`` (the same number), ``coded`` (answers with at least one code),
         ``by_hand`` (answers whose final codes differ from the proposal: codes the analyst
         removed, changed or added; recomputed, not read from the ``by_hand`` column).
@@ -902,9 +902,9 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
     ...                       "validated": True})
     >>> validated = load_validated(save_coding(coded, path))
     >>> validated
-       respondent      code
-    0           1  mobilité
-    1           2  sécurité
+       respondent answer      code
+    0           1      a  mobilité
+    1           2      b  sécurité
     >>> validated.attrs["answers"], validated.attrs["by_hand"]
     (3, 2)
     """
@@ -917,7 +917,7 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
         raise InputError(f"answer on line {pending['line'].iloc[0]} is not validated{more}: "
                          "the report never shows proposed codes; validate it in the grid",
                          file=path, row=int(pending["line"].iloc[0]), column="validated")
-    long = frame[["respondent", "final_codes"]].explode("final_codes").dropna()
+    long = frame[["respondent", "answer", "final_codes"]].explode("final_codes").dropna()
     long = long.rename(columns={"final_codes": "code"}).reset_index(drop=True)
     long["code"] = long["code"].astype(str)
     long["respondent"] = long["respondent"].astype(frame["respondent"].dtype)
@@ -925,6 +925,13 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
                       coded=int((frame["final_codes"].map(len) > 0).sum()),
                       by_hand=int(frame["by_hand"].sum()), file=str(path))
     return long
+
+
+@readers.register_reader("validated_coding", path_options=("rules",))
+def read_validated_coding(path: str | Path, rules: str | Path | None = None) -> pd.DataFrame:
+    """The catalogue format ``validated_coding``: :func:`load_validated`, the final codes
+    checked against the coding rules file ``rules`` when given."""
+    return load_validated(path, read_rules(rules) if rules is not None else None)
 
 
 def coding_summary(validated: pd.DataFrame) -> pd.DataFrame:
