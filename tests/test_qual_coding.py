@@ -244,7 +244,9 @@ def test_load_validated_returns_long_codes_and_counts(tmp_path):
                  + '4;"Sur deux\nlignes";;écoute;1;False\n', "q9.csv")
     validated = load_validated(path, codebook=["mobilité", "sécurité", "écoute"])
     assert validated.to_dict("list") == {
-        "respondent": [1, 1, 3, 4], "code": ["mobilité", "sécurité", "sécurité", "écoute"]}
+        "respondent": [1, 1, 3, 4],
+        "answer": ["Des vélos", "Des vélos", "Trop de bruit", "Sur deux\nlignes"],
+        "code": ["mobilité", "sécurité", "sécurité", "écoute"]}
     assert str(validated["respondent"].dtype) == "Int64"
     # by_hand is recomputed from the codes: the file's column said False for respondent 4
     assert {key: validated.attrs[key] for key in ("answers", "validated", "coded", "by_hand")
@@ -294,7 +296,8 @@ def test_a_file_resaved_by_excel_still_reads(tmp_path):
     path = tmp_path / "q9.csv"
     path.write_bytes((HEADER + "r1;Vélo;mobilité;mobilité;VRAI;FAUX\n").encode("cp1252"))
     validated = load_validated(path)
-    assert validated.to_dict("list") == {"respondent": ["r1"], "code": ["mobilité"]}
+    assert validated.to_dict("list") == {"respondent": ["r1"], "answer": ["Vélo"],
+                                         "code": ["mobilité"]}
 
 
 def test_read_coding_resumes_an_unfinished_coding(tmp_path):
