@@ -7,6 +7,7 @@ import builtins
 import io
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -288,3 +289,13 @@ def test_the_outputs_are_those_of_a_real_kernel(tmp_path):
                 assert got.get("execution_count") == want.get("execution_count")
     figure = code_cells(in_process)[-3]
     assert "image/png" in figure.outputs[0].data
+
+
+def test_the_engine_module_can_be_imported_before_papermill():
+    # papermill loads its registered engines when first imported: the entry point must
+    # not be the module that imports papermill, or importing that module first fails.
+    code = "import civeval.engine, papermill; print(papermill.engines.papermill_engines" \
+           ".get_engine('civeval').execute_notebook.__qualname__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Engine.execute_notebook"
