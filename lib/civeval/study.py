@@ -154,6 +154,10 @@ class StudyConfig(_Strict):
     data: dict[str, Dataset] = {}
     components: list[Component] = [Component(template="00_cadrage")]
     report: ReportOptions = ReportOptions()
+    # Validated by civeval.diagnostic and civeval.actionplan, which locate their own errors.
+    diagnostic: dict[str, Any] = {}
+    action_plan: dict[str, Any] = {}
+    previous_wave: str | None = None  # slug of the study of the previous evaluation wave
 
     @field_validator("components", mode="before")
     @classmethod
