@@ -42,13 +42,14 @@ def write_study(root: Path, slug: str, yaml_text: str = MINIMAL_STUDY,
 
 
 def write_template(root: Path, name: str, parameters: str = "study = ''\noutput_dir = None\n",
-                   requires=()) -> None:
+                   requires=(), follows=()) -> None:
     """Add ``notebooks/<name>.py``, a template that prints its name."""
     header = textwrap.dedent(f"""\
         # ---
         # jupyter:
         #   civeval:
         #     requires: {list(requires)}
+        #     follows: {list(follows)}
         #     title: {{fr: Titre {name}, en: Title {name}}}
         # ---
         """)

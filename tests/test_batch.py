@@ -3,6 +3,7 @@ no process left behind, and the same batch on a Dask cluster."""
 
 import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -211,3 +212,56 @@ def test_the_same_batch_runs_on_a_dask_cluster(project):
         assert statuses(project, slug) == {"00_cadrage": "success"}
         assert (project / "reports" / slug / "00_cadrage.html").is_file()
     assert (project / "reports" / "index.html").is_file()
+
+
+MAIN_HEADER = """\
+# ---
+# jupyter:
+#   civeval:
+#     follows: [50_part]
+#     main: true
+#     pdf: true
+#     title: {fr: Rapport principal, en: Main report}
+# ---
+
+# %% tags=["parameters"]
+study = ""
+output_dir = None
+
+# %%
+from civeval import report
+report.heading("Rapport principal de l'étude", level=1)
+"""
+
+
+def test_the_main_report_is_the_study_page_and_is_printed_to_pdf(project):
+    (project / "notebooks" / "95_main.py").write_text(MAIN_HEADER, encoding="utf-8")
+    template(project, "50_part", "print('une partie')")
+    write_study(project, "principale", MINIMAL_STUDY + "components: [95_main, 50_part]\n")
+
+    result = run_cli("run", "principale", "--no-progress", root=project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    folder = project / "reports" / "principale"
+    assert [s["template"] for s in record(project, "principale")["sections"]] == [
+        "50_part", "95_main"]  # it follows the part it gathers
+    assert (folder / "index.html").read_bytes() == (folder / "95_main.html").read_bytes()
+    assert "Rapport principal de l" in (folder / "index.html").read_text()
+    assert "95_main.html" in (folder / "execution.html").read_text()  # the status page
+    if shutil.which("chromium"):
+        assert (folder / "95_main.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_pdf_that_cannot_be_printed_is_a_warning_not_a_failure(project):
+    (project / "notebooks" / "95_main.py").write_text(MAIN_HEADER, encoding="utf-8")
+    write_study(project, "sans-pdf", MINIMAL_STUDY + "components: [95_main]\n")
+
+    result = run_cli("run", "sans-pdf", "--no-progress", root=project,
+                     env={"CIVEVAL_CHROMIUM": "/nonexistent/chromium", "COLUMNS": "200"})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    section = record(project, "sans-pdf")["sections"][0]
+    assert section["status"] == "success"
+    assert section["warning"].startswith("Chromium could not print the PDF")
+    assert "Chromium could not print the PDF" in result.stdout
+    assert not (project / "reports" / "sans-pdf" / "95_main.pdf").exists()

@@ -72,6 +72,13 @@ def test_execution_follows_requirements(project):
     assert order == ["00_cadrage", "10_enquete", "20_synthese"]
 
 
+def test_a_template_follows_the_sections_the_study_has(project):
+    write_template(project, "90_synthese", follows=["10_enquete", "20_absent"])
+    write_template(project, "10_enquete")
+    order = [t.name for t in execution_order(["90_synthese", "10_enquete"])]
+    assert order == ["10_enquete", "90_synthese"]  # 20_absent is not required: no error
+
+
 def test_missing_requirement_and_cycles(project):
     write_template(project, "10_a", requires=["10_b"])
     write_template(project, "10_b", requires=["10_a"])

@@ -93,7 +93,7 @@ def step_fingerprints(study, steps) -> dict[str, str]:
 
     A step's fingerprint covers the workbench's code, the template's source, its
     parameters, the report language, the content of every file it reads and the
-    fingerprints of the templates it requires.
+    fingerprints of the templates it requires or follows.
     """
     fingerprints: dict[str, str] = {}
     for template, component in steps:
@@ -105,7 +105,8 @@ def step_fingerprints(study, steps) -> dict[str, str]:
             "language": study.language,
             "inputs": {display_path(f): file_digest(f) if f.is_file() else None
                        for f in inputs},
-            "requires": {name: fingerprints.get(name) for name in template.requires},
+            "requires": {name: fingerprints.get(name)
+                         for name in [*template.requires, *template.follows]},
         }
         text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         fingerprints[template.name] = hashlib.sha256(text.encode()).hexdigest()

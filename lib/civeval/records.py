@@ -27,6 +27,7 @@ class SectionResult:
     fingerprint: str | None = None
     reused: bool = False  # up to date: kept from the last run
     max_rss_mb: float | None = None  # peak memory of the child that ran it
+    warning: str | None = None  # done, but not all of it (a PDF that could not be printed)
 
     @classmethod
     def from_record(cls, record: dict) -> SectionResult:
@@ -93,7 +94,7 @@ def status_table(results: list[StudyResult]) -> Table:
             status = UP_TO_DATE if section.reused else section.status
             duration = "" if section.reused else f"{section.duration:.1f} s"
             table.add_row(result.slug, section.template, f"[{styles[status]}]{status}[/]",
-                          duration, error_text(section.error) or "")
+                          duration, error_text(section.error) or section.warning or "")
         if result.error:
             table.add_row(result.slug, "(inputs)", "[bold red]failed[/]", "", result.error)
     return table

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -142,6 +145,45 @@ class Renderer:
         html = self.pages.get_template(template).render(
             t=i18n.translator(language), language=language, css=self.css, **values)
         atomic.write_text(target, html)
+
+
+# Headless Chromium as the probe of this workplace starts it: no network, no first-run work.
+_CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update",
+                   "--disable-sync", "--disable-quic", "--no-pdf-header-footer")
+
+
+def chromium() -> str | None:
+    """The Chromium to print with: ``CIVEVAL_CHROMIUM``, else the first on the PATH."""
+    if explicit := os.environ.get("CIVEVAL_CHROMIUM"):
+        return explicit
+    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
+                                                "google-chrome"))), None)
+
+
+def print_pdf(source: Path, target: Path, timeout: int = 120) -> str | None:
+    """Print the HTML page ``source`` to the PDF ``target`` with headless Chromium (pages,
+    margins and page breaks come from the stylesheet's print rules), atomically.
+
+    Returns None when done, else why not (no Chromium, a failure), for the caller to report:
+    a missing PDF is a warning, not a failed report.
+    """
+    browser = chromium()
+    if browser is None:
+        return "no Chromium to print the PDF with (install it, or set CIVEVAL_CHROMIUM)"
+    with tempfile.TemporaryDirectory(prefix="civeval-pdf-") as scratch:
+        printed = Path(scratch) / "print.pdf"
+        try:
+            done = subprocess.run(
+                [browser, *_CHROMIUM_FLAGS, f"--user-data-dir={Path(scratch) / 'profile'}",
+                 f"--print-to-pdf={printed}", Path(source).resolve().as_uri()],
+                capture_output=True, text=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"Chromium could not print the PDF: {error}"
+        if done.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
+            return f"Chromium could not print the PDF: {done.stderr.strip()[-300:]}"
+        atomic.write_bytes(target, printed.read_bytes())
+    return None
 
 
 def provenance(language: str, version: str, commit: str | None) -> str:

@@ -47,7 +47,7 @@ from civeval.records import (
     StudyResult,
     error_text,
 )
-from civeval.render import Renderer, generation_date, provenance
+from civeval.render import Renderer, generation_date, print_pdf, provenance
 from civeval.study import Component, Study, combine, load_study
 from civeval.templates import RESERVED, Template, execution_order
 
@@ -56,6 +56,8 @@ from civeval.templates import RESERVED, Template, execution_order
 PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
            "IPython", "papermill", "civeval.report", "civeval.framing", "civeval.questionnaire",
            "civeval.participation.section", "civeval.parangonnage")
+# Where the run's status page goes when the main report takes the study page's place.
+STATUS_PAGE = "execution.html"
 # A child is killed when a cell runs this long past the in-process cell timeout, which should
 # have stopped it first (a cell stuck in C code does not see the timer's signal).
 KILL_GRACE = 30
@@ -257,6 +259,8 @@ def _section_task(template: Template, component: Component, study: Study, stagin
     section = _execute(template, component, study, staging, timeout)
     if section.status == "success":
         _render(section, staging, renderer, context, study.language)
+    if section.html and template.meta.get("pdf"):
+        section.warning = print_pdf(staging / section.html, staging / f"{template.name}.pdf")
     return section
 
 
@@ -350,12 +354,24 @@ class _StudyRun:
                 civeval_version=__version__, git_commit=self.commit,
                 python=platform.python_version(), inputs=self.hashes,
                 sections=self.sections, error=error, code=incremental.code_digest())
-            _write_study_page(result, study, self.renderer, self.staging)
+            self._write_pages(result)
             atomic.write_text(self.staging / RUN_FILE, _json(result))
             atomic.replace_dir(self.staging, reports_dir() / study.slug)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
         return result
+
+    def _write_pages(self, result: StudyResult) -> None:
+        """The study page: the main report when the study has one that succeeded (a template
+        whose header says ``main: true``), the run's status page beside it; else the status
+        page itself."""
+        main = {template.name for template, _ in self.plan.steps if template.meta.get("main")}
+        done = [s.html for s in result.sections if s.template in main and s.html
+                and s.status == "success"]
+        status_page = STATUS_PAGE if done else "index.html"
+        _write_study_page(result, self.study, self.renderer, self.staging / status_page)
+        if done:
+            shutil.copyfile(self.staging / done[0], self.staging / "index.html")
 
     def abandon(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -366,7 +382,7 @@ def _json(result: StudyResult) -> str:
 
 
 def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
-                      folder: Path) -> None:
+                      target: Path) -> None:
     t = study.t
     # No durations here: the same inputs must give the same page.
     sections = [{"title": s.title, "status": s.status, "html": s.html,
@@ -374,7 +390,7 @@ def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
     if result.error:
         sections.append({"title": t("study.inputs_check"), "status": "failed", "html": None,
                          "error": result.error})
-    renderer.page("study.html.j2", folder / "index.html", language=study.language,
+    renderer.page("study.html.j2", target, language=study.language,
                   page_title=study.config.title, facts=_facts(study), status=result.status,
                   figures=_figures(study), sections=sections,
                   provenance=provenance(study.language, __version__, result.git_commit))

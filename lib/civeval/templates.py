@@ -8,6 +8,7 @@ A template is ``notebooks/<name>.py``. Its jupytext header may carry a ``civeval
     #     title: {fr: Cadrage de l'évaluation, en: Evaluation framing}
     #     requires: []      # templates that must succeed first
     #     inputs: [catalogue]  # what it reads besides the datasets its parameters name
+    #     follows: [30_participation]  # run after these when the study has them
     # ---
 
 and one cell tagged ``parameters`` that declares every parameter with its default, and
@@ -127,6 +128,12 @@ class Template:
     def requires(self) -> list[str]:
         return list(self.meta.get("requires", []))
 
+    @property
+    def follows(self) -> list[str]:
+        """Templates that run first when the study has them, though not required (the main
+        report follows every section whose figures it gathers)."""
+        return list(self.meta.get("follows", []))
+
     def check(self, study, values: dict[str, Any]) -> None:
         """Run the template's own input check, if its header names one
         (``check: module:function``), before any kernel starts.
@@ -205,7 +212,8 @@ def list_templates() -> list[str]:
 
 
 def execution_order(names: list[str]) -> list[Template]:
-    """The templates ``names`` sorted so that each comes after those it requires."""
+    """The templates ``names`` sorted so that each comes after those it requires and those
+    it follows."""
     templates = {name: find_template(name) for name in names}
     graph = {}
     for name, template in templates.items():
@@ -213,7 +221,7 @@ def execution_order(names: list[str]) -> list[Template]:
         if absent:
             raise TemplateError(f"template {name} requires {', '.join(absent)}, which the study "
                                 "does not list in its components")
-        graph[name] = template.requires
+        graph[name] = [*template.requires, *(f for f in template.follows if f in templates)]
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:
