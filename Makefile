@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
+	bash scripts/ensure-chromium
 	$(BIN)/civeval run --all
 
 test: $(STAMP)
