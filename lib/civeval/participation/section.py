@@ -19,6 +19,9 @@ from civeval.paths import display_path
 from civeval.privacy import suppress_small_cells
 from civeval.study import Study
 
+# The youngest adult band of INSEE-style margins, however the file writes it (18-29, 18–29 ans).
+YOUNG_ADULTS = r"^\s*18\s*[-–à]\s*29"
+
 
 def check(study: Study, parameters: dict) -> None:
     """Inputs of ``30_participation`` checked before any kernel starts: the measured
@@ -161,6 +164,11 @@ def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: 
             continue
         table = indicators.diversity(last, variable, population)
         index = float(table.attrs["dissimilarity_index"])
+        young = table[table[variable].astype(str).str.match(YOUNG_ADULTS)]
+        if len(young) == 1:  # the diagnostic compares it with half a fair share
+            study.record("young_representation_ratio",
+                         float(young["representation_ratio"].iloc[0]),
+                         label=study.t("participation.young_ratio", band=young[variable].iloc[0]))
         study.record(f"dissimilarity_{variable}", round(index, 3),
                      label=study.t("participation.dissimilarity",
                                    variable=(labels or {}).get(variable, variable)))
@@ -234,7 +242,8 @@ def attendance(study: Study, register: pd.DataFrame, members: str, present: str,
     trend = table.attrs["trend"].iloc[0]
     study.record("attendance_rate", float(table.iloc[-1]["attendance_rate"]),
                  label=study.t("participation.attendance_last",
-                               year=table.iloc[-1]["year"]), kind="percent")
+                               year=indicators.edition_label(table.iloc[-1]["year"])),
+                 kind="percent")
     return table, _verdict(study, trend)
 
 
