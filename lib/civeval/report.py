@@ -157,6 +157,11 @@ def figure(fig, *, title: str, alt: str, source: str | None = None) -> HTML:
                 f'alt="{escape(alt)}"><figcaption>{caption}</figcaption></figure>')
 
 
+def bullets(items: list[str]) -> HTML:
+    """A bulleted list of plain texts, escaped."""
+    return HTML("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
+
+
 def link(href: str, text: str) -> HTML:
     """A link to a file beside the report (an export): relative, never to the web."""
     if "://" in href or href.startswith("//"):

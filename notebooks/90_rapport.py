@@ -1,0 +1,136 @@
+# ---
+# jupyter:
+#   civeval:
+#     check: civeval.synthesis:check
+#     follows: [00_cadrage, 10_questionnaire, 20_entretiens, 30_participation, 40_parangonnage]
+#     inputs: [catalogue, data/reference/grille_diagnostic.yml, data/reference/recommandations.yml]
+#     main: true
+#     pdf: true
+#     requires: []
+#     title:
+#       en: Evaluation report
+#       fr: Rapport d'évaluation
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+# The runner sets study and output_dir; the defaults let the template run as is in JupyterLab.
+study: str = "demo-saint-aubin"  # slug or folder of the study
+output_dir = None  # where the report goes; reports/<slug>/ by default
+key_figures: int = 5  # figures of the executive summary
+
+# %% tags=["remove-cell"]
+import civeval
+from civeval import report, synthesis
+
+study = civeval.load_study(study, output_dir=output_dir)
+report.setup(study)
+t = study.t
+findings, scores = synthesis.diagnostic(study)
+plan = synthesis.plan(study, findings)
+
+# %%
+report.heading(study.config.title, level=1)
+
+# %%
+report.key_figures(synthesis.cover(study))
+
+# %%
+report.heading(t("synthesis.h.summary"))
+
+# %%
+display(report.heading(t("synthesis.h.key_figures"), level=3))
+display(report.key_figures(synthesis.headline(study, key_figures),
+                           t("synthesis.key_figures.caption")))
+highlights = synthesis.strengths_and_weaknesses(findings)
+for kind, title in (("strength", "synthesis.h.strengths"), ("weakness", "synthesis.h.weaknesses")):
+    display(report.heading(t(title), level=3))
+    display(report.bullets(highlights[kind]) if highlights[kind]
+            else report.text(t("synthesis.no_findings")))
+if plan["priorities"]:
+    display(report.heading(t("synthesis.h.priorities"), level=3))
+    display(report.bullets(plan["priorities"]))
+
+# %%
+report.heading(t("synthesis.h.method"))
+
+# %%
+display(report.text(t("synthesis.method_text")))
+display(report.table(synthesis.sources(study), t("synthesis.sources.caption")))
+display(report.key_figures(synthesis.samples(study), t("synthesis.samples.caption")))
+display(report.text(t("synthesis.limits")))
+
+# %%
+report.heading(t("synthesis.h.components"))
+
+# %%
+for part in synthesis.components(study):
+    display(report.heading(part["title"], level=3))
+    if part["page"]:
+        display(report.link(part["page"], t("synthesis.component_link", title=part["title"])))
+        if len(part["figures"]):
+            display(report.key_figures(part["figures"],
+                                       t("synthesis.component.caption", title=part["title"])))
+    else:
+        display(report.text(t("synthesis.component_none")))
+
+# %%
+report.heading(t("synthesis.h.diagnostic"))
+
+# %%
+display(report.text(t("synthesis.diagnostic_text")))
+if len(findings):
+    display(synthesis.scores_chart(study, scores))
+    display(report.table(synthesis.findings_table(study, findings),
+                         t("synthesis.findings.caption")))
+else:
+    display(report.text(t("synthesis.no_findings")))
+
+# %%
+report.heading(t("synthesis.h.recommendations"))
+
+# %%
+if len(plan["recommendations"]):
+    display(report.table(plan["recommendations"], t("synthesis.recommendations.caption")))
+else:
+    display(report.text(t("synthesis.no_recommendations")))
+
+# %%
+report.heading(t("synthesis.h.action_plan"))
+
+# %%
+if plan["actions"] is not None:
+    display(report.table(plan["actions"], t("synthesis.actions.caption")))
+    display(report.table(plan["indicators"], t("synthesis.indicators.caption"),
+                         kinds=plan["indicator_kinds"]))
+else:
+    display(report.text(t("synthesis.no_action_plan")))
+
+# %%
+follow_up = synthesis.follow_up(study)
+if follow_up is not None:
+    display(report.heading(t("synthesis.h.follow_up")))
+    display(report.table(follow_up, t("synthesis.follow_up.caption")))
+
+# %%
+report.heading(t("synthesis.h.annexes"))
+
+# %%
+display(report.heading(t("synthesis.h.definitions"), level=3))
+display(report.table(synthesis.definitions(study), t("synthesis.definitions.caption")))
+display(report.heading(t("synthesis.h.grid"), level=3))
+phases = synthesis.grid(study)
+display(report.table(phases, t("synthesis.grid.caption"), labels=phases.attrs["labels"]))
+display(report.heading(t("synthesis.h.glossary"), level=3))
+display(report.table(synthesis.glossary(study), t("synthesis.glossary.caption")))
+
+# %%
+synthesis.links(study)
