@@ -255,3 +255,14 @@ def test_string_columns_of_the_importers_are_read_alike(interviews):
     themes = code_frequencies(as_read, by=None, roll_up=lambda code: pd.NA)
     assert themes["theme"].tolist() == ["budget", "confiance", "délais"]
     assert who_was_heard(as_read)["speakers"].tolist() == [1, 1, 1, 2]
+
+
+def test_a_column_left_empty_exports_too(tmp_path):
+    import openpyxl
+
+    from civeval.qual.analysis import export_xlsx
+
+    table = pd.DataFrame({"code": ["a", "b"], "commentaire": [None, None]})
+    path = export_xlsx({"Feuille": table}, tmp_path / "vide.xlsx")
+    sheet = openpyxl.load_workbook(path)["Feuille"]
+    assert [cell.value for cell in sheet[1]] == ["code", "commentaire"]

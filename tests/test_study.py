@@ -142,3 +142,11 @@ def test_record_writes_key_figures(project):
     }
     with pytest.raises(TypeError, match="cannot record a value of type list"):
         study.record("liste", [1, 2])
+
+
+def test_a_date_that_does_not_exist_is_located(project):
+    from civeval.errors import StudyError
+
+    write_study(project, "fevrier", MINIMAL_STUDY.replace("2024-10-31", "2024-02-30"))
+    with pytest.raises(StudyError, match=r"line 7, column \d+: 2024-02-30 is not a date"):
+        load_study("fevrier")

@@ -262,6 +262,20 @@ def _problem_text(error: dict) -> str:
     return f"{path}: {message}" if path else message
 
 
+def _impossible_date(node: yaml.Node) -> yaml.Node | None:
+    """The first scalar that YAML takes for a date but no calendar has (2027-02-30)."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                date.fromisoformat(node.value[:10])
+            except ValueError:
+                return node
+        return None
+    children = (node.value if isinstance(node, yaml.SequenceNode)
+                else [part for pair in node.value for part in pair])
+    return next(filter(None, map(_impossible_date, children)), None)
+
+
 def parse_study_file(file: Path, slug: str) -> tuple[StudyConfig, yaml.Node]:
     """Read and validate ``study.yml``; raise one :class:`StudyError` listing every problem.
 
@@ -275,6 +289,13 @@ def parse_study_file(file: Path, slug: str) -> tuple[StudyConfig, yaml.Node]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
+    except ValueError as error:  # a date that does not exist (2027-02-30)
+        node = _impossible_date(root)
+        if node is None:
+            raise StudyError(f"cannot be read: {error}", file=shown, study=slug) from None
+        raise StudyError(
+            f"{node.value} is not a date: {error}", file=shown, row=node.start_mark.line + 1,
+            column=node.start_mark.column + 1, study=slug) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise StudyError(

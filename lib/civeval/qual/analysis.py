@@ -626,7 +626,10 @@ def _format_sheet(sheet, table: pd.DataFrame, index: bool) -> None:
     values = ([table.index.get_level_values(i) for i in range(n_index)]
               + [table[column] for column in table.columns])
     for position, (header, column) in enumerate(zip(headers, values, strict=True), start=1):
-        lengths = pd.Series(column, dtype=object).astype(str).str.len()
+        # Empty cells count as nothing: pandas 3 keeps them missing through astype(str).
+        lengths = pd.Series(column, dtype=object).map(
+            lambda value: 0 if pd.api.types.is_scalar(value) and pd.isna(value)
+            else len(str(value)))
         width = max([len(header), *([int(lengths.max())] if len(lengths) else [])])
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = min(width + 2, _MAX_WIDTH)
