@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
+#     warm: [civeval.qual.coding:french_pipeline]
 #     requires: []
 #     title:
 #       en: Interviews and workshops

@@ -19,6 +19,7 @@ others. With a Dask scheduler address, each study runs on a worker of that clust
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -421,12 +422,24 @@ def _progress(console: Console, show: bool) -> Progress:
                     TimeElapsedColumn(), console=console, disable=not show, auto_refresh=False)
 
 
+def _warm(plans: list[Plan]) -> None:
+    """Call once, in the parent, what the templates about to run ask to have ready
+    (``warm: [module:function]`` in their header, such as a language model), so that every
+    child inherits it loaded instead of loading its own."""
+    targets = {str(target) for plan in plans for template, _ in plan.steps
+               if template.name in plan.stale for target in template.meta.get("warm", [])}
+    for target in sorted(targets):
+        module, _, name = target.partition(":")
+        getattr(importlib.import_module(module), name)()
+
+
 def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None
                 ) -> list[StudyResult]:
     """Run the plans' stale sections in forked children, ``jobs`` at a time."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     workers.preload(PRELOAD)
+    _warm(plans)
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout) for plan in plans}
     results: dict[str, StudyResult] = {}
     pool = workers.ForkPool(jobs)
