@@ -155,11 +155,15 @@ def test_the_index_is_in_french(open_report, demo_reports):
 
 def test_study_pages_and_section_reports_are_in_french(open_report, demo_reports):
     for folder in studies(demo_reports):
-        study = open_report(folder / "index.html")
-        assert study.page.evaluate("document.documentElement.lang") == "fr", folder.name
+        # The main report is the study page; the run's status page is beside it.
+        main = open_report(folder / "index.html")
+        assert main.page.evaluate("document.documentElement.lang") == "fr", folder.name
+        assert main.page.title() == study_title(folder.name)
+        assert "Tous les rapports" in main.text()
+        study = open_report(folder / "execution.html")
         assert study.page.title() == study_title(folder.name)
         for expected in ("Tous les rapports", "Statut de la production", "Rapports détaillés"):
-            assert expected in study.text(), f"{folder.name}/index.html: no {expected!r}"
+            assert expected in study.text(), f"{folder.name}/execution.html: no {expected!r}"
 
         section = open_report(folder / "00_cadrage.html")
         toc = section.page.locator("nav.cv-toc")

@@ -45,7 +45,11 @@ class Page:
     def kind(self) -> str:
         if self.path.parent == self.reports:
             return "index"
-        return "study" if self.path.name == "index.html" else "section"
+        # With a main report, it is the study's index.html and the run's status page is
+        # execution.html; without, index.html is the status page.
+        status_page = ("execution.html" if (self.path.parent / "execution.html").is_file()
+                       else "index.html")
+        return "study" if self.path.name == status_page else "section"
 
     @cached_property
     def raw(self) -> str:
@@ -272,7 +276,7 @@ def hrefs(page: Page) -> set[str]:
 
 def section_files(study_page: Page) -> list[str]:
     return sorted(path.name for path in study_page.path.parent.glob("*.html")
-                  if path.name != "index.html")
+                  if path.name not in ("index.html", "execution.html"))
 
 
 def test_study_pages_link_to_their_section_reports_and_back(pages):

@@ -239,11 +239,11 @@ def _figures(study: Study) -> list[dict]:
 
 
 def _render(section: SectionResult, folder: Path, renderer: Renderer, context: dict,
-            language: str) -> None:
+            language: str, title: str) -> None:
     """Render an executed section; a rendering fault fails the section, not the batch."""
     try:
         notebook = nbformat.read(folder / section.notebook, as_version=4)
-        renderer.section(notebook, folder / f"{section.template}.html", title=section.title,
+        renderer.section(notebook, folder / f"{section.template}.html", title=title,
                          context=context, language=language)
         section.html = f"{section.template}.html"
     except Exception as error:  # nbconvert and templates raise many kinds
@@ -259,7 +259,9 @@ def _section_task(template: Template, component: Component, study: Study, stagin
     study.output_dir = staging
     section = _execute(template, component, study, staging, timeout)
     if section.status == "success":
-        _render(section, staging, renderer, context, study.language)
+        # The main report is the study page: the browser names it after the study.
+        title = study.config.title if template.meta.get("main") else section.title
+        _render(section, staging, renderer, context, study.language, title)
     if section.html and template.meta.get("pdf"):
         section.warning = print_pdf(staging / section.html, staging / f"{template.name}.pdf")
     return section
