@@ -79,7 +79,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from civeval import i18n, paths
+from civeval import i18n, paths, yamlsource
 from civeval import indicators as registry
 from civeval.atomic import atomic_path
 from civeval.errors import InputError
@@ -459,23 +459,8 @@ def _yaml_file(path: Path, shown: str) -> tuple[Any, yaml.Node]:
         raise ActionPlanError(f"is not valid YAML: {getattr(error, 'problem', None) or error}",
                               file=shown, row=mark.line + 1 if mark else None,
                               column=mark.column + 1 if mark else None) from None
-    _check_duplicate_keys(root, shown)
+    yamlsource.check_duplicate_keys(root, ActionPlanError, file=shown)
     return raw, root
-
-
-def _check_duplicate_keys(node, shown: str) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key_node, value_node in node.value:
-            if key_node.value in seen:
-                raise ActionPlanError(f"the key {key_node.value!r} appears twice", file=shown,
-                                      row=key_node.start_mark.line + 1,
-                                      column=key_node.start_mark.column + 1)
-            seen.add(key_node.value)
-            _check_duplicate_keys(value_node, shown)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_duplicate_keys(item, shown)
 
 
 def _unknown_indicator(key: str) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from civeval import fmt, i18n, indicators, paths
+from civeval import fmt, i18n, indicators, paths, yamlsource
 from civeval.errors import InputError
 
 GRID_FILE = Path("data/reference/grille_diagnostic.yml")
@@ -149,49 +149,6 @@ def _resolve(entries: Mapping[str, dict], text) -> str | None:
 
 # ----------------------------------------------------------------------------- locating
 
-def _key_node(node, key):
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == str(key):
-                return key_node, value_node
-    return None
-
-
-def _mark(root, path: tuple):
-    """The YAML mark of ``path`` (keys and list positions) below ``root``: the key itself
-    when the path ends on a key, so that the error points where the user must look."""
-    if root is None:
-        return None
-    node, mark = root, root.start_mark
-    for depth, part in enumerate(path, start=1):
-        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-            mark = node.start_mark
-        elif (pair := _key_node(node, part)) is not None:
-            mark = pair[0].start_mark if depth == len(path) else pair[1].start_mark
-            node = pair[1]
-        else:
-            break
-    return mark
-
-
-def _check_duplicate_keys(node, file: Path) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key_node, value_node in node.value:
-            if key_node.value in seen:
-                raise GridError(f"the key {key_node.value!r} appears twice", file=file,
-                                row=key_node.start_mark.line + 1,
-                                column=key_node.start_mark.column + 1)
-            seen.add(key_node.value)
-            _check_duplicate_keys(value_node, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_duplicate_keys(item, file)
-
-
 class _Checker:
     """Raises located :class:`GridError`s while a grid file is validated."""
 
@@ -199,7 +156,7 @@ class _Checker:
         self.file, self.root = file, root
 
     def error(self, message: str, *path) -> GridError:
-        mark = _mark(self.root, path)
+        mark = yamlsource.mark(self.root, path)
         return GridError(message, file=paths.display_path(self.file),
                          row=mark.line + 1 if mark else None,
                          column=mark.column + 1 if mark else None)
@@ -248,7 +205,7 @@ def _read_yaml(file: Path):
                         column=mark.column + 1 if mark else None) from None
     if root is None:
         raise GridError("the diagnostic grid is empty", file=paths.display_path(file))
-    _check_duplicate_keys(root, file)
+    yamlsource.check_duplicate_keys(root, GridError, file=file)
     return raw, root
 
 

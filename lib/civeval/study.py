@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from civeval import atomic, i18n, readers
+from civeval import atomic, i18n, readers, yamlsource
 from civeval.errors import CatalogError, InputError, StudyError
 from civeval.paths import STUDY_FILE, display_path, list_studies, reports_dir, studies_dir
 
@@ -178,14 +178,6 @@ class StudyConfig(_Strict):
 
 # --- reading study.yml with line numbers ---------------------------------------------------
 
-def _key_of(node: yaml.Node, key) -> tuple[yaml.Node, yaml.Node] | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == str(key):
-                return key_node, value_node
-    return None
-
-
 def _locate(root: yaml.Node | None, loc: tuple) -> yaml.Mark | None:
     """The position in the YAML source of the pydantic error location ``loc``."""
     node, mark = root, root.start_mark if root is not None else None
@@ -197,27 +189,12 @@ def _locate(root: yaml.Node | None, loc: tuple) -> yaml.Mark | None:
                 break
             node = node.value[part]
             mark = node.start_mark
-        elif (pair := _key_of(node, part)) is not None:
+        elif (pair := yamlsource.key_pair(node, part)) is not None:
             mark = pair[0].start_mark
             node = pair[1]
         else:
             break
     return mark
-
-
-def _check_duplicate_keys(node: yaml.Node, file: Path, study: str) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key_node, value_node in node.value:
-            if key_node.value in seen:
-                raise StudyError(f"the key {key_node.value!r} appears twice", file=file,
-                                 row=key_node.start_mark.line + 1,
-                                 column=key_node.start_mark.column + 1, study=study)
-            seen.add(key_node.value)
-            _check_duplicate_keys(value_node, file, study)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_duplicate_keys(item, file, study)
 
 
 def _fields_at(loc: tuple) -> list[str]:
@@ -306,7 +283,7 @@ def parse_study_file(file: Path, slug: str) -> tuple[StudyConfig, yaml.Node]:
     if not isinstance(raw, dict):
         raise StudyError("must be a mapping of keys (title, client, schemes, ...)", file=shown,
                          study=slug)
-    _check_duplicate_keys(root, shown, slug)
+    yamlsource.check_duplicate_keys(root, StudyError, file=shown, study=slug)
     try:
         return StudyConfig.model_validate(raw), root
     except ValidationError as error:

@@ -61,7 +61,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from civeval import atomic, readers
+from civeval import atomic, readers, yamlsource
 from civeval.errors import InputError
 
 __all__ = [
@@ -263,38 +263,10 @@ class CodingRules:
         return self._patterns
 
 
-def _key_node(node, key: str):
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == key:
-                return key_node, value_node
-    return None
-
-
-def _mark(root, path: tuple):
-    """The YAML mark of ``path`` (keys and list positions) below ``root``, or None."""
-    if root is None:
-        return None
-    node, mark = root, root.start_mark
-    for depth, part in enumerate(path, start=1):
-        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-            mark = node.start_mark
-        elif (pair := _key_node(node, str(part))) is not None:
-            # a key named last is itself at fault (unknown, empty...): point at the key
-            mark = pair[0].start_mark if depth == len(path) else pair[1].start_mark
-            node = pair[1]
-        else:
-            break
-    return mark
-
-
 def _parse_rules(codes, file: Path | None, root) -> dict[str, CodeRule]:
     def error(message: str, *path) -> InputError:
         # the mark of the offending value, or of its key when the key itself is wrong
-        mark = _mark(root, ("codes", *path))
+        mark = yamlsource.mark(root, ("codes", *path))
         return InputError(message, file=file, row=mark.line + 1 if mark else None,
                           column=mark.column + 1 if mark else None)
 
@@ -355,21 +327,6 @@ def _expressions(values, error, name: str, key: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _check_duplicate_keys(node, file: Path) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key_node, value_node in node.value:
-            if key_node.value in seen:
-                raise InputError(f"the key {key_node.value!r} appears twice", file=file,
-                                 row=key_node.start_mark.line + 1,
-                                 column=key_node.start_mark.column + 1)
-            seen.add(key_node.value)
-            _check_duplicate_keys(value_node, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_duplicate_keys(item, file)
-
-
 def read_rules(path: str | Path) -> CodingRules:
     """Read and check a YAML file of coding rules (format in the module's notes).
 
@@ -409,7 +366,7 @@ def read_rules(path: str | Path) -> CodingRules:
                          column=mark.column + 1 if mark else None) from None
     if root is None:
         raise InputError("the coding rules file is empty", file=path)
-    _check_duplicate_keys(root, path)
+    yamlsource.check_duplicate_keys(root, InputError, file=path)
     if not isinstance(raw, dict):
         raise InputError("must be a mapping with one key, codes", file=path, row=1)
     for key_node, _ in root.value:
