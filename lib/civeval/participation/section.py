@@ -73,23 +73,30 @@ def reach(study: Study, participants: pd.DataFrame, edition: str) -> pd.DataFram
     return table[[edition, "participants", "participation_rate"]]
 
 
-def participants_chart(study: Study, reach_table: pd.DataFrame, edition: str):
-    """Participants per edition as bars, with the participation rate written on each."""
+def _bars_by_edition(study: Study, table: pd.DataFrame, edition: str, count: str,
+                     written: list[str], colour: str, keys: str):
+    """Counts per edition as bars with ``written`` on each, titled, sourced and described
+    from the catalogue keys ``participation.<keys>_title``, ``_alt`` and ``_source``."""
     t = study.t
     fig, axis = plt.subplots(figsize=(7, 3.6))
-    labels = reach_table[edition].astype(str)
-    bars = axis.bar(labels, reach_table["participants"], color=charts.PALETTE[0])
-    axis.bar_label(bars, labels=[fmt.percent(rate) for rate in
-                                 reach_table["participation_rate"]], padding=3)
-    axis.set_ylabel(t("column.participants"))
+    labels = table[edition].map(indicators.edition_label)
+    bars = axis.bar(labels, table[count], color=colour)
+    axis.bar_label(bars, labels=written, padding=3)
+    axis.set_ylabel(t(f"column.{count}"))
     charts.format_axis(axis.yaxis, "number")
     axis.margins(y=0.15)
     return report.figure(
-        fig, title=t("participation.chart_title"),
-        alt=t("participation.chart_alt", first=labels.iloc[0], last=labels.iloc[-1],
-              start=fmt.integer(reach_table["participants"].iloc[0]),
-              end=fmt.integer(reach_table["participants"].iloc[-1])),
-        source=t("participation.chart_source", client=study.client.name))
+        fig, title=t(f"participation.{keys}_title"),
+        alt=t(f"participation.{keys}_alt", first=labels.iloc[0], last=labels.iloc[-1],
+              start=fmt.integer(table[count].iloc[0]), end=fmt.integer(table[count].iloc[-1])),
+        source=t(f"participation.{keys}_source", client=study.client.name))
+
+
+def participants_chart(study: Study, reach_table: pd.DataFrame, edition: str):
+    """Participants per edition as bars, with the participation rate written on each."""
+    return _bars_by_edition(study, reach_table, edition, "participants",
+                            [fmt.percent(r) for r in reach_table["participation_rate"]],
+                            charts.PALETTE[0], "chart")
 
 
 def efficiency(study: Study, reach_table: pd.DataFrame, edition: str) -> pd.DataFrame | None:
@@ -372,21 +379,9 @@ def phases(study: Study, export=None, ballots: pd.DataFrame | None = None
 
 def proposals_chart(study: Study, submitted: pd.DataFrame, edition: str):
     """Proposals submitted per edition as bars, with the count per 1,000 inhabitants."""
-    t = study.t
-    fig, axis = plt.subplots(figsize=(7, 3.6))
-    labels = submitted[edition].map(indicators.edition_label)
-    bars = axis.bar(labels, submitted["proposals"], color=charts.PALETTE[1])
-    axis.bar_label(bars, labels=[fmt.number(rate, 1) for rate in
-                                 submitted["proposals_per_thousand"]], padding=3)
-    axis.set_ylabel(t("column.proposals"))
-    charts.format_axis(axis.yaxis, "number")
-    axis.margins(y=0.15)
-    return report.figure(
-        fig, title=t("participation.proposals_chart_title"),
-        alt=t("participation.proposals_chart_alt", first=labels.iloc[0], last=labels.iloc[-1],
-              start=fmt.integer(submitted["proposals"].iloc[0]),
-              end=fmt.integer(submitted["proposals"].iloc[-1])),
-        source=t("participation.proposals_chart_source", client=study.client.name))
+    return _bars_by_edition(study, submitted, edition, "proposals",
+                            [fmt.number(r, 1) for r in submitted["proposals_per_thousand"]],
+                            charts.PALETTE[1], "proposals_chart")
 
 
 def answers(study: Study, proposals: pd.DataFrame) -> pd.DataFrame:
