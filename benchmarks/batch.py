@@ -24,8 +24,9 @@ Then, timed:
 
 1. the naive loop, one command after the other, in a copy of those reports: the template
    prepared for the study's language as a notebook (``Template.prepared``, written before
-   timing), ``papermill <notebook> <out> -p study … -p output_dir … -y <parameters>``, then
-   ``jupyter nbconvert --to html --no-input <out>``;
+   timing), ``papermill <notebook> <out> -p study … -p output_dir … -y <parameters>`` with
+   ``CIVEVAL_SECTION`` set to the template's name (the runner's convention: recorded figures
+   name their section), then ``jupyter nbconvert --to html --no-input <out>``;
 2. ``civeval run --all --force`` (jobs = the number of cores);
 3. ``civeval run --all`` again, nothing changed.
 
@@ -113,6 +114,9 @@ def naive_loop(root: Path, reports: Path, steps, work: Path) -> float:
     bin_dir = Path(sys.executable).parent
     started = time.perf_counter()
     for slug, name, notebook, parameters in steps:
+        # As civeval's runner does: figures say which section recorded them, which the
+        # main report reads to show each part's key figures.
+        env["CIVEVAL_SECTION"] = name
         output_dir = reports / slug
         executed = work / "naive" / slug / f"{name}.ipynb"
         executed.parent.mkdir(parents=True, exist_ok=True)
