@@ -22,7 +22,8 @@ must see the same ones for their content to be comparable.
 
 Then, timed:
 
-1. the naive loop, one command after the other, in a copy of those reports: the template
+1. the naive loop, one command after the other (each study's sections writing into a fresh
+   folder, the seeded reports serving as the portfolio): the template
    prepared for the study's language as a notebook (``Template.prepared``, written before
    timing), ``papermill <notebook> <out> -p study … -p output_dir … -y <parameters>`` with
    ``CIVEVAL_SECTION`` set to the template's name (the runner's convention: recorded figures
@@ -117,9 +118,11 @@ def naive_loop(root: Path, reports: Path, steps, work: Path) -> float:
         # As civeval's runner does: figures say which section recorded them, which the
         # main report reads to show each part's key figures.
         env["CIVEVAL_SECTION"] = name
-        output_dir = reports / slug
+        # Each study's sections write into a folder of their own, fresh as civeval's staging
+        # folder is; the seeded reports stay as they are, the portfolio both runs compare with.
         executed = work / "naive" / slug / f"{name}.ipynb"
         executed.parent.mkdir(parents=True, exist_ok=True)
+        output_dir = executed.parent
         subprocess.run([str(bin_dir / "papermill"), str(notebook), str(executed),
                         "-p", "study", f"studies/{slug}", "-p", "output_dir", str(output_dir),
                         "-y", yaml.safe_dump(parameters), "--cwd", str(root),
@@ -155,13 +158,25 @@ def content(notebook_path: Path) -> list:
     return cells
 
 
+def first_difference(naive: list, ours: list) -> str:
+    """Where two notebooks' contents part, for the reader of the benchmark to look."""
+    for number, (left, right) in enumerate(zip(naive, ours, strict=False)):
+        if left != right:
+            a, b = str(left), str(right)
+            at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                      min(len(a), len(b)))
+            return (f"cell {number}: naive …{a[max(0, at - 80):at + 80]!r}… / "
+                    f"civeval …{b[max(0, at - 80):at + 80]!r}…")
+    return f"{len(naive)} cells against {len(ours)}"
+
+
 def compare(steps, work: Path, reports: Path) -> list[str]:
     differences = []
     for slug, name, _, _ in steps:
         naive = content(work / "naive" / slug / f"{name}.ipynb")
         ours = content(reports / slug / f"{name}.ipynb")
         if naive != ours:
-            differences.append(f"{slug} · {name}")
+            differences.append(f"{slug} · {name}: {first_difference(naive, ours)}")
     return differences
 
 
