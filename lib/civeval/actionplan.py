@@ -444,23 +444,8 @@ def _library_path() -> Path:
 
 
 def _yaml_file(path: Path, shown: str) -> tuple[Any, yaml.Node]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ActionPlanError("the library of recommendations does not exist",
-                              file=shown) from None
-    except UnicodeDecodeError as error:
-        raise ActionPlanError(f"is not UTF-8 text ({error.reason})", file=shown) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise ActionPlanError(f"is not valid YAML: {getattr(error, 'problem', None) or error}",
-                              file=shown, row=mark.line + 1 if mark else None,
-                              column=mark.column + 1 if mark else None) from None
-    yamlsource.check_duplicate_keys(root, ActionPlanError, file=shown)
-    return raw, root
+    return yamlsource.load(path, ActionPlanError, shown=shown,
+                           missing="the library of recommendations does not exist")
 
 
 def _unknown_indicator(key: str) -> str:

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from civeval import fmt, i18n, indicators, paths, yamlsource
 from civeval.errors import InputError
@@ -190,22 +189,9 @@ class _Checker:
 
 
 def _read_yaml(file: Path):
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise GridError(f"is not UTF-8 text ({error.reason})",
-                        file=paths.display_path(file)) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise GridError(f"is not valid YAML: {getattr(error, 'problem', None) or error}",
-                        file=paths.display_path(file), row=mark.line + 1 if mark else None,
-                        column=mark.column + 1 if mark else None) from None
+    raw, root = yamlsource.load(file, GridError, shown=paths.display_path(file))
     if root is None:
         raise GridError("the diagnostic grid is empty", file=paths.display_path(file))
-    yamlsource.check_duplicate_keys(root, GridError, file=file)
     return raw, root
 
 

@@ -6,6 +6,8 @@ users edit by hand; their readers compose the file into nodes once, then ask her
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 
@@ -53,3 +55,26 @@ def check_duplicate_keys(node, error, **where) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             check_duplicate_keys(item, error, **where)
+
+
+def load(path, error, *, shown=None, missing: str = "the file does not exist"):
+    """``(data, root node)`` of a YAML file that users edit by hand, or ``error(message,
+    file=, row=, column=)`` naming what is wrong: a missing file (``missing``), text that is
+    not UTF-8, YAML that does not parse (with its position), a key given twice."""
+    shown = shown if shown is not None else path
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(missing, file=shown) from None
+    except UnicodeDecodeError as problem:
+        raise error(f"is not UTF-8 text ({problem.reason})", file=shown) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        raise error(f"is not valid YAML: {getattr(problem, 'problem', None) or problem}",
+                    file=shown, row=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None) from None
+    check_duplicate_keys(root, error, file=shown)
+    return data, root

@@ -59,7 +59,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from civeval import atomic, readers, yamlsource
 from civeval.errors import InputError
@@ -350,23 +349,9 @@ def read_rules(path: str | Path) -> CodingRules:
     3 5 unknown key 'keyword' in code 'mobilité' (did you mean 'keywords'?)
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("the coding rules file does not exist", file=path) from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"is not UTF-8 text ({error.reason})", file=path) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(f"is not valid YAML: {getattr(error, 'problem', None) or error}",
-                         file=path, row=mark.line + 1 if mark else None,
-                         column=mark.column + 1 if mark else None) from None
+    raw, root = yamlsource.load(path, InputError, missing="the coding rules file does not exist")
     if root is None:
         raise InputError("the coding rules file is empty", file=path)
-    yamlsource.check_duplicate_keys(root, InputError, file=path)
     if not isinstance(raw, dict):
         raise InputError("must be a mapping with one key, codes", file=path, row=1)
     for key_node, _ in root.value:
