@@ -1031,9 +1031,7 @@ def export_xlsx(actions: pd.DataFrame, indicators: pd.DataFrame, path: str | Pat
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, table in zip(names, (sheet_actions, sheet_indicators), strict=True):
             table.to_excel(writer, sheet_name=name, index=False)
-            # Widths only: under pandas 3 an all-empty column would measure as NaN.
-            _format_sheet(writer.sheets[name], table.astype(object).where(table.notna(), ""),
-                          index=False)
+            _format_sheet(writer.sheets[name], table, index=False)
         _finish_actions(writer.sheets[names[0]], sheet_actions, header, t)
         _finish_indicators(writer.sheets[names[1]], sheet_indicators, header, kinds)
     return path
