@@ -88,23 +88,32 @@ def step_inputs(study, template, parameters: dict) -> list[Path]:
     return files
 
 
-def step_fingerprints(study, steps) -> dict[str, str]:
+def input_digests(study, steps) -> dict[str, str]:
+    """SHA-256 of every file the study's sections read, templates included, by the path
+    readers know it by: what ``run.json`` keeps for the next run to compare."""
+    files = [*study.input_files(), *(template.path for template, _ in steps)]
+    for template, component in steps:
+        files += step_inputs(study, template, component.parameters)
+    return {display_path(f): file_digest(f) for f in dict.fromkeys(files) if f.is_file()}
+
+
+def step_fingerprints(study, steps, digests: dict[str, str]) -> dict[str, str]:
     """The fingerprint of each ``(template, component)`` step, in execution order.
 
     A step's fingerprint covers the workbench's code, the template's source, its
-    parameters, the report language, the content of every file it reads and the
-    fingerprints of the templates it requires or follows.
+    parameters, the report language, the content of every file it reads (``digests``, from
+    :func:`input_digests`, so that no file is read twice) and the fingerprints of the
+    templates it requires or follows.
     """
     fingerprints: dict[str, str] = {}
     for template, component in steps:
         inputs = step_inputs(study, template, component.parameters)
         content = {
             "code": code_digest(),
-            "template": file_digest(template.path),
+            "template": digests[display_path(template.path)],
             "parameters": component.parameters,
             "language": study.language,
-            "inputs": {display_path(f): file_digest(f) if f.is_file() else None
-                       for f in inputs},
+            "inputs": {display_path(f): digests.get(display_path(f)) for f in inputs},
             "requires": {name: fingerprints.get(name)
                          for name in [*template.requires, *template.follows]},
         }

@@ -41,7 +41,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from civeval import __version__, atomic, engine, fmt, i18n, incremental, workers
 from civeval.errors import CivevalError, ParameterError, TemplateError
-from civeval.paths import display_path, project_root, reports_dir
+from civeval.paths import project_root, reports_dir
 from civeval.records import (
     RUN_FILE,
     SectionResult,
@@ -78,6 +78,7 @@ class Plan:
     fingerprints: dict[str, str] = field(default_factory=dict)
     stale: set[str] = field(default_factory=set)
     previous: dict | None = None  # the last run.json
+    inputs: dict[str, str] = field(default_factory=dict)  # SHA-256 of the files read
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -132,14 +133,15 @@ def plan_study(reference, force: bool = True) -> Plan:
                                  "the runner and cannot be given in study.yml", **where)
         template.check_parameters(component.parameters, where=where)
         steps.append((template, component))
-    fingerprints = incremental.step_fingerprints(study, steps)
+    inputs = incremental.input_digests(study, steps)
+    fingerprints = incremental.step_fingerprints(study, steps, inputs)
     previous = previous_run(study.slug)
     stale = set(fingerprints) if force else _stale(study, fingerprints, previous)
     if stale:
         study.check_data()
         for template, component in steps:
             template.check(study, component.parameters)
-    return Plan(study, steps, fingerprints, stale, previous)
+    return Plan(study, steps, fingerprints, stale, previous, inputs)
 
 
 def plan(references, force: bool = True) -> list[Plan]:
@@ -156,17 +158,6 @@ def plan(references, force: bool = True) -> list[Plan]:
 
 
 # --- running ---------------------------------------------------------------------------------
-
-def input_hashes(plan: Plan) -> dict[str, str]:
-    """SHA-256 of every file the study's sections read, templates included: what the next
-    run compares to know whether anything changed."""
-    study = plan.study
-    files = [*study.input_files(), *(template.path for template, _ in plan.steps)]
-    for template, component in plan.steps:
-        files += incremental.step_inputs(study, template, component.parameters)
-    return {display_path(f): incremental.file_digest(f) for f in dict.fromkeys(files)
-            if f.is_file()}
-
 
 def git_commit() -> str | None:
     """The project's commit, marked ``-dirty`` when tracked files have changed."""
@@ -282,7 +273,8 @@ class _StudyRun:
         study.output_dir = self.staging
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.started = time.perf_counter()
-        self.hashes = input_hashes(plan)
+        # As planned: a file changed since validation is caught like one changed mid-run.
+        self.hashes = plan.inputs
         self.context = {"client": study.client.name, "facts": _facts(study),
                         "provenance": provenance(study.language, __version__, commit)}
         self.queue = list(plan.steps)
@@ -343,8 +335,8 @@ class _StudyRun:
         """Check the inputs, write run.json and the study page, swap the folder in."""
         study, plan = self.study, self.plan
         try:
-            changed = [name for name, digest in input_hashes(plan).items()
-                       if self.hashes.get(name) != digest]
+            now = incremental.input_digests(study, plan.steps)
+            changed = [name for name, digest in now.items() if self.hashes.get(name) != digest]
             error = f"inputs changed during the run: {', '.join(changed)}" if changed else None
             result = StudyResult(
                 slug=study.slug, client=study.client.name,
