@@ -95,7 +95,7 @@ def naive_steps(root: Path, slugs: list[str], work: Path) -> list[tuple[str, str
     """Each (study, template, prepared notebook, parameters) in the order civeval runs them;
     the notebooks are written now, outside the timed loop."""
     os.environ["CIVEVAL_ROOT"] = str(root)
-    from civeval.runner import plan_study
+    from civeval.workbench.runner import plan_study
 
     steps = []
     for slug in slugs:

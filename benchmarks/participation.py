@@ -30,14 +30,13 @@ Then, timed with ``time.perf_counter`` (the generation is not):
    by age band and by sex against the population margins; ``channel_shares`` by
    ``voting_method``; the turnout (``participation_rate`` against the total population).
 2. Benchmark: ``load_reference`` concatenated with the communes; ``peer_group`` of a
-   client (in the population band with the most communes running a participatory
-   budget: the largest peer group); ``compare`` (percentile rank, z-score) of the client;
-   the ranking of every commune within its band (``peer_group`` + ``compare`` per band,
-   merged back onto all the communes); ``anonymise``; ``benchmark_chart`` saved to PNG by
-   ``civeval.report.figure``; the whole anonymised peer table rendered by
-   ``civeval.report.table_html``. The ranked table of every commune is also rendered, for
-   information: it is not part of the target (a report shows the peer table), so its time
-   is printed apart and not counted.
+   client (in the population band with the most communes running a participatory budget: the largest
+   peer group); ``compare`` (percentile rank, z-score) of the client; the ranking of every commune
+   within its band (``peer_group`` + ``compare`` per band, merged back onto all the communes);
+   ``anonymise``; ``benchmark_chart`` saved to PNG by ``civeval.presentation.report.figure``; the
+   whole anonymised peer table rendered by ``civeval.presentation.report.table_html``. The ranked
+   table of every commune is also rendered, for information: it is not part of the target (a report
+   shows the peer table), so its time is printed apart and not counted.
 
 It prints each step's time, each part's total against its 10 s budget and the peak memory
 (``ru_maxrss``, which includes the generator). The exit status is 1 when either total
@@ -58,9 +57,10 @@ import numpy as np
 import pandas as pd
 from timing import Timer, peak_memory_mb, print_peak_memory, within_budget
 
-from civeval import benchmark, charts, report
+from civeval import benchmark
 from civeval.participation import indicators
 from civeval.participation.pabulib import pabulib_vote_counts, read_pabulib
+from civeval.presentation import charts, report
 
 BUDGET_SECONDS = 10.0
 SEED = 20250405

@@ -24,7 +24,8 @@ output_dir = None  # where the report goes; reports/<slug>/ by default
 
 # %% tags=["remove-cell"]
 import civeval
-from civeval import fmt, framing, report
+from civeval.presentation import fmt, report
+from civeval.sections import cadrage as framing
 
 study = civeval.load_study(study, output_dir=output_dir)
 report.setup(study)

@@ -33,7 +33,8 @@ post = None  # deliberative poll: catalogue dataset of the second wave
 
 # %% tags=["remove-cell"]
 import civeval
-from civeval import questionnaire, report
+from civeval.sections import questionnaire
+from civeval.presentation import report
 
 study = civeval.load_study(study, output_dir=output_dir)
 report.setup(study)

@@ -29,8 +29,8 @@ quotes_per_group: int = 2  # quotes per code and stakeholder group
 
 # %% tags=["remove-cell"]
 import civeval
-from civeval import report
-from civeval.qual import section
+from civeval.presentation import report
+from civeval.sections import entretiens as section
 
 study = civeval.load_study(study, output_dir=output_dir)
 if output_dir is None:  # opened in JupyterLab, not run: take the study's parameters as a run does

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
-#     check: civeval.participation.section:check
+#     check: civeval.sections.participation:check
 #     requires: []
 #     title:
 #       en: Participation and essoufflement
@@ -39,8 +39,8 @@ proposals = None  # catalogue dataset of a platform's proposals (format decidim)
 
 # %% tags=["remove-cell"]
 import civeval
-from civeval import report
-from civeval.participation import section
+from civeval.presentation import report
+from civeval.sections import participation as section
 from civeval.survey.margins import as_margins
 
 study = civeval.load_study(study, output_dir=output_dir)

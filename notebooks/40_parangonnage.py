@@ -28,7 +28,8 @@ indicators: list = ["turnout_rate", "proposals_per_thousand", "budget_per_inhabi
 
 # %% tags=["remove-cell"]
 import civeval
-from civeval import parangonnage, report
+from civeval.sections import parangonnage
+from civeval.presentation import report
 
 study = civeval.load_study(study, output_dir=output_dir)
 report.setup(study)

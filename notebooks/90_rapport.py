@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
-#     check: civeval.synthesis:check
+#     check: civeval.sections.rapport:check
 #     follows: [00_cadrage, 10_questionnaire, 20_entretiens, 30_participation, 40_parangonnage]
 #     inputs: [catalogue, data/reference/grille_diagnostic.yml, data/reference/recommandations.yml]
 #     main: true
@@ -29,7 +29,8 @@ key_figures: int = 5  # figures of the executive summary
 
 # %% tags=["remove-cell"]
 import civeval
-from civeval import report, synthesis
+from civeval.presentation import report
+from civeval.sections import rapport as synthesis
 
 study = civeval.load_study(study, output_dir=output_dir)
 report.setup(study)

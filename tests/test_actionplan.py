@@ -11,10 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from civeval import actionplan as ap
-from civeval import diagnostic
-from civeval import indicators as registry
-from civeval.study import load_study
+from civeval.diagnosis import actionplan as ap
+from civeval.diagnosis import grid as diagnostic
+from civeval.diagnosis import indicators as registry
+from civeval.workbench.study import load_study
 from conftest import MINIMAL_STUDY, write_study
 
 FIXTURES = Path(__file__).parent / "fixtures" / "actionplan"

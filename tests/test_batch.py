@@ -229,7 +229,7 @@ study = ""
 output_dir = None
 
 # %%
-from civeval import report
+from civeval.presentation import report
 report.heading("Rapport principal de l'étude", level=1)
 """
 

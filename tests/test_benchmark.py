@@ -14,7 +14,6 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
-from civeval import charts
 from civeval.benchmark import (
     BANDS,
     COLUMNS,
@@ -27,6 +26,7 @@ from civeval.benchmark import (
     portfolio,
 )
 from civeval.errors import CatalogError, InputError
+from civeval.presentation import charts
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "data" / "reference" / "participatory_budgets.csv"

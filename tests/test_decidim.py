@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from civeval import readers
 from civeval.errors import CatalogError
 from civeval.participation.decidim import ENTITIES, read_decidim, read_decidim_entity
+from civeval.workbench import formats
 
 FIXTURES = Path(__file__).parent / "fixtures" / "participation" / "decidim"
 OLD_PROPOSALS = FIXTURES / "old" / "bp.example.org-open-data-proposals.csv"
@@ -209,14 +209,14 @@ def test_empty_member_is_an_empty_table(tmp_path):
 
 def test_catalogue_format_returns_one_entity(tmp_path):
     path = fixture_zip(tmp_path, "old")
-    results = readers.read(path, fmt="decidim", entity="results")
+    results = formats.read(path, fmt="decidim", entity="results")
     assert results["status"].tolist() == ["Travaux", "Études"]
-    catalan = readers.read(path, fmt="decidim", entity="proposals", language="ca")
+    catalan = formats.read(path, fmt="decidim", entity="proposals", language="ca")
     assert catalan["title"].tolist()[0] == "Arbres"
     one = make_zip(tmp_path / "one.zip", {"x-open-data-meetings.csv": "id;title/fr\n1;A\n"})
     assert read_decidim_entity(one)["title"].tolist() == ["A"]
     with pytest.raises(CatalogError) as caught:
-        readers.read(path, fmt="decidim")
+        formats.read(path, fmt="decidim")
     assert str(caught.value) == (f"{path}: this export holds several entities (comments, "
                                  "meetings, proposals, results); set the catalogue option entity")
 

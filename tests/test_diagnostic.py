@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from civeval import diagnostic, indicators
-from civeval.diagnostic import (
+from civeval.diagnosis import grid as diagnostic
+from civeval.diagnosis import indicators
+from civeval.diagnosis.grid import (
     AssessmentError,
     GridError,
     assessments,
@@ -23,7 +24,7 @@ from civeval.diagnostic import (
     scores,
     summary_chart,
 )
-from civeval.study import Criterion, load_study
+from civeval.workbench.study import Criterion, load_study
 from conftest import MINIMAL_STUDY, write_study
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnostic"
@@ -205,7 +206,7 @@ def test_unknown_indicator_is_located(tmp_path):
     error = grid_error(broken(tmp_path, "indicator: turnout_rate,", "indicator: turnout,"))
     assert (error.row, error.column) == (20, 12)
     assert error.message == ("no section records the indicator 'turnout': it is not in the "
-                             "registry of key figures (civeval.indicators)")
+                             "registry of key figures (civeval.diagnosis.indicators)")
     assert str(error.file).endswith("grille.yml")
 
 

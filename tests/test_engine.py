@@ -19,7 +19,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
-from civeval import engine
+from civeval.workbench import engine
 
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 
@@ -294,7 +294,7 @@ def test_the_outputs_are_those_of_a_real_kernel(tmp_path):
 def test_the_engine_module_can_be_imported_before_papermill():
     # papermill loads its registered engines when first imported: the entry point must
     # not be the module that imports papermill, or importing that module first fails.
-    code = "import civeval.engine, papermill; print(papermill.engines.papermill_engines" \
+    code = "import civeval.workbench.engine, papermill; print(papermill.engines.papermill_engines" \
            ".get_engine('civeval').execute_notebook.__qualname__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from civeval import fmt
+from civeval.presentation import fmt
 
 NNBSP, NBSP = "\u202f", "\u00a0"  # narrow no-break space (groups), no-break space (units)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from civeval import i18n
+from civeval.presentation import i18n
 
 
 def test_catalogues_have_the_same_keys():
@@ -36,6 +36,7 @@ def test_no_key_is_written_twice():
     import yaml
 
     for language in i18n.LANGUAGES:
-        text = resources.files("civeval").joinpath(f"locales/{language}.yml").read_text("utf-8")
+        locales = resources.files("civeval.presentation") / "locales"
+        text = locales.joinpath(f"{language}.yml").read_text("utf-8")
         keys = [key.value for key, _ in yaml.compose(text).value]
         assert sorted({k for k in keys if keys.count(k) > 1}) == [], language

@@ -1,4 +1,4 @@
-"""The registry of key figures (civeval.indicators) against what the sections record."""
+"""The registry of key figures (civeval.diagnosis.indicators) against what the sections record."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from civeval import indicators
-from civeval.indicators import indicator, is_known, known_indicators
+from civeval.diagnosis import indicators
+from civeval.diagnosis.indicators import indicator, is_known, known_indicators
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [*sorted((REPO / "lib" / "civeval").rglob("*.py")),

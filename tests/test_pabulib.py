@@ -5,7 +5,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from civeval import readers
 from civeval.errors import CatalogError
 from civeval.participation.pabulib import (
     PabulibElection,
@@ -13,6 +12,7 @@ from civeval.participation.pabulib import (
     read_pabulib,
     read_pabulib_projects,
 )
+from civeval.workbench import formats
 
 FIXTURE = Path(__file__).parent / "fixtures" / "participation" / "approval.pb"
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
@@ -132,8 +132,8 @@ def test_vote_counts_add_up_points(tmp_path):
 
 
 def test_catalogue_format_is_the_projects_with_their_counts():
-    assert readers.format_for(FIXTURE) == "pabulib"
-    table = readers.read(FIXTURE)
+    assert formats.format_for(FIXTURE) == "pabulib"
+    table = formats.read(FIXTURE)
     assert table.columns.tolist() == ["project_id", "cost", "votes", "name", "category",
                                       "district", "selected", "voters", "points", "voter_share"]
     assert table["voters"].tolist() == table["votes"].tolist() == [4, 3, 1, 0]

@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from civeval import benchmark, load_study, parangonnage
+from civeval import benchmark, load_study
+from civeval.sections import parangonnage
 
 INDICATORS = ["turnout_rate", "implementation_rate", "cost_per_participant", "answer_rate"]
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from civeval import load_study
-from civeval.participation import section
+from civeval.sections import participation as section
 
 
 @pytest.fixture(autouse=True)
@@ -181,7 +181,8 @@ components:
 
 
 def test_figures_of_a_measured_scheme_go_to_its_type_only(tmp_path, monkeypatch):
-    from civeval import benchmark, parangonnage
+    from civeval import benchmark
+    from civeval.sections import parangonnage
 
     reports = tmp_path / "reports"
     monkeypatch.setenv("CIVEVAL_REPORTS", str(reports))

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civeval import fmt, report
 from civeval.errors import InputError
+from civeval.presentation import fmt, report
 from civeval.privacy import suppress_small_cells
 from civeval.survey.compare import crosstab
 

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 import civeval.qual.io  # noqa: F401  (registers the catalogue formats)
-from civeval import readers
 from civeval.errors import CatalogError, SurveyError
 from civeval.qual import SEGMENT_COLUMNS
 from civeval.qual.codebook import Codebook, UnknownCodeError, read_codebook
@@ -22,6 +21,7 @@ from civeval.qual.io import (
     read_taguette,
     read_workshop,
 )
+from civeval.workbench import formats
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qual"
 CODEBOOK = FIXTURES / "codebook.csv"
@@ -391,13 +391,13 @@ def test_columns_option_naming_a_missing_header(tmp_path):
 def test_catalogue_reads_coded_segments_with_a_codebook(tmp_path):
     for name in ("segments.csv", "codebook.csv"):
         shutil.copy(FIXTURES / name, tmp_path / name)
-    frame = readers.read(tmp_path / "segments.csv", "coded_segments", base_dir=tmp_path,
+    frame = formats.read(tmp_path / "segments.csv", "coded_segments", base_dir=tmp_path,
                          codebook="codebook.csv")
     expected = read_coded_segments(FIXTURES / "segments.csv", codebook=CODEBOOK)
     pd.testing.assert_frame_equal(frame, expected)
-    assert readers.READERS["coded_segments"].path_options == {"codebook"}
+    assert formats.FORMATS["coded_segments"].path_options == {"codebook"}
     with pytest.raises(CatalogError, match="unknown option"):
-        readers.read(tmp_path / "segments.csv", "coded_segments", documents="x.csv")
+        formats.read(tmp_path / "segments.csv", "coded_segments", documents="x.csv")
 
 
 # --- Taguette -----------------------------------------------------------------------------
@@ -454,7 +454,7 @@ def test_taguette_needs_its_columns(tmp_path):
 def test_catalogue_reads_taguette_with_its_documents(tmp_path):
     for name in ("taguette_highlights.csv", "taguette_documents.csv", "codebook.csv"):
         shutil.copy(FIXTURES / name, tmp_path / name)
-    frame = readers.read(tmp_path / "taguette_highlights.csv", "taguette", base_dir=tmp_path,
+    frame = formats.read(tmp_path / "taguette_highlights.csv", "taguette", base_dir=tmp_path,
                          codebook="codebook.csv", documents="taguette_documents.csv",
                          roles={"collectif d'habitants": "association"})
     assert frame["speaker_role"].tolist() == ["élu", "élu", "agent", "association"]
@@ -701,8 +701,8 @@ def test_qdpx_that_is_not_a_project(tmp_path):
 
 def test_qdpx_is_a_catalogue_format_by_its_suffix(tmp_path):
     path = make_qdpx(tmp_path)
-    assert readers.format_for(path) == "qdpx"
-    pd.testing.assert_frame_equal(readers.read(path), read_qdpx(path))
+    assert formats.format_for(path) == "qdpx"
+    pd.testing.assert_frame_equal(formats.read(path), read_qdpx(path))
 
 
 # --- workshops and open answers -----------------------------------------------------------
@@ -726,7 +726,7 @@ def test_workshop_from_a_workbook(tmp_path):
     workbook.active.append(["Un marché du soir", "Table 1", 6])
     workbook.active.append(["Un marché du soir", "Associations", 3.0])
     workbook.save(tmp_path / "atelier.xlsx")
-    frame = readers.read(tmp_path / "atelier.xlsx", "workshop")
+    frame = formats.read(tmp_path / "atelier.xlsx", "workshop")
     assert rows(frame, frame.columns) == [[None, "Un marché du soir", "Table 1", 6, None],
                                           [None, "Un marché du soir", "association", 3, None]]
 

@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from civeval import load_study
-from civeval.qual import section
+from civeval.sections import entretiens as section
 
 
 @pytest.fixture

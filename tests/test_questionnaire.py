@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
-from civeval import load_study, questionnaire
+from civeval import load_study
 from civeval.errors import InputError, WeightingError
+from civeval.sections import questionnaire
 from conftest import MINIMAL_STUDY, write_study
 
 

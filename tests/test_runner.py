@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_batch_produces_every_report(demo_reports):
-    from civeval.study import list_studies
+    from civeval.workbench.study import list_studies
 
     slugs = list_studies()
     assert len(slugs) >= 3
@@ -30,7 +30,7 @@ def test_demo_batch_produces_every_report(demo_reports):
 
 
 def test_run_json_records_provenance_and_input_hashes(demo_reports):
-    from civeval.paths import project_root
+    from civeval.workbench.paths import project_root
 
     record = json.loads((demo_reports / "demo-saint-aubin" / "run.json").read_text("utf-8"))
     assert record["civeval_version"]

@@ -7,7 +7,7 @@ import pytest
 
 from civeval import load_study
 from civeval.errors import CatalogError, StudyError
-from civeval.study import SchemeType
+from civeval.workbench.study import SchemeType
 from conftest import MINIMAL_STUDY, write_study
 
 

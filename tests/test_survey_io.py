@@ -7,7 +7,6 @@ import pytest
 
 import civeval.survey.io  # noqa: F401  (registers the survey formats of the data catalogue)
 from civeval.errors import CatalogError, SurveyError
-from civeval.study import load_study
 from civeval.survey.codebook import (
     Codebook,
     Question,
@@ -16,6 +15,7 @@ from civeval.survey.codebook import (
     normalise_label,
 )
 from civeval.survey.io import read_survey
+from civeval.workbench.study import load_study
 from conftest import MINIMAL_STUDY, write_study
 
 FIXTURES = Path(__file__).parent / "fixtures" / "survey"

@@ -3,7 +3,7 @@
 import pytest
 
 from civeval.errors import ParameterError, TemplateError
-from civeval.templates import execution_order, find_template
+from civeval.workbench.templates import execution_order, find_template
 from conftest import write_template
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from civeval import load_study, readers
+from civeval import load_study
 from civeval.benchmark import load_reference
 from civeval.errors import CatalogError, InputError
 from civeval.transparency import (
@@ -20,6 +20,7 @@ from civeval.transparency import (
     implementation_rates,
     read_project_tracking,
 )
+from civeval.workbench import formats
 from conftest import write_study
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-data"
@@ -221,10 +222,10 @@ def test_repeated_project_ids_are_refused(tmp_path):
 
 
 def test_project_tracking_is_a_catalogue_format(tmp_path, sample, project):
-    frame = readers.read(sample, "project_tracking", as_of="2024-10-31")
+    frame = formats.read(sample, "project_tracking", as_of="2024-10-31")
     assert len(frame) == len(SAMPLE)
     with pytest.raises(CatalogError, match="unknown option\\(s\\) mappings"):
-        readers.read(sample, "project_tracking", mappings={})
+        formats.read(sample, "project_tracking", mappings={})
     # As a study declares it: the mapping written in study.yml.
     folder = write_study(project, "suivi", yaml_text="""\
         title: "Suivi"

@@ -22,7 +22,7 @@ import matplotlib
 import numpy
 import pytest
 
-from civeval.workers import ForkPool, TaskResult, heartbeat, preload
+from civeval.workbench.workers import ForkPool, TaskResult, heartbeat, preload
 
 MB = 1 << 20
 

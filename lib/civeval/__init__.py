@@ -19,7 +19,7 @@ def __getattr__(name: str):
     # Loaded on first use: the command line checks whether reports are up to date without
     # paying for pandas.
     if name in {"Study", "load_study"}:
-        from civeval import study
+        from civeval.workbench import study
 
         return getattr(study, name)
     raise AttributeError(f"module 'civeval' has no attribute {name!r}")

@@ -44,8 +44,9 @@ import yaml
 from matplotlib.figure import Figure
 from scipy import stats
 
-from civeval import charts, fmt, paths, readers
 from civeval.errors import CatalogError, InputError
+from civeval.presentation import charts, fmt
+from civeval.workbench import paths, tables
 
 __all__ = [
     "BANDS",
@@ -104,9 +105,7 @@ def _words(language: str) -> dict:
 
 def _reference_path() -> Path:
     """The project's copy of the reference table, else the one in the source checkout."""
-    candidates = [paths.project_root() / REFERENCE_FILE,
-                  Path(__file__).resolve().parents[2] / REFERENCE_FILE]
-    return next((c for c in candidates if c.is_file()), candidates[-1])
+    return paths.reference_file(REFERENCE_FILE)
 
 
 def _flags(values: pd.Series, path: Path, column: str) -> pd.Series:
@@ -165,7 +164,7 @@ def load_reference(path=None) -> pd.DataFrame:
     path = Path(path) if path is not None else _reference_path()
     if not path.is_file():
         raise CatalogError("reference table not found", file=path)
-    table = readers.read_csv(path, sep=",", decimal=".",
+    table = tables.read_csv(path, sep=",", decimal=".",
                              text_columns=["name", "kind", "scheme_type", "indicator",
                                            "statistic", "source", "note", "public"])
     missing = [c for c in COLUMNS if c not in table.columns]
@@ -250,7 +249,7 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
 
     Notes
     -----
-    A figure recorded after :meth:`civeval.study.Study.measure` carries its scheme's type
+    A figure recorded after :meth:`civeval.workbench.study.Study.measure` carries its scheme's type
     and goes to that type only; otherwise a study of two types of scheme gives each figure
     to both. A failed run still lists the figures it recorded; ``run_status`` says so.
 

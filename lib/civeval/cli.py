@@ -17,9 +17,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from civeval import __version__, atomic
+from civeval import __version__
 from civeval.errors import CivevalError
-from civeval.paths import (
+from civeval.workbench import atomic
+from civeval.workbench.paths import (
     STUDY_FILE,
     display_path,
     list_studies,
@@ -54,11 +55,11 @@ def cmd_new(args) -> int:
     folder = studies_dir() / slug
     if folder.exists():
         raise CivevalError(f"{display_path(folder)} already exists")
-    skeleton = resources.files("civeval").joinpath("resources/study.yml.template")
+    skeleton = resources.files("civeval.workbench").joinpath("study.yml.template")
     text = skeleton.read_text("utf-8").replace("{slug}", slug)
     (folder / "data").mkdir(parents=True)
     atomic.write_text(folder / STUDY_FILE, text)
-    from civeval.study import load_study
+    from civeval.workbench.study import load_study
 
     load_study(folder)  # the skeleton must itself be valid
     print(f"created {display_path(folder / STUDY_FILE)}: edit it, add data under "
@@ -67,7 +68,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from civeval.runner import plan
+    from civeval.workbench.runner import plan
 
     for item in plan(_studies(args)):
         templates = ", ".join(template.name for template, _ in item.steps)
@@ -77,8 +78,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from civeval import incremental
-    from civeval.records import UP_TO_DATE, StudyResult, status_table
+    from civeval.workbench import incremental
+    from civeval.workbench.records import UP_TO_DATE, StudyResult, status_table
 
     console = Console()
     studies = _studies(args)
@@ -89,7 +90,7 @@ def cmd_run(args) -> int:
     results = {reference: StudyResult.up_to_date(record) for reference, record in fresh.items()}
     others = [reference for reference in studies if reference not in fresh]
     if others:
-        from civeval.runner import plan, run
+        from civeval.workbench.runner import plan, run
 
         plans = plan(others, force=args.force)
         ran = run(plans, timeout=args.timeout, show_progress=not args.no_progress,

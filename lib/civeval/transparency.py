@@ -50,8 +50,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from civeval import readers
 from civeval.errors import CatalogError, InputError
+from civeval.workbench import tables
 
 __all__ = [
     "DEFAULT_MAPPING",
@@ -132,8 +132,8 @@ def _fold(text: str) -> str:
 
 def _record_lines(path: Path, encoding: str | None, sep: str | None) -> list[int]:
     """The line (1-based) where each data record starts, counting quoted line breaks."""
-    text = readers._decode(path.read_bytes(), path, encoding)
-    reader = csv.reader(io.StringIO(text), delimiter=sep or readers._sniff_separator(text))
+    text = tables.decode(path.read_bytes(), path, encoding)
+    reader = csv.reader(io.StringIO(text), delimiter=sep or tables.sniff_separator(text))
     lines, start = [], 1
     for record in reader:
         if any(field.strip() for field in record):
@@ -269,9 +269,6 @@ def _check_mapping(mapping: Mapping[str, str], columns: Sequence[str], path: Pat
                                f"header{hint}", file=path, row=1)
 
 
-@readers.register_reader("project_tracking",
-                         options=("mapping", "statuses", "as_of", "vote_month", "sep",
-                                  "encoding"))
 def read_project_tracking(path, mapping: Mapping[str, str] | None = None, *,
                           statuses: Mapping[str, str] | None = None, as_of=None,
                           vote_month: int = 9, sep: str | None = None,
@@ -350,7 +347,7 @@ def read_project_tracking(path, mapping: Mapping[str, str] | None = None, *,
         raise CatalogError(f"option vote_month: {vote_month!r} is not a month (1-12)",
                            file=path)
     text_columns = [header for key, header in mapping.items()]
-    frame = readers.read_csv(path, sep=sep, encoding=encoding, text_columns=text_columns)
+    frame = tables.read_csv(path, sep=sep, encoding=encoding, text_columns=text_columns)
     _check_mapping(mapping, list(frame.columns), path)
     where = _Locator(path, encoding, sep)
     out = pd.DataFrame(index=frame.index)

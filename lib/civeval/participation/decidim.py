@@ -65,7 +65,6 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from civeval import readers
 from civeval.errors import CatalogError
 
 ENTITIES = ("proposals", "meetings", "results", "projects", "comments", "debates", "budgets",
@@ -183,7 +182,6 @@ def read_decidim(path: str | Path, entity: str | None = None,
     return {entity: _normalise(raw, language, resource=_commented(path.name), path=path)}
 
 
-@readers.register_reader("decidim", options=("entity", "language"))
 def read_decidim_entity(path: str | Path, entity: str | None = None,
                         language: str = "fr") -> pd.DataFrame:
     """The catalogue format ``decidim``: one entity's table from an open-data export.

@@ -1,9 +1,9 @@
 """Participation indicators: reach, diversity, territorial equity and essoufflement.
 
-Each public function computes one indicator of the DOMAIN table and returns a tidy
-DataFrame (one row per edition, district, channel or category), ready for
-:func:`civeval.report.table`. Rates and shares are ratios in [0, 1]; values describing the
-whole table (gaps, number of rows left out, tests) are in ``result.attrs``.
+Each public function computes one indicator of the DOMAIN table and returns a tidy DataFrame (one
+row per edition, district, channel or category), ready for
+:func:`civeval.presentation.report.table`. Rates and shares are ratios in [0, 1]; values describing
+the whole table (gaps, number of rows left out, tests) are in ``result.attrs``.
 
 Input tables hold one row per participation (a voter in an edition, a contribution, a
 meeting of a council); the functions count rows, or distinct people when an id column is
@@ -40,8 +40,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from civeval import fmt
 from civeval.errors import InputError
+from civeval.presentation import fmt
 from civeval.representativeness import representativeness
 
 __all__ = [

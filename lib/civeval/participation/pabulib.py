@@ -46,7 +46,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from civeval import readers
 from civeval.errors import CatalogError
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
@@ -190,7 +189,6 @@ def pabulib_vote_counts(election: PabulibElection) -> pd.DataFrame:
                          "points": points, "voter_share": share})
 
 
-@readers.register_reader("pabulib", suffixes=(".pb",))
 def read_pabulib_projects(path: str | Path) -> pd.DataFrame:
     """The catalogue format ``pabulib``: the projects with their counted votes.
 

@@ -1,9 +1,9 @@
 """What interviews and workshops said: code frequencies, groups, co-occurrences, cases.
 
-Every function reads the **segments table** of :mod:`civeval.qual` (one row per segment and
-code) and returns a tidy DataFrame or a small matrix ready for :func:`civeval.report.table`
-or :func:`export_xlsx`. Shares are ratios in [0, 1]; figures describing the whole table are
-in ``result.attrs``.
+Every function reads the **segments table** of :mod:`civeval.qual` (one row per segment and code)
+and returns a tidy DataFrame or a small matrix ready for :func:`civeval.presentation.report.table`
+or :func:`export_xlsx`. Shares are ratios in [0, 1]; figures describing the whole table are in
+``result.attrs``.
 
 Counting rules
 --------------
@@ -42,9 +42,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from civeval.atomic import atomic_path
 from civeval.errors import InputError
 from civeval.qual.roles import ROLES
+from civeval.workbench.atomic import atomic_path
 
 __all__ = [
     "code_case_matrix",
@@ -584,7 +584,7 @@ def export_xlsx(tables: Mapping[str, pd.DataFrame], path) -> Path:
     whose index is not a plain row number), columns wide enough for their content (at
     most 60 characters), and columns whose name contains ``share`` (or is
     ``jaccard``) formatted as percentages. The workbook is written to a temporary file
-    beside ``path`` and renamed onto it (:func:`civeval.atomic.atomic_path`): a reader
+    beside ``path`` and renamed onto it (:func:`civeval.workbench.atomic.atomic_path`): a reader
     never sees half a workbook. Tables are written as given: suppress small cells first
     when the workbook leaves the evaluation team.
 

@@ -13,8 +13,8 @@ the levels of a path such as ``Mobilité/Pistes cyclables``.
 
 Files :func:`read_codebook` accepts
 -----------------------------------
-**Tables** (CSV, French conventions detected as in :mod:`civeval.readers`, or XLSX), one row
-per code, other columns ignored:
+**Tables** (CSV, French conventions detected as in :mod:`civeval.workbench.tables`, or XLSX), one
+row per code, other columns ignored:
 
 =================  ==========================================================================
 ``name``           the code; also read from ``code``, ``codename``, ``tag``, ``nom``,
@@ -551,9 +551,9 @@ def _table_entries(path: Path, sheet, encoding) -> list[_Entry]:
 
 
 def _yaml_entries(path: Path, encoding: str | None) -> list[_Entry]:
-    from civeval import readers  # imported late: readers imports the qualitative formats
+    from civeval.workbench import tables
 
-    text = readers._decode(path.read_bytes(), path, encoding)
+    text = tables.decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise CatalogError("the file is empty", file=path)
     try:
@@ -774,12 +774,12 @@ def load_table(path: str | Path, *, sep: str | None = None, encoding: str | None
 
 
 def _csv_records(path: Path, sep: str | None, encoding: str | None):
-    from civeval import readers  # imported late: readers imports the qualitative formats
+    from civeval.workbench import tables
 
-    text = readers._decode(path.read_bytes(), path, encoding)
+    text = tables.decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise CatalogError("the file is empty", file=path)
-    sep = sep or readers._sniff_separator(text)
+    sep = sep or tables.sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     records, previous = [], 0
     try:

@@ -60,8 +60,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from civeval import atomic, readers, yamlsource
 from civeval.errors import InputError
+from civeval.workbench import atomic, yamlsource
 
 __all__ = [
     "CodeRule",
@@ -869,7 +869,6 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
     return long
 
 
-@readers.register_reader("validated_coding", path_options=("rules",))
 def read_validated_coding(path: str | Path, rules: str | Path | None = None) -> pd.DataFrame:
     """The catalogue format ``validated_coding``: :func:`load_validated`, the final codes
     checked against the coding rules file ``rules`` when given."""

@@ -28,7 +28,7 @@ role is an error listing the known ones. Taguette has no roles, so its documents
 group by a small ``documents`` table (``document;role[;speaker]``); QualCoder and REFI-QDA
 projects carry them as case or file variables named "role", "rôle", "groupe" or "profil".
 
-Importing this module registers the catalogue formats ``coded_segments``, ``taguette``,
+Its readers are the catalogue formats ``codebook``, ``coded_segments``, ``taguette``,
 ``qualcoder``, ``qdpx`` (suffix ``.qdpx``) and ``workshop``.
 """
 
@@ -42,7 +42,6 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from civeval import readers
 from civeval.errors import CatalogError, SurveyError
 from civeval.qual import SEGMENT_COLUMNS
 from civeval.qual.codebook import (
@@ -207,7 +206,6 @@ def _document_info(table: dict[str, dict], document: str, source: Path, document
 
 # --- a consultant's spreadsheet -----------------------------------------------------------
 
-@readers.register_reader("codebook", suffixes=(".qdc",), options=("sheet", "encoding"))
 def read_codebook_table(path: str | Path, sheet: str | int | None = None,
                         encoding: str | None = None) -> pd.DataFrame:
     """The catalogue format ``codebook``: :func:`read_codebook`'s codes as a table
@@ -215,9 +213,6 @@ def read_codebook_table(path: str | Path, sheet: str | int | None = None,
     return read_codebook(path, sheet=sheet, encoding=encoding).codes.copy()
 
 
-@readers.register_reader("coded_segments",
-                         options=("columns", "roles", "sep", "encoding", "sheet"),
-                         path_options=("codebook",))
 def read_coded_segments(path: str | Path, codebook: Codebook | str | Path | None = None,
                         columns: dict | None = None, roles=None, sep: str | None = None,
                         encoding: str | None = None,
@@ -341,7 +336,6 @@ def _split_codes(cell: str | None, codebook: Codebook | None) -> list[str]:
 TAGUETTE_COLUMNS = ("id", "document", "tag", "content")
 
 
-@readers.register_reader("taguette", options=("roles",), path_options=("codebook", "documents"))
 def read_taguette(path: str | Path, codebook: Codebook | str | Path | None = None,
                   documents: str | Path | None = None, roles=None) -> pd.DataFrame:
     """Read Taguette's highlights export (Export to CSV, or the Excel version).
@@ -425,7 +419,6 @@ def _exact_columns(table: Table, names: Iterable[str], what: str) -> dict[str, i
 
 # --- QualCoder ----------------------------------------------------------------------------
 
-@readers.register_reader("qualcoder", options=("roles",), path_options=("codebook", "documents"))
 def read_qualcoder(path: str | Path, codebook: Codebook | str | Path | None = None,
                    documents: str | Path | None = None, roles=None) -> pd.DataFrame:
     """Read QualCoder's coding report, exported as CSV (Reports > Coding reports > Export).
@@ -538,8 +531,6 @@ def _role_variable_columns(header: list[str]) -> list[int]:
 
 # --- REFI-QDA -----------------------------------------------------------------------------
 
-@readers.register_reader("qdpx", suffixes=(".qdpx",), options=("roles", "role_variable"),
-                         path_options=("codebook",))
 def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, roles=None,
               role_variable: str | None = None) -> pd.DataFrame:
     """Read the coded text of a REFI-QDA project (``.qdpx``).
@@ -769,7 +760,6 @@ def _qde_roles(root, role_variable: str | None, extra: dict[str, str],
 
 # --- workshops ----------------------------------------------------------------------------
 
-@readers.register_reader("workshop", options=("roles", "sep", "encoding", "sheet"))
 def read_workshop(path: str | Path, roles=None, sep: str | None = None,
                   encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """Read workshop outputs: the votes (stickers, points) each proposal got from each group.

@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from civeval import readers
 from civeval.errors import SurveyError
+from civeval.workbench import tables
 
 QUESTION_TYPES = ("single", "multiple", "likert", "numeric", "text")
 FIELDS = ("id", "type", "label", "levels", "neutral", "reversed", "missing", "columns",
@@ -206,7 +206,7 @@ def _csv_records(path: Path) -> list[tuple[int, dict]]:
     # separator from the header line, where only column names are.
     header = path.read_bytes().split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
     separator = max(";,\t", key=header.count)
-    frame = readers.read_csv(path, sep=separator, text_columns=list(FIELDS))
+    frame = tables.read_csv(path, sep=separator, text_columns=list(FIELDS))
     records = []
     for number, row in enumerate(frame.to_dict("records")):
         record = {key: str(value) for key, value in row.items() if not pd.isna(value)}

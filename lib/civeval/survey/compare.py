@@ -1,7 +1,7 @@
 """Compare answers between groups: cross-tables, tests of association, reliability, models.
 
 Each public function computes one statistic and returns a tidy DataFrame (one row per
-cell, group or term) ready for :func:`civeval.report.table`, after
+cell, group or term) ready for :func:`civeval.presentation.report.table`, after
 :func:`civeval.privacy.suppress_small_cells` when it describes people. Proportions are
 returned as ratios in [0, 1] (``report.table(..., kinds={"row_percent": "percent"})``
 shows them as percentages). Tests carry an English identifier in ``test`` (stable, for

@@ -21,7 +21,7 @@ adresse. Their names are kept in ``Survey.personal_columns_dropped``; their valu
 nowhere, error messages included. A question whose text merely mentions such a word
 ("Quel nom donner au parc ?") is dropped too: leaking personal data would be worse.
 
-Importing this module registers the catalogue formats ``limesurvey``, ``kobo``, ``odk`` and
+Its readers are the catalogue formats ``survey``, ``limesurvey``, ``kobo``, ``odk`` and
 ``decidim_survey`` (options ``codebook``, ``include_incomplete``, ``encoding``).
 """
 
@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from civeval import readers
 from civeval.errors import CatalogError, SurveyError
 from civeval.survey.codebook import (
     FREE_TEXT_SUBQUESTIONS,
@@ -48,6 +47,7 @@ from civeval.survey.codebook import (
     normalise_label,
     skeleton,
 )
+from civeval.workbench import tables
 
 SOURCES = ("generic", "limesurvey", "kobo", "odk", "decidim")
 _TITLES = {"generic": "generic", "limesurvey": "LimeSurvey", "kobo": "KoboToolbox",
@@ -114,7 +114,7 @@ def read_survey(path: str | Path, source: str | None = None,
     ----------
     path : path
         The export; ``.xlsx``/``.xlsm`` files are read as Excel, others as CSV with French
-        conventions detected (see :func:`civeval.readers.read_csv`).
+        conventions detected (see :func:`civeval.workbench.tables.read_csv`).
     source : {"generic", "limesurvey", "kobo", "odk", "decidim"}, optional
         The platform; detected from the headers when None.
     codebook : Codebook or path, optional
@@ -201,11 +201,11 @@ def _in_source_terms(source_names: dict[str, str], function, *args):
 def _read_table(path: Path, encoding: str | None) -> pd.DataFrame:
     """The export as read by the catalogue's readers, indexed by source line."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = readers.read_excel(path)
+        frame = tables.read_excel(path)
         frame.columns = [str(name) for name in frame.columns]
         text_file = False
     else:
-        frame = readers.read_csv(path, encoding=encoding)
+        frame = tables.read_csv(path, encoding=encoding)
         text_file = True
     frame.index = _line_index(frame, text_file)
     return frame
@@ -446,7 +446,9 @@ def _catalogue_reader(source: str):
     return read
 
 
-for _format, _source in {"survey": "generic", "limesurvey": "limesurvey", "kobo": "kobo",
-                         "odk": "odk", "decidim_survey": "decidim"}.items():
-    readers.register_reader(_format, options=("include_incomplete", "encoding"),
-                            path_options=("codebook",))(_catalogue_reader(_source))
+# The catalogue formats survey, limesurvey, kobo, odk and decidim_survey.
+read_generic_survey = _catalogue_reader("generic")
+read_limesurvey = _catalogue_reader("limesurvey")
+read_kobo = _catalogue_reader("kobo")
+read_odk = _catalogue_reader("odk")
+read_decidim_survey = _catalogue_reader("decidim")

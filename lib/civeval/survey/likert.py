@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
 
-from civeval import fmt
+from civeval.presentation import fmt
 
 DONT_KNOW = "dont_know"
 

@@ -19,15 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from civeval import readers
 from civeval.errors import CatalogError, WeightingError
+from civeval.workbench import tables
 
 COLUMNS = ("variable", "category", "population")
 # Totals that differ by less than this share are rounding, not different populations.
 TOLERANCE = 1e-6
 
 
-@readers.register_reader("margins", options=("sep", "encoding"))
 def read_margins(path: Path, sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Read and check a margins table (CSV); return its ``variable, category, population``.
 
@@ -41,7 +40,7 @@ def read_margins(path: Path, sep: str | None = None, encoding: str | None = None
     {'sexe': {'F': 52.0, 'H': 48.0}, 'age': {'18-59': 70.0, '60+': 30.0}}
     """
     path = Path(path)
-    table = readers.read_csv(path, sep=sep, encoding=encoding,
+    table = tables.read_csv(path, sep=sep, encoding=encoding,
                              text_columns=["variable", "categorie", "category"])
     table = table.rename(columns={"categorie": "category"})
     absent = [column for column in COLUMNS if column not in table.columns]

@@ -1,0 +1,112 @@
+"""Framing (*cadrage*): what is evaluated, with which questions, on which data.
+
+Each function takes a :class:`~civeval.workbench.study.Study` and returns a tidy DataFrame (English
+column names; the report translates headings through the catalogue).
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from civeval.errors import InputError
+from civeval.presentation import fmt, report
+from civeval.workbench.study import Criterion, Study
+
+
+def schemes(study: Study) -> pd.DataFrame:
+    """One row per scheme: name, type, number of editions and the period they cover."""
+    rows = []
+    for scheme in study.schemes:
+        starts = [e.start for e in scheme.editions]
+        ends = [e.end or e.start for e in scheme.editions]
+        rows.append({
+            "scheme": scheme.name,
+            "scheme_type": str(scheme.type),
+            "editions": len(scheme.editions),
+            "period": fmt.period(min(starts), max(ends)) if starts else fmt.MISSING,
+        })
+    return pd.DataFrame(rows, columns=["scheme", "scheme_type", "editions", "period"])
+
+
+def editions(study: Study) -> pd.DataFrame:
+    """One row per edition of each scheme, with its start and end dates."""
+    rows = [{"scheme": scheme.name, "edition": edition.label,
+             "start": pd.Timestamp(edition.start),
+             "end": pd.Timestamp(edition.end) if edition.end else pd.NaT}
+            for scheme in study.schemes for edition in scheme.editions]
+    return pd.DataFrame(rows, columns=["scheme", "edition", "start", "end"])
+
+
+def questions(study: Study) -> pd.DataFrame:
+    """The evaluation questions, in the order of the criteria (pertinence … impact)."""
+    rows = [{"criterion": str(criterion), "question": question}
+            for criterion in Criterion
+            for question in study.config.evaluation_questions.get(criterion, [])]
+    return pd.DataFrame(rows, columns=["criterion", "question"])
+
+
+def inventory(study: Study) -> pd.DataFrame:
+    """The data catalogue as it stands: size, period covered and validation status.
+
+    The period covered is the earliest and latest value over the dataset's date columns.
+    A dataset that does not parse is listed with the error instead of failing the report.
+    """
+    rows = []
+    for name, entry in study.config.data.items():
+        row = {"dataset": name, "description": entry.description or "",
+               "file": entry.file.as_posix(), "rows": pd.NA, "columns": pd.NA,
+               "period": fmt.MISSING, "status": study.t("inventory.valid")}
+        try:
+            frame = study.load(name)
+        except InputError as error:
+            row["status"] = study.t("inventory.invalid", error=error.message)
+        else:
+            row["rows"], row["columns"] = len(frame), frame.shape[1]
+            dates = frame.select_dtypes(include=["datetime", "datetimetz"])
+            if not dates.empty:
+                row["period"] = fmt.period(dates.min().min(), dates.max().max())
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["dataset", "description", "file", "rows", "columns",
+                                       "period", "status"])
+
+
+def record_key_figures(study: Study, inventory_table: pd.DataFrame) -> None:
+    """Record the framing's key figures for the study page."""
+    t = study.t
+    study.record("population", study.client.population, label=t("figure.population"))
+    study.record("schemes", len(study.schemes), label=t("figure.schemes"))
+    study.record("editions", len(editions(study)), label=t("figure.editions"))
+    study.record("evaluation_questions", len(questions(study)), label=t("figure.questions"))
+    study.record("datasets", len(inventory_table), label=t("figure.datasets"))
+    study.record("records", int(inventory_table["rows"].fillna(0).sum()), label=t("figure.rows"))
+
+
+def timeline(study: Study):
+    """The editions' timeline as a report figure, or None when no edition is declared."""
+    table = editions(study)
+    if table.empty:
+        return None
+    start, end = table["start"].min(), table["end"].fillna(table["start"]).max()
+    t = study.t
+    return report.figure(
+        editions_timeline(table), title=t("framing.timeline.title"),
+        alt=t("framing.timeline.alt", count=len(table), start=fmt.date(start), end=fmt.date(end)),
+        source=t("framing.timeline.source", client=study.client.name))
+
+
+def editions_timeline(table: pd.DataFrame):
+    """A horizontal bar per edition of ``editions(study)`` from start to end; the figure."""
+    table = table.sort_values("start")
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(table), 2) + 1.2))
+    labels = table["scheme"] + " — " + table["edition"]
+    ends = table["end"].fillna(table["start"] + pd.Timedelta(days=1))
+    ax.barh(labels, (ends - table["start"]).dt.days, left=mdates.date2num(table["start"]))
+    ax.xaxis_date()
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+    ax.invert_yaxis()
+    ax.set_xlabel("")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,136 @@
+"""Catalogue formats: which function reads a dataset declared with ``format: <name>``.
+
+A study's catalogue names each dataset's format (or lets the file's suffix tell it). The
+table :data:`FORMATS` maps every format name to the function that reads it, as a
+``"module:function"`` text resolved on first use: checking a catalogue (is the format
+known, which options name other files) imports no reader, and the readers, which live with
+their methods (:mod:`civeval.participation.pabulib`, :mod:`civeval.survey.io`…), import
+nothing from here.
+
+A reader is ``function(path, **options) -> DataFrame``; its keyword parameters are the
+options a catalogue entry may give. ``path_options`` are the options that name another file
+(a codebook, say); the study resolves them relative to its own folder before the call.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from civeval.errors import CatalogError
+
+
+@dataclass(frozen=True)
+class Format:
+    """A catalogue format: its name, its reader (``module:function``), the file suffixes it
+    is guessed from, and the options that name other files."""
+
+    name: str
+    target: str
+    suffixes: tuple[str, ...] = ()
+    path_options: frozenset[str] = frozenset()
+
+    @property
+    def read(self) -> Callable:
+        return _resolve(self.target)
+
+    @property
+    def options(self) -> frozenset[str]:
+        """The options the reader accepts: its parameters after the path."""
+        return _options(self.target)
+
+
+def _format(name, target, suffixes=(), path_options=()) -> tuple[str, Format]:
+    return name, Format(name, target, tuple(suffixes), frozenset(path_options))
+
+
+FORMATS: dict[str, Format] = dict([
+    _format("csv", "civeval.workbench.tables:read_csv", (".csv", ".txt", ".tsv")),
+    _format("xlsx", "civeval.workbench.tables:read_excel", (".xlsx", ".xlsm")),
+    _format("margins", "civeval.survey.margins:read_margins"),
+    _format("survey", "civeval.survey.io:read_generic_survey", path_options=("codebook",)),
+    _format("limesurvey", "civeval.survey.io:read_limesurvey", path_options=("codebook",)),
+    _format("kobo", "civeval.survey.io:read_kobo", path_options=("codebook",)),
+    _format("odk", "civeval.survey.io:read_odk", path_options=("codebook",)),
+    _format("decidim_survey", "civeval.survey.io:read_decidim_survey",
+            path_options=("codebook",)),
+    _format("pabulib", "civeval.participation.pabulib:read_pabulib_projects", (".pb",)),
+    _format("decidim", "civeval.participation.decidim:read_decidim_entity"),
+    _format("project_tracking", "civeval.transparency:read_project_tracking"),
+    _format("codebook", "civeval.qual.io:read_codebook_table", (".qdc",)),
+    _format("coded_segments", "civeval.qual.io:read_coded_segments",
+            path_options=("codebook",)),
+    _format("taguette", "civeval.qual.io:read_taguette", path_options=("codebook", "documents")),
+    _format("qualcoder", "civeval.qual.io:read_qualcoder",
+            path_options=("codebook", "documents")),
+    _format("qdpx", "civeval.qual.io:read_qdpx", (".qdpx",), path_options=("codebook",)),
+    _format("workshop", "civeval.qual.io:read_workshop"),
+    _format("validated_coding", "civeval.qual.coding:read_validated_coding",
+            path_options=("rules",)),
+])
+
+
+@cache
+def _resolve(target: str) -> Callable:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@cache
+def _options(target: str) -> frozenset[str]:
+    parameters = list(inspect.signature(_resolve(target)).parameters.values())[1:]
+    return frozenset(p.name for p in parameters
+                     if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def format_for(path: Path) -> str | None:
+    """The format whose suffix matches ``path``, or None."""
+    suffix = Path(path).suffix.lower()
+    for entry in FORMATS.values():
+        if suffix in entry.suffixes:
+            return entry.name
+    return None
+
+
+def reader_for(path: Path, fmt: str | None = None) -> Format:
+    """The format ``fmt``, or the one guessed from the suffix of ``path``."""
+    fmt = fmt or format_for(path)
+    if fmt not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise CatalogError(f"unknown format {fmt!r}; known formats: {known}", file=path)
+    return FORMATS[fmt]
+
+
+def read(path: Path, fmt: str | None = None, base_dir: Path | None = None,
+         **options):
+    """Read ``path`` with the reader of ``fmt`` (guessed from the suffix when None).
+
+    Options naming other files (the format's ``path_options``) are taken relative to
+    ``base_dir`` when given.
+
+    Examples
+    --------
+    >>> from civeval.workbench.paths import studies_dir
+    >>> read(studies_dir() / "demo-saint-aubin" / "data" / "projets.csv").columns[:2].tolist()
+    ['id_projet', 'edition']
+    """
+    path = Path(path)
+    entry = reader_for(path, fmt)
+    unknown = set(options) - entry.options
+    if unknown:
+        allowed = ", ".join(sorted(entry.options)) or "none"
+        raise CatalogError(
+            f"unknown option(s) {', '.join(sorted(unknown))} for format {fmt!r}; "
+            f"allowed: {allowed}",
+            file=path,
+        )
+    if not path.is_file():
+        raise CatalogError("file not found", file=path)
+    if base_dir is not None:
+        options = {k: (Path(base_dir) / v if k in entry.path_options else v)
+                   for k, v in options.items()}
+    return entry.read(path, **options)

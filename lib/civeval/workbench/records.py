@@ -1,0 +1,100 @@
+"""What a run leaves behind: the result of each study and section, as kept in ``run.json``,
+and the end-of-batch status table.
+
+Kept apart from the runner, which imports papermill and nbconvert: a batch with nothing to
+re-run reads these records and prints its table without loading either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from rich.table import Table
+
+RUN_FILE = "run.json"
+UP_TO_DATE = "up to date"
+
+
+@dataclass
+class SectionResult:
+    template: str
+    title: str
+    status: str = "skipped"  # success | failed | skipped
+    duration: float = 0.0
+    html: str | None = None
+    notebook: str | None = None
+    error: dict | None = None
+    fingerprint: str | None = None
+    reused: bool = False  # up to date: kept from the last run
+    max_rss_mb: float | None = None  # peak memory of the child that ran it
+    warning: str | None = None  # done, but not all of it (a PDF that could not be printed)
+
+    @classmethod
+    def from_record(cls, record: dict) -> SectionResult:
+        """A section read back from ``run.json`` (keys of older versions ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in record.items() if k in known})
+
+
+@dataclass
+class StudyResult:
+    slug: str
+    client: str
+    schemes: str
+    # What the benchmark needs to place this study among peers (civeval.benchmark).
+    client_kind: str
+    population: int
+    scheme_types: list[str]
+    year: int | None
+    status: str
+    started_at: str
+    duration: float
+    civeval_version: str
+    git_commit: str | None
+    python: str
+    inputs: dict[str, str]
+    sections: list[SectionResult] = field(default_factory=list)
+    error: str | None = None
+    code: str | None = None  # digest of the workbench's code (civeval.workbench.incremental)
+
+    @classmethod
+    def from_record(cls, record: dict) -> StudyResult:
+        """A result read back from ``run.json``."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in record.items() if k in known}
+        values["sections"] = [SectionResult.from_record(s) for s in record.get("sections", [])]
+        return cls(**values)
+
+    @classmethod
+    def up_to_date(cls, record: dict) -> StudyResult:
+        """A study not re-run because nothing changed: its last run, marked so."""
+        result = cls.from_record(record)
+        result.status = UP_TO_DATE
+        for section in result.sections:
+            section.reused = True
+        return result
+
+
+def error_text(error: dict | None) -> str | None:
+    if not error:
+        return None
+    cell = f" (cell {error['cell']})" if error.get("cell") else ""
+    return f"{error['ename']}{cell}: {error['evalue']}"
+
+
+def status_table(results: list[StudyResult]) -> Table:
+    """The end-of-batch table: study, template, status, duration, failing cell and error."""
+    table = Table(title="civeval run", show_lines=False)
+    for column in ("study", "template", "status", "duration", "error"):
+        table.add_column(column, justify="right" if column == "duration" else "left")
+    styles = {"success": "green", "failed": "bold red", "skipped": "yellow",
+              UP_TO_DATE: "dim"}
+    for result in results:
+        for section in result.sections:
+            status = UP_TO_DATE if section.reused else section.status
+            duration = "" if section.reused else f"{section.duration:.1f} s"
+            table.add_row(result.slug, section.template, f"[{styles[status]}]{status}[/]",
+                          duration, error_text(section.error) or section.warning or "")
+        if result.error:
+            table.add_row(result.slug, "(inputs)", "[bold red]failed[/]", "", result.error)
+    return table

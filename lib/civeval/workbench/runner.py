@@ -1,0 +1,536 @@
+"""The runner: validate studies, execute their templates with papermill, render the reports.
+
+A batch goes in two phases. **Planning** validates every study (schema, catalogue files, datasets
+parse, template parameters against each ``parameters`` cell) before anything runs; any problem is a
+:class:`~civeval.errors.CivevalError` and nothing is written. Planning also compares each section's
+fingerprint (:mod:`civeval.workbench.incremental`) with the last run's: a study whose sections are
+all up to date is not run again, and a study with one changed input re-runs only the sections that
+read it.
+
+**Running** executes the templates through papermill with the in-process engine
+(:mod:`civeval.workbench.engine`), each in a fresh child forked from this process, which has
+imported pandas, statsmodels and matplotlib once (:mod:`civeval.workbench.workers`): ``jobs``
+children at a time, one study's sections in dependency order. Each study is built in a staging
+folder: its sections rendered, its inputs checked unchanged, ``run.json`` and the study page
+written, and only then the folder swapped in place of ``reports/<slug>/``, so a crash never leaves a
+half-written report that looks complete. One failing study does not stop the others. With a Dask
+scheduler address, each study runs on a worker of that cluster instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+import papermill
+from papermill.exceptions import PapermillExecutionError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from civeval import __version__
+from civeval.errors import CivevalError, ParameterError, TemplateError
+from civeval.presentation import fmt, i18n
+from civeval.workbench import atomic, engine, incremental, workers
+from civeval.workbench.paths import project_root, reports_dir
+from civeval.workbench.records import (
+    RUN_FILE,
+    SectionResult,
+    StudyResult,
+    error_text,
+)
+from civeval.workbench.render import Renderer, generation_date, print_pdf, provenance
+from civeval.workbench.study import Component, Study, combine, load_study
+from civeval.workbench.templates import RESERVED, Template, execution_order
+
+# Imported once in the parent, so that each forked child starts with them loaded: this is
+# where the time of a kernel start used to go.
+PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
+           "IPython", "papermill", "civeval.presentation.report", "civeval.sections.cadrage",
+           "civeval.sections.questionnaire", "civeval.sections.participation",
+           "civeval.sections.parangonnage")
+# Where the run's status page goes when the main report takes the study page's place.
+STATUS_PAGE = "execution.html"
+# A child is killed when a cell runs this long past the in-process cell timeout, which should
+# have stopped it first (a cell stuck in C code does not see the timer's signal).
+KILL_GRACE = 30
+
+# Parameters are checked against the template before any kernel starts (plan_study);
+# papermill's own, looser guesses about them would only repeat or contradict that check.
+logging.getLogger("papermill").setLevel(logging.ERROR)
+
+
+@dataclass
+class Plan:
+    """A validated study, the templates to run for it in order, and which of them are
+    stale: changed since their last successful run (all of them after ``--force``)."""
+
+    study: Study
+    steps: list[tuple[Template, Component]]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    stale: set[str] = field(default_factory=set)
+    previous: dict | None = None  # the last run.json
+    inputs: dict[str, str] = field(default_factory=dict)  # SHA-256 of the files read
+
+
+# --- planning --------------------------------------------------------------------------------
+
+def previous_run(slug: str) -> dict | None:
+    """The ``run.json`` of the study's last run, if it can be read."""
+    try:
+        return json.loads((reports_dir() / slug / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _stale(study: Study, fingerprints: dict[str, str], previous: dict | None) -> set[str]:
+    """Templates whose last run is missing, failed or made from other inputs."""
+    if not previous:
+        return set(fingerprints)
+    done = {s["template"]: s for s in previous.get("sections", [])
+            if s.get("status") == "success" and s.get("html")
+            and (reports_dir() / study.slug / s["html"]).is_file()}
+    figures = Path(reports_dir() / study.slug / "indicators.json")
+    if figures.is_file() and any("section" not in f for f in json.loads(
+            figures.read_text(encoding="utf-8")).values()):
+        return set(fingerprints)  # figures of an older run: which section made them is unknown
+    return {name for name, fingerprint in fingerprints.items()
+            if done.get(name, {}).get("fingerprint") != fingerprint}
+
+
+def plan_study(reference, force: bool = True) -> Plan:
+    """Validate one study completely, without running anything.
+
+    Without ``force``, a study whose sections are all up to date is only checked as far as
+    needed to know it (its file, its templates' parameters, its inputs' hashes).
+    """
+    study = load_study(reference)
+    components = {c.template: c for c in study.config.components}
+    try:
+        ordered = execution_order(list(components))
+    except TemplateError as error:
+        error.study = study.slug
+        if error.file is None:  # about the study's list of components, not a template file
+            where = study.where("components")
+            error.file, error.row, error.column = Path(where["file"]), where["row"], where["column"]
+        raise
+    steps = []
+    for template in ordered:
+        component = components[template.name]
+        index = study.config.components.index(component)
+        where = study.where("components", index, "parameters")
+        reserved = [name for name in component.parameters if name in RESERVED]
+        if reserved:
+            raise ParameterError(f"template {template.name}: {', '.join(reserved)} is set by "
+                                 "the runner and cannot be given in study.yml", **where)
+        template.check_parameters(component.parameters, where=where)
+        steps.append((template, component))
+    inputs = incremental.input_digests(study, steps)
+    fingerprints = incremental.step_fingerprints(study, steps, inputs)
+    previous = previous_run(study.slug)
+    stale = set(fingerprints) if force else _stale(study, fingerprints, previous)
+    if stale:
+        study.check_data()
+        for template, component in steps:
+            template.check(study, component.parameters)
+    return Plan(study, steps, fingerprints, stale, previous, inputs)
+
+
+def plan(references, force: bool = True) -> list[Plan]:
+    """Validate every study; raise one error listing the problems of all that fail."""
+    plans, problems = [], []
+    for reference in references:
+        try:
+            plans.append(plan_study(reference, force=force))
+        except CivevalError as error:
+            problems.append(error)
+    if problems:
+        raise combine(problems)
+    return plans
+
+
+# --- running ---------------------------------------------------------------------------------
+
+def git_commit() -> str | None:
+    """The project's commit, marked ``-dirty`` when tracked files have changed."""
+    root = project_root()
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{commit}-dirty" if dirty else commit
+
+
+def _study_reference(study: Study) -> str:
+    """How the notebook names the study: relative to the project root (its working folder)."""
+    try:
+        return study.path.relative_to(project_root()).as_posix()
+    except ValueError:
+        return str(study.path)
+
+
+def _execute(template: Template, component: Component, study: Study, staging: Path,
+             timeout: int) -> SectionResult:
+    """Execute one template in this process (a forked child) with the in-process engine."""
+    result = SectionResult(template.name, template.title(study.language))
+    started = time.perf_counter()
+    notebook_path = staging / f"{template.name}.ipynb"
+    parameters = {"study": _study_reference(study), "output_dir": str(staging),
+                  **component.parameters}
+    # Figures recorded by this section say so: an incremental run replaces only them.
+    os.environ["CIVEVAL_SECTION"] = template.name
+    engine.on_cell_start = lambda index: workers.heartbeat(f"cell {index + 1}")
+    try:
+        papermill.execute_notebook(
+            template.prepared(study.language), str(notebook_path), parameters=parameters,
+            engine_name="civeval", kernel_name="python3", language="python",
+            progress_bar=False, log_output=False, cwd=str(project_root()),
+            execution_timeout=timeout)
+        result.status = "success"
+    except PapermillExecutionError as error:
+        result.status = "failed"
+        # The cell's position in the executed notebook kept beside the report, where the
+        # analyst finds the traceback.
+        result.error = {"cell": error.cell_index + 1, "ename": error.ename,
+                        "evalue": error.evalue}
+    except Exception as error:  # a notebook that cannot be written, a bad template
+        result.status = "failed"
+        result.error = {"cell": None, "ename": type(error).__name__, "evalue": str(error)}
+    result.duration = time.perf_counter() - started
+    if notebook_path.exists():
+        result.notebook = notebook_path.name
+    return result
+
+
+def _facts(study: Study) -> list[tuple[str, str]]:
+    t = study.t
+    facts = [(t("fact.client"), study.client.name),
+             (t("fact.schemes"), ", ".join(s.name for s in study.schemes))]
+    if study.period:
+        facts.append((t("fact.period"), fmt.period(*study.period)))
+    facts.append((t("fact.generated"), fmt.date(generation_date())))
+    return facts
+
+
+def _figures(study: Study) -> list[dict]:
+    return [{"label": figure["label"], "value": fmt.by_kind(figure["value"], figure["kind"])}
+            for figure in study.indicators().values()]
+
+
+def _render(section: SectionResult, folder: Path, renderer: Renderer, context: dict,
+            language: str, title: str) -> None:
+    """Render an executed section; a rendering fault fails the section, not the batch."""
+    try:
+        notebook = nbformat.read(folder / section.notebook, as_version=4)
+        renderer.section(notebook, folder / f"{section.template}.html", title=title,
+                         context=context, language=language)
+        section.html = f"{section.template}.html"
+    except Exception as error:  # nbconvert and templates raise many kinds
+        section.status = "failed"
+        section.error = {"cell": None, "ename": type(error).__name__,
+                         "evalue": f"rendering failed: {error}"}
+
+
+def _section_task(template: Template, component: Component, study: Study, staging: Path,
+                  timeout: int, renderer: Renderer, context: dict) -> SectionResult:
+    """What a forked child does: execute one template, then render it."""
+    fmt.use_language(study.language)
+    study.output_dir = staging
+    section = _execute(template, component, study, staging, timeout)
+    if section.status == "success":
+        # The main report is the study page: the browser names it after the study.
+        title = study.config.title if template.meta.get("main") else section.title
+        _render(section, staging, renderer, context, study.language, title)
+    if section.html and template.meta.get("pdf"):
+        section.warning = print_pdf(staging / section.html, staging / f"{template.name}.pdf")
+    return section
+
+
+class _StudyRun:
+    """One study in a batch: its staging folder and the sections still to go."""
+
+    def __init__(self, plan: Plan, renderer: Renderer, commit: str | None,
+                 timeout: int | None):
+        study = self.study = plan.study
+        self.plan, self.renderer, self.commit = plan, renderer, commit
+        self.timeout = timeout or study.config.report.cell_timeout
+        target = reports_dir() / study.slug
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{study.slug}.staging.", dir=target.parent))
+        self.staging.chmod(atomic.DIR_MODE)
+        study.output_dir = self.staging
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.started = time.perf_counter()
+        # As planned: a file changed since validation is caught like one changed mid-run.
+        self.hashes = plan.inputs
+        self.context = {"client": study.client.name, "facts": _facts(study),
+                        "provenance": provenance(study.language, __version__, commit)}
+        self.queue = list(plan.steps)
+        self.sections: list[SectionResult] = []
+        self.unfinished: set[str] = set()
+        self.previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
+        if set(self.previous) & (set(plan.fingerprints) - plan.stale):
+            self._keep_up_to_date_outputs(target)
+
+    def _keep_up_to_date_outputs(self, target: Path) -> None:
+        """Start from the last report, less the figures the stale sections will record."""
+        for path in target.iterdir():
+            if path.is_file() and path.name not in {RUN_FILE, "index.html"}:
+                shutil.copy2(path, self.staging / path.name)
+        figures = self.study.indicators()
+        kept = {k: v for k, v in figures.items() if v.get("section") not in self.plan.stale}
+        if figures:
+            atomic.write_text(self.study.indicators_file,
+                              json.dumps(kept, ensure_ascii=False, indent=2))
+
+    def next_step(self) -> tuple[Template, Component] | None:
+        """The next section to execute; sections up to date or blocked are settled here."""
+        while self.queue:
+            template, component = self.queue.pop(0)
+            fingerprint = self.plan.fingerprints.get(template.name)
+            if template.name not in self.plan.stale:
+                kept = SectionResult.from_record(self.previous[template.name])
+                kept.reused = True
+                self.sections.append(kept)
+                continue
+            if self.unfinished & set(template.requires):
+                self.sections.append(SectionResult(template.name,
+                                                   template.title(self.study.language),
+                                                   fingerprint=fingerprint))
+                self.unfinished.add(template.name)  # what requires it is skipped too
+                continue
+            return template, component
+        return None
+
+    def settle(self, template: Template, outcome: workers.TaskResult) -> None:
+        """Record a section's result, whatever became of the child that made it."""
+        if outcome.status == "ok":
+            section = outcome.value
+        else:  # the child died, hung or raised outside the notebook
+            section = SectionResult(template.name, template.title(self.study.language),
+                                    status="failed", duration=outcome.duration,
+                                    error={"cell": None, "ename": outcome.status,
+                                           "evalue": outcome.error})
+            if (self.staging / f"{template.name}.ipynb").exists():
+                section.notebook = f"{template.name}.ipynb"
+        section.fingerprint = self.plan.fingerprints.get(template.name)
+        section.max_rss_mb = round(outcome.max_rss / 2**20, 1)
+        if section.status != "success":
+            self.unfinished.add(template.name)
+        self.sections.append(section)
+
+    def finish(self) -> StudyResult:
+        """Check the inputs, write run.json and the study page, swap the folder in."""
+        study, plan = self.study, self.plan
+        try:
+            now = incremental.input_digests(study, plan.steps)
+            changed = [name for name, digest in now.items() if self.hashes.get(name) != digest]
+            error = f"inputs changed during the run: {', '.join(changed)}" if changed else None
+            result = StudyResult(
+                slug=study.slug, client=study.client.name,
+                schemes=", ".join(s.name for s in study.schemes),
+                client_kind=study.client.kind, population=study.client.population,
+                scheme_types=[str(s.type) for s in study.schemes],
+                year=study.period[1].year if study.period else None,
+                status="failed" if self.unfinished or changed else "success",
+                started_at=self.started_at, duration=time.perf_counter() - self.started,
+                civeval_version=__version__, git_commit=self.commit,
+                python=platform.python_version(), inputs=self.hashes,
+                sections=self.sections, error=error, code=incremental.code_digest())
+            self._write_pages(result)
+            atomic.write_text(self.staging / RUN_FILE, _json(result))
+            atomic.replace_dir(self.staging, reports_dir() / study.slug)
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        return result
+
+    def _write_pages(self, result: StudyResult) -> None:
+        """The study page: the main report when the study has one that succeeded (a template
+        whose header says ``main: true``), the run's status page beside it; else the status
+        page itself."""
+        main = {template.name for template, _ in self.plan.steps if template.meta.get("main")}
+        done = [s.html for s in result.sections if s.template in main and s.html
+                and s.status == "success"]
+        status_page = STATUS_PAGE if done else "index.html"
+        _write_study_page(result, self.study, self.renderer, self.staging / status_page)
+        if done:
+            shutil.copyfile(self.staging / done[0], self.staging / "index.html")
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _json(result: StudyResult) -> str:
+    return json.dumps(asdict(result), ensure_ascii=False, indent=2)
+
+
+def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
+                      target: Path) -> None:
+    t = study.t
+    # No durations here: the same inputs must give the same page.
+    sections = [{"title": s.title, "status": s.status, "html": s.html,
+                 "error": error_text(s.error)} for s in result.sections]
+    if result.error:
+        sections.append({"title": t("study.inputs_check"), "status": "failed", "html": None,
+                         "error": result.error})
+    renderer.page("study.html.j2", target, language=study.language,
+                  page_title=study.config.title, facts=_facts(study), status=result.status,
+                  figures=_figures(study), sections=sections,
+                  provenance=provenance(study.language, __version__, result.git_commit))
+
+
+def write_index(renderer: Renderer, language: str = "fr") -> Path:
+    """Write ``reports/index.html`` over every study that has a report."""
+    t = i18n.translator(language)
+    studies = []
+    for run_file in sorted(reports_dir().glob(f"*/{RUN_FILE}")):
+        record = json.loads(run_file.read_text(encoding="utf-8"))
+        studies.append({
+            "slug": record["slug"], "client": record["client"], "schemes": record["schemes"],
+            "status": record["status"],
+            "generated": fmt.date(record["started_at"], locale=fmt.LOCALES[language]),
+            "sections": record["sections"],
+        })
+    target = reports_dir() / "index.html"
+    renderer.page("index.html.j2", target, language=language, page_title=t("index.title"),
+                  facts=[], studies=studies,
+                  provenance=provenance(language, __version__, git_commit()))
+    return target
+
+
+def _progress(console: Console, show: bool) -> Progress:
+    # No auto-refresh: its thread must not exist when the runner forks.
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, disable=not show, auto_refresh=False)
+
+
+def _warm(plans: list[Plan]) -> None:
+    """Call once, in the parent, what the templates about to run ask to have ready
+    (``warm: [module:function]`` in their header, such as a language model), so that every
+    child inherits it loaded instead of loading its own."""
+    targets = {str(target) for plan in plans for template, _ in plan.steps
+               if template.name in plan.stale for target in template.meta.get("warm", [])}
+    for target in sorted(targets):
+        module, _, name = target.partition(":")
+        getattr(importlib.import_module(module), name)()
+
+
+def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
+                progress: Progress, task, renderer: Renderer, commit: str | None
+                ) -> list[StudyResult]:
+    """Run the plans' stale sections in forked children, ``jobs`` at a time."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    workers.preload(PRELOAD)
+    _warm(plans)
+    runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout) for plan in plans}
+    results: dict[str, StudyResult] = {}
+    pool = workers.ForkPool(jobs)
+
+    def submit(run: _StudyRun) -> None:
+        step = run.next_step()
+        if step is None:
+            results[run.study.slug] = run.finish()
+            return
+        template, component = step
+        pool.submit((run.study.slug, template), _section_task, template, component, run.study,
+                    run.staging, run.timeout, renderer, run.context,
+                    timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
+
+    try:
+        for run in runs.values():
+            submit(run)
+        for outcome in pool.results():
+            slug, template = outcome.key
+            runs[slug].settle(template, outcome)
+            progress.update(task, advance=1, description=f"{slug} · {template.name}")
+            progress.refresh()
+            submit(runs[slug])
+    finally:
+        pool.close()
+        for slug, run in runs.items():
+            if slug not in results:
+                run.abandon()
+    return [results[plan.study.slug] for plan in plans]
+
+
+def _remote_study(slug: str, root: str, reports: str, force: bool,
+                  timeout: int | None) -> dict:
+    """Run one study on a Dask worker: the ``civeval run`` command in a child process, so
+    the worker's own interpreter stays clean. Returns the study's run.json."""
+    command = [sys.executable, "-m", "civeval.cli", "run", slug, "--jobs", "1",
+               "--no-progress", *(["--force"] if force else []),
+               *(["--timeout", str(timeout)] if timeout else [])]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "CIVEVAL_ROOT": root, "CIVEVAL_REPORTS": reports})
+    record_file = Path(reports) / slug / RUN_FILE
+    if done.returncode not in (0, 1) or not record_file.is_file():
+        raise RuntimeError(f"civeval run {slug} exited with {done.returncode}: "
+                           f"{done.stderr.strip()[-500:]}")
+    return json.loads(record_file.read_text(encoding="utf-8"))
+
+
+def _run_on_cluster(plans: list[Plan], scheduler: str, force: bool, timeout: int | None,
+                    progress: Progress, task) -> list[StudyResult]:
+    """Run each study on a worker of the Dask cluster at ``scheduler``.
+
+    Workers must see the same project folder (a shared path): they read the studies and
+    write the reports there.
+    """
+    from distributed import Client, as_completed
+
+    results: dict[str, StudyResult] = {}
+    with Client(scheduler) as client:
+        futures = {client.submit(_remote_study, plan.study.slug, str(project_root()),
+                                 str(reports_dir()), force, timeout, key=f"civeval-{slug}",
+                                 pure=False, retries=1): slug
+                   for plan in plans for slug in [plan.study.slug]}
+        for future in as_completed(futures):
+            slug = futures[future]
+            try:
+                results[slug] = StudyResult.from_record(future.result())
+            except Exception as error:  # a worker lost, a study that could not start
+                record = previous_run(slug) or {}
+                results[slug] = StudyResult.from_record(
+                    {**record, "slug": slug, "client": record.get("client", slug),
+                     "status": "failed", "error": f"{type(error).__name__}: {error}"})
+            steps = next(len(p.stale) for p in plans if p.study.slug == slug)
+            progress.update(task, advance=steps, description=slug)
+            progress.refresh()
+    return [results[plan.study.slug] for plan in plans]
+
+
+def run(plans: list[Plan], timeout: int | None = None, console: Console | None = None,
+        show_progress: bool = True, jobs: int | None = None, scheduler: str | None = None,
+        force: bool = False) -> list[StudyResult]:
+    """Run validated plans, ``jobs`` sections at a time (or on a Dask cluster), with one
+    progress bar; return every study's result, those up to date included."""
+    console = console or Console(stderr=True)
+    os.environ["CIVEVAL_ROOT"] = str(project_root())
+    stale = [p for p in plans if p.stale]
+    results = {p.study.slug: StudyResult.up_to_date(p.previous) for p in plans if not p.stale}
+    if stale:
+        renderer, commit = Renderer(), git_commit()
+        with _progress(console, show_progress) as progress:
+            task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
+            if scheduler:
+                done = _run_on_cluster(stale, scheduler, force, timeout, progress, task)
+            else:
+                done = _run_forked(stale, jobs, timeout, progress, task, renderer, commit)
+        results.update((r.slug, r) for r in done)
+        write_index(renderer)
+    return [results[p.study.slug] for p in plans]

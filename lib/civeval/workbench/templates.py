@@ -1,0 +1,230 @@
+"""Report templates: parameterised notebooks kept as jupytext ``py:percent`` sources.
+
+A template is ``notebooks/<name>.py``. Its jupytext header may carry a ``civeval`` block::
+
+    # ---
+    # jupyter:
+    #   civeval:
+    #     title: {fr: Cadrage de l'évaluation, en: Evaluation framing}
+    #     requires: []      # templates that must succeed first
+    #     inputs: [catalogue]  # what it reads besides the datasets its parameters name
+    #     follows: [30_participation]  # run after these when the study has them
+    #     warm: [civeval.qual.coding:french_pipeline]  # loaded once, before the children fork
+    # ---
+
+and one cell tagged ``parameters`` that declares every parameter with its default, and
+optionally its type (``threshold: int = 5``). The runner injects ``study`` and
+``output_dir``, so every template declares them. A parameter whose default is ``None`` and
+whose type does not admit ``None`` is required.
+
+Cells tagged ``lang-fr`` or ``lang-en`` are kept only in reports of that language.
+"""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+import importlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+
+from civeval.errors import ParameterError, TemplateError
+from civeval.workbench.paths import display_path, notebooks_dir
+
+RESERVED = ("study", "output_dir")
+_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+    "list": (list,), "dict": (dict,),
+}
+_NO_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One entry of a template's ``parameters`` cell."""
+
+    name: str
+    type_name: str | None
+    default: Any
+    line: int
+
+    @property
+    def allows_none(self) -> bool:
+        return self.type_name is None or "None" in self.type_name or "Optional" in self.type_name
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and not self.allows_none
+
+    def problem_with(self, value) -> str | None:
+        """Why ``value`` does not fit this parameter, or None when it does."""
+        if value is None:
+            return None if self.allows_none else f"{self.name} may not be empty"
+        base = (self.type_name or type(self.default).__name__).split("|")[0]
+        base = base.replace("Optional[", "").split("[")[0].strip()
+        accepted = _TYPES.get(base)
+        if accepted is None:
+            return None
+        # bool is a subclass of int in Python, but True is no year or threshold.
+        fits = isinstance(value, accepted) and (bool in accepted or not isinstance(value, bool))
+        if not fits:
+            return (f"{self.name} expects a value of type {self.type_name or base}, "
+                    f"got {value!r} ({type(value).__name__})")
+        return None
+
+
+def _parse_parameters(source: str, path: Path) -> dict[str, Parameter]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise TemplateError(f"the parameters cell is not valid Python: {error.msg}",
+                            file=display_path(path)) from None
+    parameters = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, annotation, value = node.target.id, ast.unparse(node.annotation), node.value
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0], ast.Name)):
+            name, annotation, value = node.targets[0].id, None, node.value
+        else:
+            continue
+        try:
+            default = ast.literal_eval(value) if value is not None else None
+        except ValueError:
+            raise TemplateError(f"parameter {name!r} needs a literal default value",
+                                file=display_path(path), row=node.lineno) from None
+        parameters[name] = Parameter(name, annotation, default, node.lineno)
+    return parameters
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template notebook of ``notebooks/``."""
+
+    name: str
+    path: Path
+
+    @cached_property
+    def notebook(self) -> nbformat.NotebookNode:
+        try:
+            return jupytext.read(self.path, fmt="py:percent")
+        except Exception as error:  # jupytext raises many kinds for a malformed source
+            raise TemplateError(f"cannot be read as a py:percent notebook: {error}",
+                                file=display_path(self.path)) from None
+
+    @property
+    def meta(self) -> dict:
+        return self.notebook.metadata.get("civeval", {})
+
+    def title(self, language: str = "fr") -> str:
+        title = self.meta.get("title", self.name)
+        return title.get(language, self.name) if isinstance(title, dict) else str(title)
+
+    @property
+    def requires(self) -> list[str]:
+        return list(self.meta.get("requires", []))
+
+    @property
+    def follows(self) -> list[str]:
+        """Templates that run first when the study has them, though not required (the main
+        report follows every section whose figures it gathers)."""
+        return list(self.meta.get("follows", []))
+
+    def check(self, study, values: dict[str, Any]) -> None:
+        """Run the template's own input check, if its header names one
+        (``check: module:function``), before any kernel starts.
+
+        The function receives the study and every parameter (defaults and given values)
+        and raises an :class:`~civeval.errors.InputError` for data that the section could
+        not use, such as a district absent from the population table.
+        """
+        target = self.meta.get("check")
+        if not target:
+            return
+        module, _, name = str(target).partition(":")
+        function = getattr(importlib.import_module(module), name)
+        defaults = {p.name: p.default for p in self.parameters.values()}
+        function(study, {**defaults, **values})
+
+    @cached_property
+    def parameters(self) -> dict[str, Parameter]:
+        cells = [c for c in self.notebook.cells if "parameters" in c.metadata.get("tags", [])]
+        if len(cells) != 1:
+            raise TemplateError(f"needs exactly one cell tagged 'parameters', found {len(cells)}",
+                                file=display_path(self.path))
+        parameters = _parse_parameters(cells[0].source, self.path)
+        missing = [name for name in RESERVED if name not in parameters]
+        if missing:
+            raise TemplateError(f"the parameters cell must declare {', '.join(missing)}",
+                                file=display_path(self.path))
+        return parameters
+
+    def check_parameters(self, values: dict[str, Any], where: dict | None = None) -> None:
+        """Raise a :class:`ParameterError` for unknown, missing or wrongly typed values.
+
+        ``where`` gives the file, row and column to name in the error (the study's
+        ``study.yml``), since that is where the user will fix it.
+        """
+        where = where or {"file": display_path(self.path)}
+        known = self.parameters
+        problems = []
+        for name, value in values.items():
+            if name not in known:
+                choices = ", ".join(n for n in known if n not in RESERVED) or "none"
+                problems.append(f"template {self.name} has no parameter {name!r} "
+                                f"(its parameters: {choices})")
+            elif (problem := known[name].problem_with(value)) is not None:
+                problems.append(f"template {self.name}: {problem}")
+        for parameter in known.values():
+            if parameter.required and parameter.name not in values:
+                problems.append(f"template {self.name}: parameter {parameter.name!r} is required")
+        if problems:
+            raise ParameterError("; ".join(problems), **where)
+
+    def prepared(self, language: str) -> nbformat.NotebookNode:
+        """A copy ready to execute: other languages' cells dropped, stable cell ids."""
+        notebook = nbformat.from_dict(self.notebook)
+        other = {f"lang-{code}" for code in ("fr", "en") if code != language}
+        notebook.cells = [c for c in notebook.cells
+                          if not other & set(c.metadata.get("tags", []))]
+        for number, cell in enumerate(notebook.cells):
+            # Random ids would make two runs of the same study differ.
+            cell.id = f"cell-{number}"
+        notebook.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3",
+                                                    "language": "python"})
+        return notebook
+
+
+def find_template(name: str) -> Template:
+    path = notebooks_dir() / f"{name}.py"
+    if not path.is_file():
+        known = ", ".join(list_templates()) or "none"
+        raise TemplateError(f"no template {name!r} in notebooks/ (templates: {known})")
+    return Template(name, path)
+
+
+def list_templates() -> list[str]:
+    return sorted(p.stem for p in notebooks_dir().glob("*.py") if not p.name.startswith("_"))
+
+
+def execution_order(names: list[str]) -> list[Template]:
+    """The templates ``names`` sorted so that each comes after those it requires and those
+    it follows."""
+    templates = {name: find_template(name) for name in names}
+    graph = {}
+    for name, template in templates.items():
+        absent = [r for r in template.requires if r not in templates]
+        if absent:
+            raise TemplateError(f"template {name} requires {', '.join(absent)}, which the study "
+                                "does not list in its components")
+        graph[name] = [*template.requires, *(f for f in template.follows if f in templates)]
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as error:
+        raise TemplateError(f"templates require each other in a cycle: {error.args[1]}") from None
+    return [templates[name] for name in order]
