@@ -58,8 +58,14 @@ import pandas as pd
 from timing import Timer, peak_memory_mb, print_peak_memory, within_budget
 
 from civeval import benchmark
-from civeval.participation import indicators
-from civeval.participation.pabulib import pabulib_vote_counts, read_pabulib
+from civeval.participation import (
+    channel_shares,
+    diversity,
+    pabulib_vote_counts,
+    participation_rate,
+    read_pabulib,
+    territorial_equity,
+)
 from civeval.presentation import charts, report
 
 BUDGET_SECONDS = 10.0
@@ -264,29 +270,29 @@ def run_pabulib(city: City, timer: Timer) -> dict:
         counts = pabulib_vote_counts(election)
 
     with timer.step(group, f"participation_rate by district ({DISTRICTS} districts)"):
-        by_district = indicators.participation_rate(votes, city.districts, by="district")
+        by_district = participation_rate(votes, city.districts, by="district")
 
     with timer.step(group, "territorial_equity, greedy winners' cost per district"):
         selected = _greedy(counts["voters"].to_numpy(), election.projects["cost"].to_numpy(),
                            election.budget)
         funded = election.projects.loc[selected, ["district", "cost"]]
-        equity = indicators.territorial_equity(votes, city.districts, funded,
-                                               district_column="district",
-                                               amount_column="cost")
+        equity = territorial_equity(votes, city.districts, funded,
+                                    district_column="district",
+                                    amount_column="cost")
 
     with timer.step(group, "diversity by age band and by sex (2 margins)"):
         ages = votes["age"].astype("Float64").astype(float)
         bands = pd.cut(ages, AGE_EDGES, right=False, labels=list(AGE_BANDS))
         voters = pd.DataFrame({"age_band": bands.astype(object).where(bands.notna()),
                                "sex": votes["sex"]})
-        by_age = indicators.diversity(voters, "age_band", city.ages)
-        by_sex = indicators.diversity(voters, "sex", city.sexes)
+        by_age = diversity(voters, "age_band", city.ages)
+        by_sex = diversity(voters, "sex", city.sexes)
 
     with timer.step(group, "channel_shares by voting_method"):
-        channels = indicators.channel_shares(votes, "voting_method", by=None)
+        channels = channel_shares(votes, "voting_method", by=None)
 
     with timer.step(group, "turnout: participation_rate vs total population"):
-        turnout = indicators.participation_rate(votes, float(city.districts.sum()))
+        turnout = participation_rate(votes, float(city.districts.sum()))
 
     published = election.projects["votes"].to_numpy()
     if not np.array_equal(counts["voters"].to_numpy(), published):

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
-#     warm: [civeval.qual.coding:french_pipeline]
+#     warm: [civeval.qual.lemmas:french_pipeline]
 #     requires: []
 #     title:
 #       en: Questionnaire survey

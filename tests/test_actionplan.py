@@ -12,8 +12,12 @@ import pandas as pd
 import pytest
 
 from civeval.diagnosis import actionplan as ap
-from civeval.diagnosis import grid as diagnostic
 from civeval.diagnosis import indicators as registry
+from civeval.diagnosis import recommendations as rec
+from civeval.diagnosis import workbook as wb
+from civeval.diagnosis.findings import evaluate
+from civeval.diagnosis.grid import load_grid
+from civeval.diagnosis.validation import ActionPlanError
 from civeval.workbench.study import load_study
 from conftest import MINIMAL_STUDY, write_study
 
@@ -48,23 +52,23 @@ def problem_lines(error) -> list[str]:
 # --------------------------------------------------------------------------- priority
 
 def test_priority_score_is_impact_times_four_minus_effort():
-    scores = {(i, e): ap.priority_score(i, e) for i in (1, 2, 3) for e in (1, 2, 3)}
+    scores = {(i, e): rec.priority_score(i, e) for i in (1, 2, 3) for e in (1, 2, 3)}
     assert scores == {(1, 1): 3, (1, 2): 2, (1, 3): 1, (2, 1): 6, (2, 2): 4, (2, 3): 2,
                       (3, 1): 9, (3, 2): 6, (3, 3): 3}
-    assert [ap.priority_label(s) for s in (9, 6, 4, 3, 2, 1)] == [
+    assert [rec.priority_label(s) for s in (9, 6, 4, 3, 2, 1)] == [
         "prioritaire", "prioritaire", "à programmer", "à programmer", "à étudier", "à étudier"]
-    assert [ap.priority_label(s, "en") for s in (6, 3, 2)] == [
+    assert [rec.priority_label(s, "en") for s in (6, 3, 2)] == [
         "priority", "to schedule", "to consider"]
     for impact, effort in ((0, 1), (4, 1), (True, 1), (2, 2.5)):
         with pytest.raises(ValueError, match="must be 1, 2 or 3"):
-            ap.priority_score(impact, effort)
+            rec.priority_score(impact, effort)
 
 
 # --------------------------------------------------------------------------- the library
 
 def test_shipped_library_answers_every_weakness_of_the_reference_grid():
-    library = ap.load_library()
-    grid = diagnostic.load_grid()
+    library = rec.load_library()
+    grid = load_grid()
     weaknesses = {rule.id for rule in grid.rules
                   if "weakness" in (rule.outcome.kind,
                                     rule.otherwise.kind if rule.otherwise else None)}
@@ -72,7 +76,7 @@ def test_shipped_library_answers_every_weakness_of_the_reference_grid():
     assert len(library) >= 15
     assert addressed <= {rule.id for rule in grid.rules}
     assert weaknesses - addressed == set()
-    assert {r.lever for r in library} == set(ap.LEVERS)
+    assert {r.lever for r in library} == set(rec.LEVERS)
     for recommendation in library:
         assert recommendation.title.fr != recommendation.title.en
         for item in recommendation.indicators:
@@ -80,7 +84,7 @@ def test_shipped_library_answers_every_weakness_of_the_reference_grid():
 
 
 def test_library_targets_are_held_by_the_indicator_kind():
-    library = ap.load_library(LIBRARY)
+    library = rec.load_library(LIBRARY)
     assert library.ids == ["r_answer", "r_feedback", "r_feasibility", "r_staff"]
     feasibility = library["r_feasibility"]
     assert [(i.indicator, i.target) for i in feasibility.indicators] == [
@@ -122,8 +126,8 @@ def test_library_errors_are_located(tmp_path, old, new, row, column, message):
     assert old in text
     path = tmp_path / "library.yml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")  # the first recommendation
-    with pytest.raises(ap.ActionPlanError) as caught:
-        ap.load_library(path)
+    with pytest.raises(ActionPlanError) as caught:
+        rec.load_library(path)
     error = caught.value
     assert str(error) == f"{path}, line {row}, column {column}: " + message.format(path=path)
     first = getattr(error, "problems", [error])[0]
@@ -133,11 +137,11 @@ def test_library_errors_are_located(tmp_path, old, new, row, column, message):
 def test_library_with_a_key_twice_or_missing_is_an_error(tmp_path):
     twice = tmp_path / "twice.yml"
     twice.write_text("recommendations:\n  - id: a\n    id: b\n", encoding="utf-8")
-    with pytest.raises(ap.ActionPlanError, match=r"line 3, column 5: the key 'id' appears twice"):
-        ap.load_library(twice)
-    with pytest.raises(ap.ActionPlanError,
+    with pytest.raises(ActionPlanError, match=r"line 3, column 5: the key 'id' appears twice"):
+        rec.load_library(twice)
+    with pytest.raises(ActionPlanError,
                        match=r"missing\.yml: the library of recommendations does not exist"):
-        ap.load_library(tmp_path / "missing.yml")
+        rec.load_library(tmp_path / "missing.yml")
 
 
 # --------------------------------------------------------------------------- recommend
@@ -154,8 +158,8 @@ def test_recommend_keeps_what_answers_the_weaknesses_by_priority():
                               ("retention_low", "weakness"),
                               ("proposals_unanswered", "weakness"),
                               ("consultant_1", "weakness"))
-    table = ap.recommend(findings, ap.load_library(LIBRARY))
-    assert list(table.columns) == list(ap.RECOMMENDATION_COLUMNS)
+    table = rec.recommend(findings, rec.load_library(LIBRARY))
+    assert list(table.columns) == list(rec.RECOMMENDATION_COLUMNS)
     assert table[["id", "answers", "score", "priority"]].to_dict("records") == [
         {"id": "r_answer", "answers": ["proposals_unanswered"], "score": 9,
          "priority": "prioritaire"},
@@ -173,14 +177,14 @@ def test_recommend_keeps_what_answers_the_weaknesses_by_priority():
 
 
 def test_recommend_in_english_and_from_the_real_diagnostic():
-    grid = diagnostic.load_grid()
+    grid = load_grid()
     figures = {"answer_rate": {"value": 0.5, "kind": "percent"},
                "turnout_rate": {"value": 0.09, "kind": "percent"}}
-    findings = diagnostic.evaluate(grid, figures, "en")
+    findings = evaluate(grid, figures, "en")
     assert set(zip(findings["rule"], findings["kind"], strict=True)) == {
         ("proposals_unanswered", "weakness"), ("turnout_below_median", "strength")}
-    table = ap.recommend(findings, language="en")
-    library = ap.load_library()
+    table = rec.recommend(findings, language="en")
+    library = rec.load_library()
     expected = {r.id for r in library if "proposals_unanswered" in r.addresses}
     assert set(table["id"]) == expected and len(expected) >= 3
     assert all(answers == ["proposals_unanswered"] for answers in table["answers"])
@@ -190,13 +194,13 @@ def test_recommend_in_english_and_from_the_real_diagnostic():
 
 
 def test_recommend_without_weakness_is_an_empty_table():
-    table = ap.recommend(findings_frame(("implementation_high", "strength")), LIBRARY)
-    assert table.empty and list(table.columns) == list(ap.RECOMMENDATION_COLUMNS)
-    assert ap.recommend(pd.DataFrame(), LIBRARY).empty
+    table = rec.recommend(findings_frame(("implementation_high", "strength")), LIBRARY)
+    assert table.empty and list(table.columns) == list(rec.RECOMMENDATION_COLUMNS)
+    assert rec.recommend(pd.DataFrame(), LIBRARY).empty
     with pytest.raises(ValueError, match="the findings need the column"):
-        ap.recommend(pd.DataFrame({"rule": ["x"]}), LIBRARY)
+        rec.recommend(pd.DataFrame({"rule": ["x"]}), LIBRARY)
     with pytest.raises(ValueError, match="unknown report language 'de'"):
-        ap.recommend(pd.DataFrame(), LIBRARY, language="de")
+        rec.recommend(pd.DataFrame(), LIBRARY, language="de")
 
 
 # --------------------------------------------------------------------------- the action plan
@@ -270,7 +274,7 @@ def test_accepted_recommendation_in_english_without_horizon(project):
     study = plan_study(project, "action_plan:\n  accept: [reponse_motivee]\n",
                        extra="report: {language: en}\n")
     actions, followed = ap.action_plan(study)
-    recommendation = ap.load_library()["reponse_motivee"]
+    recommendation = rec.load_library()["reponse_motivee"]
     assert actions.loc[0, ["title", "owner", "priority", "deadline"]].tolist() == [
         recommendation.title.en, recommendation.owner.en, "priority", None]
     assert followed.loc[0, ["indicator", "label", "baseline", "target", "date"]].tolist() == [
@@ -363,7 +367,7 @@ PLAN_ERRORS = [
 def test_action_plan_errors_are_located_in_study_yml(project, old, new, row, column, message):
     assert ACTION.count(old) == 1
     study = plan_study(project, ACTION.replace(old, new))
-    with pytest.raises(ap.ActionPlanError) as caught:
+    with pytest.raises(ActionPlanError) as caught:
         ap.action_plan(study, LIBRARY)
     assert str(caught.value) == (
         f"study 's', studies/s/study.yml, line {row}, column {column}: {message}")
@@ -389,7 +393,7 @@ REFERENCE_ERRORS = [
 @pytest.mark.parametrize(("plan", "row", "column", "message"), REFERENCE_ERRORS)
 def test_references_to_the_library_are_checked(project, plan, row, column, message):
     study = plan_study(project, plan)
-    with pytest.raises(ap.ActionPlanError) as caught:
+    with pytest.raises(ActionPlanError) as caught:
         ap.action_plan(study, LIBRARY)
     assert str(caught.value) == (f"study 's', studies/s/study.yml, line {row}, column {column}: "
                                  + message.format(library=LIBRARY))
@@ -399,7 +403,7 @@ def test_every_problem_is_listed_from_the_top_of_the_file(project):
     plan = ACTION.replace("target: 1.0,", "target: 80,").replace(
         '      owner: "Service participation"\n', "") + "  accept: [nope]\n"
     study = plan_study(project, plan)
-    with pytest.raises(ap.ActionPlanError) as caught:
+    with pytest.raises(ActionPlanError) as caught:
         ap.action_plan(study, LIBRARY)
     assert [(p.row, p.column) for p in caught.value.problems] == [(10, 7), (16, 36), (17, 12)]
     assert problem_lines(caught.value)[0].endswith("action A1 has no owner: give the service "
@@ -416,7 +420,7 @@ def test_workbook_round_trip(project, tmp_path):
     study = plan_study(project, PLAN, figures={"answer_rate": 0.54, "abandonment_rate": 0.15,
                                                "implementation_rate": 0.33})
     actions, followed = ap.action_plan(study, LIBRARY)
-    path = ap.export_xlsx(actions, followed, tmp_path / "plan" / "plan-action.xlsx")
+    path = wb.export_xlsx(actions, followed, tmp_path / "plan" / "plan-action.xlsx")
     assert path == tmp_path / "plan" / "plan-action.xlsx"
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Actions", "Indicateurs de suivi"]
@@ -460,7 +464,7 @@ def test_workbook_in_english(tmp_path):
     followed = pd.DataFrame([{"action": "A1", "indicator": "cost_per_participant",
                               "label": "Cost", "kind": "euro", "baseline": 42.9,
                               "target": 30, "date": "2027-01-31"}])
-    book = openpyxl.load_workbook(ap.export_xlsx(actions, followed, tmp_path / "plan.xlsx",
+    book = openpyxl.load_workbook(wb.export_xlsx(actions, followed, tmp_path / "plan.xlsx",
                                                  language="en"))
     assert book.sheetnames == ["Actions", "Follow-up indicators"]
     assert sheet_rows(book["Actions"]) == [
@@ -479,21 +483,21 @@ def test_workbook_in_english(tmp_path):
 def test_a_failed_export_leaves_the_previous_workbook(tmp_path, monkeypatch):
     actions, followed = (pd.DataFrame(columns=list(ap.ACTION_COLUMNS)),
                          pd.DataFrame(columns=list(ap.INDICATOR_COLUMNS)))
-    path = ap.export_xlsx(actions, followed, tmp_path / "plan.xlsx")
+    path = wb.export_xlsx(actions, followed, tmp_path / "plan.xlsx")
     before = path.read_bytes()
 
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ap, "_finish_indicators", broken)
+    monkeypatch.setattr(wb, "_finish_indicators", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        ap.export_xlsx(actions, followed, path, language="en")
+        wb.export_xlsx(actions, followed, path, language="en")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
     with pytest.raises(ValueError, match="lacks the column"):
-        ap.export_xlsx(actions.drop(columns="owner"), followed, tmp_path / "other.xlsx")
+        wb.export_xlsx(actions.drop(columns="owner"), followed, tmp_path / "other.xlsx")
     with pytest.raises(ValueError, match="must be an .xlsx file"):
-        ap.export_xlsx(actions, followed, tmp_path / "plan.csv")
+        wb.export_xlsx(actions, followed, tmp_path / "plan.csv")
     assert not (tmp_path / "other.xlsx").exists()
 
 
@@ -534,7 +538,7 @@ action_plan:
 
 
 def test_follow_up_across_waves(project, monkeypatch):
-    monkeypatch.setattr(ap, "_library_path", lambda: LIBRARY)
+    monkeypatch.setattr(rec, "_library_path", lambda: LIBRARY)
     plan_study(project, PREVIOUS, slug="vague-1",
                figures={"answer_rate": 0.54, "abandonment_rate": 0.15,
                         "implementation_rate": 0.33})
@@ -557,20 +561,20 @@ def test_follow_up_across_waves(project, monkeypatch):
 
 
 def test_follow_up_errors_are_located_at_previous_wave(project, monkeypatch):
-    monkeypatch.setattr(ap, "_library_path", lambda: LIBRARY)
+    monkeypatch.setattr(rec, "_library_path", lambda: LIBRARY)
     plan_study(project, PREVIOUS, slug="vague-1")
     plan_study(project, "", slug="autre")
     where = "study 'vague-2', studies/vague-2/study.yml, line 8, column 1"
 
     study = plan_study(project, "previous_wave: vague-0\n", slug="vague-2")
-    with pytest.raises(ap.ActionPlanError) as caught:
+    with pytest.raises(ActionPlanError) as caught:
         ap.follow_up(study)
     assert str(caught.value) == (f"{where}: previous_wave: no study 'vague-0' "
                                  "(did you mean 'vague-1'?); studies: autre, vague-1")
 
     (project / "studies" / "vague-2" / "study.yml").write_text(
         MINIMAL_STUDY + "previous_wave: vague-1\n", encoding="utf-8")
-    with pytest.raises(ap.ActionPlanError) as caught:
+    with pytest.raises(ActionPlanError) as caught:
         ap.follow_up(load_study("vague-2"))
     assert str(caught.value) == (
         f"{where}: previous_wave: the report of study 'vague-1' has not been run yet "
@@ -578,18 +582,18 @@ def test_follow_up_errors_are_located_at_previous_wave(project, monkeypatch):
 
     (project / "studies" / "vague-2" / "study.yml").write_text(
         MINIMAL_STUDY + "previous_wave: vague-2\n", encoding="utf-8")
-    with pytest.raises(ap.ActionPlanError) as caught:
+    with pytest.raises(ActionPlanError) as caught:
         ap.follow_up(load_study("vague-2"))
     assert str(caught.value) == (f"{where}: previous_wave: 'vague-2' is this study; name the "
                                  "study of the previous evaluation wave")
 
 
 def test_errors_in_the_previous_wave_plan_point_to_its_own_file(project, monkeypatch):
-    monkeypatch.setattr(ap, "_library_path", lambda: LIBRARY)
+    monkeypatch.setattr(rec, "_library_path", lambda: LIBRARY)
     plan_study(project, PREVIOUS.replace("target: 0.05", "target: 5"), slug="vague-1",
                figures={})
     study = plan_study(project, "previous_wave: vague-1\n", slug="vague-2")
-    with pytest.raises(ap.ActionPlanError) as caught:
+    with pytest.raises(ActionPlanError) as caught:
         ap.follow_up(study)
     assert str(caught.value) == (
         "study 'vague-1', studies/vague-1/study.yml, line 15, column 41: action A1: target 5 "

@@ -12,18 +12,17 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from civeval.diagnosis import grid as diagnostic
+from civeval.diagnosis import findings as diagnostic
 from civeval.diagnosis import indicators
-from civeval.diagnosis.grid import (
+from civeval.diagnosis.findings import (
     AssessmentError,
-    GridError,
     assessments,
     diagnose,
     evaluate,
-    load_grid,
     scores,
     summary_chart,
 )
+from civeval.diagnosis.grid import GridError, load_grid, study_grid
 from civeval.workbench.study import Criterion, load_study
 from conftest import MINIMAL_STUDY, write_study
 
@@ -354,7 +353,7 @@ def test_unknown_key_under_diagnostic(project):
 def test_missing_study_grid(project):
     study = make_study(project, MINIMAL_STUDY + "diagnostic:\n  grid: data/absente.yml\n")
     with pytest.raises(GridError) as caught:
-        diagnostic.study_grid(study)
+        study_grid(study)
     assert (caught.value.row, caught.value.message) == (
         9, "the diagnostic grid data/absente.yml does not exist (path relative to the "
            "study's folder)")

@@ -1,7 +1,9 @@
-"""The package's layout holds: no import cycle, and every module importable on its own."""
+"""The package's layout holds: no import cycle, every module importable on its own, and each
+method's public functions importable from its package."""
 
 import ast
 import graphlib
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +75,45 @@ def test_every_module_imports_on_its_own():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={"MPLBACKEND": "Agg", "PATH": ""}, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("package, names", [
+    ("civeval.survey", ["read_survey", "load_codebook", "rake", "poststratify",
+                        "estimate_mean", "estimate_proportion", "crosstab",
+                        "chi2_independence", "compare_groups", "pre_post", "cronbach_alpha",
+                        "ordinal_model", "likert_table", "likert_chart", "read_margins"]),
+    ("civeval.qual", ["read_coded_segments", "read_taguette", "read_qualcoder", "read_qdpx",
+                      "read_workshop", "read_codebook", "cohen_kappa", "krippendorff_alpha",
+                      "coding_agreement", "kendall_w", "code_frequencies",
+                      "pseudonymise_quote", "propose_codes", "validation_grid"]),
+    ("civeval.participation", ["read_pabulib", "read_decidim", "participation_rate",
+                               "unique_participants", "diversity", "territorial_equity",
+                               "trend", "retention", "attendance"]),
+    ("civeval.transparency", ["read_project_tracking", "implementation_rates",
+                              "delivery_delay", "answer_rates"]),
+    ("civeval.benchmark", ["load_reference", "portfolio", "peer_group", "compare",
+                           "anonymise", "benchmark_chart"]),
+    ("civeval.diagnosis", ["load_grid", "evaluate", "diagnose", "scores", "load_library",
+                           "recommend", "action_plan", "follow_up", "export_xlsx",
+                           "known_indicators", "indicator"]),
+])
+def test_public_functions_importable_from_their_package(package, names):
+    module = importlib.import_module(package)
+    missing = [name for name in names if not hasattr(module, name)]
+    assert not missing, f"{package} does not export {', '.join(missing)}"
+    assert set(names) <= set(module.__all__)
+    for name in module.__all__:  # defined in the package, not borrowed from another
+        assert getattr(getattr(module, name), "__module__", package).startswith(package), name
+
+
+def test_importing_one_module_of_a_method_package_loads_only_what_it_needs():
+    # Validation reads catalogue files through a reader of each package: it must not pay
+    # for statsmodels or matplotlib because the package exports a statistic that needs them.
+    script = ("import sys\n"
+              "import civeval.survey.margins, civeval.qual.segments, "
+              "civeval.participation.pabulib, civeval.transparency.tracking\n"
+              "print(sorted(m for m in ('statsmodels', 'matplotlib', 'spacy') "
+              "if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

@@ -11,17 +11,15 @@ from scipy import stats
 
 import civeval
 from civeval.errors import InputError
-from civeval.participation.indicators import (
-    attendance,
+from civeval.participation.publics import diversity
+from civeval.participation.reach import (
     channel_shares,
-    diversity,
     participation_rate,
     proposals_per_thousand,
-    retention,
-    territorial_equity,
-    trend,
     unique_participants,
 )
+from civeval.participation.territory import territorial_equity
+from civeval.participation.trends import attendance, retention, trend
 from civeval.representativeness import representativeness
 
 NBSP = "\xa0"

@@ -222,7 +222,7 @@ def test_export_xlsx_is_atomic(tmp_path, monkeypatch):
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(analysis, "_format_sheet", broken)
+    monkeypatch.setattr(analysis, "format_sheet", broken)
     with pytest.raises(RuntimeError):
         export_xlsx({"a": pd.DataFrame({"x": [1]})}, path)
     assert path.read_bytes() == b"previous workbook"
@@ -248,7 +248,8 @@ def test_nothing_coded_gives_empty_tables():
 
 
 def test_string_columns_of_the_importers_are_read_alike(interviews):
-    # civeval.qual.io returns every column as pandas "string", missing values as <NA>
+    # the readers of coded segments (civeval.qual.segments…) return every column as pandas
+    # "string", missing values as <NA>
     as_read = interviews.astype("string")
     pd.testing.assert_frame_equal(code_frequencies(as_read), code_frequencies(interviews),
                                   check_dtype=False)

@@ -9,18 +9,15 @@ import pytest
 
 from civeval.errors import InputError
 from civeval.qual.coding import (
-    CodingRules,
-    coding_summary,
     grid_to_frame,
-    lemmatise,
-    load_validated,
     propose_codes,
-    read_coding,
-    read_rules,
     save_coding,
     split_codes,
     validation_grid,
 )
+from civeval.qual.lemmas import lemmatise
+from civeval.qual.rules import CodingRules, read_rules
+from civeval.qual.validated import coding_summary, load_validated, read_coding
 
 RULES = """\
 codes:

@@ -9,18 +9,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import civeval.qual.io  # noqa: F401  (registers the catalogue formats)
 from civeval.errors import CatalogError, SurveyError
 from civeval.qual import SEGMENT_COLUMNS
 from civeval.qual.codebook import Codebook, UnknownCodeError, read_codebook
-from civeval.qual.io import (
-    open_answers,
-    read_coded_segments,
-    read_qdpx,
-    read_qualcoder,
-    read_taguette,
-    read_workshop,
-)
+from civeval.qual.coding import open_answers
+from civeval.qual.qdpx import read_qdpx
+from civeval.qual.qualcoder import read_qualcoder
+from civeval.qual.segments import read_coded_segments
+from civeval.qual.taguette import read_taguette
+from civeval.qual.votes import read_workshop
 from civeval.workbench import formats
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qual"

@@ -170,7 +170,7 @@ def test_bad_votes_point_at_the_file_row():
 
 
 def test_nullable_columns_of_the_reader_are_read_alike():
-    # civeval.qual.io.read_workshop returns strings and Int64 counts
+    # civeval.qual.votes.read_workshop returns strings and Int64 counts
     as_read = VOTES.astype({"workshop": "string", "proposal": "string", "group": "string",
                             "votes": "Int64", "participants": "Int64"})
     assert rank_proposals(as_read)["votes"].tolist() == [31, 24, 20, 10]

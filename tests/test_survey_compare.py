@@ -13,14 +13,9 @@ import statsmodels
 from scipy import stats
 
 from civeval.errors import InputError, WeightingError
-from civeval.survey.compare import (
-    chi2_independence,
-    compare_groups,
-    cronbach_alpha,
-    crosstab,
-    ordinal_model,
-    pre_post,
-)
+from civeval.survey.compare import chi2_independence, compare_groups, crosstab, pre_post
+from civeval.survey.models import ordinal_model
+from civeval.survey.reliability import cronbach_alpha
 
 # Agresti (2007), An Introduction to Categorical Data Analysis, 2nd ed., Table 2.5:
 # party identification by gender, General Social Survey 2000.

@@ -12,14 +12,10 @@ import pytest
 from civeval import load_study
 from civeval.benchmark import load_reference
 from civeval.errors import CatalogError, InputError
-from civeval.transparency import (
-    DEFAULT_MAPPING,
-    STATUSES,
-    answer_rates,
-    delivery_delay,
-    implementation_rates,
-    read_project_tracking,
-)
+from civeval.transparency.answers import answer_rates
+from civeval.transparency.delivery import delivery_delay
+from civeval.transparency.implementation import implementation_rates
+from civeval.transparency.tracking import DEFAULT_MAPPING, STATUSES, read_project_tracking
 from civeval.workbench import formats
 from conftest import write_study
 

@@ -293,7 +293,8 @@ def open_answer_coding(rng: np.random.Generator, generated: dict[str, bytes]) ->
 
     import pandas as pd
 
-    from civeval.qual import coding
+    from civeval.qual.coding import propose_codes, save_coding
+    from civeval.qual.rules import read_rules
 
     del rng  # the coding follows the answers and the rules: nothing is drawn
     export = generated["data/reponses_limesurvey.csv"].decode("utf-8")
@@ -304,11 +305,11 @@ def open_answer_coding(rng: np.random.Generator, generated: dict[str, bytes]) ->
     with tempfile.TemporaryDirectory() as folder:
         rules_file = Path(folder) / "rules.yml"
         rules_file.write_text(OPEN_ANSWER_RULES, encoding="utf-8")
-        coded = coding.propose_codes(answers, coding.read_rules(rules_file))
+        coded = propose_codes(answers, read_rules(rules_file))
         coded["final_codes"] = [sorted({*proposed, *HAND_CODED.get(answer, [])})
                                 for proposed, answer in zip(coded["proposed_codes"],
                                                             coded["answer"], strict=True)]
         coded["validated"] = True
-        saved = coding.save_coding(coded, Path(folder) / "codage.csv")
+        saved = save_coding(coded, Path(folder) / "codage.csv")
         return {"data/regles_codage_q2.yml": OPEN_ANSWER_RULES,
                 "data/codage_q2.csv": saved.read_bytes().decode("utf-8")}

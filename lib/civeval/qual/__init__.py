@@ -1,7 +1,9 @@
 """Qualitative material: coded interviews, workshops and open answers.
 
-Every importer of :mod:`civeval.qual.io` returns the same **segments table**, one row per
-coded segment and code (a segment with three codes has three rows):
+Every reader of coded segments (:mod:`civeval.qual.segments`, :mod:`civeval.qual.taguette`,
+:mod:`civeval.qual.qualcoder`, :mod:`civeval.qual.qdpx`) returns the same **segments
+table**, one row per coded segment and code (a segment with three codes has three rows),
+with the columns :data:`~civeval.qual.segments.SEGMENT_COLUMNS`:
 
 ``segment_id``
     Identifies the segment; the same id on the rows of two coders when it is double-coded.
@@ -14,13 +16,54 @@ coded segment and code (a segment with three codes has three rows):
 ``text``
     The segment's text, as coded (not yet pseudonymised: see :mod:`civeval.qual.quotes`).
 ``code``
-    The code, by its canonical name after the codebook's renames and merges.
+    The code, by its canonical name after the codebook's renames and merges
+    (:mod:`civeval.qual.codebook`).
 ``coder``
     Who coded it, when segments are double-coded; missing otherwise.
 
-Analysis (:mod:`civeval.qual.analysis`, :mod:`civeval.qual.agreement`,
-:mod:`civeval.qual.workshops`) works on that table; coding of open answers is
-:mod:`civeval.qual.coding`; quotes fit for a report are :mod:`civeval.qual.quotes`.
+Analysis (:mod:`civeval.qual.analysis`, :mod:`civeval.qual.agreement`) works on that table;
+workshop votes are read by :mod:`civeval.qual.votes` and analysed by
+:mod:`civeval.qual.workshops`; coding of open answers is :mod:`civeval.qual.coding` (keyword
+rules in :mod:`civeval.qual.rules`, French lemmas in :mod:`civeval.qual.lemmas`, the
+validated coding read back by :mod:`civeval.qual.validated`); quotes fit for a report are
+:mod:`civeval.qual.quotes`.
+
+The public functions and classes of these modules can be imported from the package itself
+(``from civeval.qual import read_coded_segments``); :data:`SEGMENT_COLUMNS` too.
 """
 
-SEGMENT_COLUMNS = ("segment_id", "document", "speaker_role", "speaker", "text", "code", "coder")
+from civeval.workbench.exports import lazy_exports
+
+# Public names by the module that defines them, each loaded on first use: importing one
+# module of the package (a catalogue reader, while a study is validated) loads only it.
+__all__, __getattr__, __dir__ = lazy_exports(__name__, {
+    "agreement": ["coding_agreement", "cohen_kappa", "krippendorff_alpha"],
+    "analysis": [
+        "code_case_matrix",
+        "code_frequencies",
+        "code_group_matrix",
+        "cooccurrence",
+        "cooccurrence_pairs",
+        "who_was_heard",
+    ],
+    "codebook": ["Codebook", "UnknownCodeError", "read_codebook", "read_codebook_table"],
+    "coding": [
+        "grid_to_frame",
+        "open_answers",
+        "propose_codes",
+        "save_coding",
+        "split_codes",
+        "validation_grid",
+    ],
+    "lemmas": ["french_pipeline", "lemmatise"],
+    "qdpx": ["read_qdpx"],
+    "qualcoder": ["read_qualcoder"],
+    "quotes": ["pseudonymise_quote", "role_label", "select_quotes"],
+    "roles": ["normalise_role"],
+    "rules": ["CodeRule", "CodingRules", "read_rules"],
+    "segments": ["SEGMENT_COLUMNS", "read_coded_segments"],
+    "taguette": ["read_taguette"],
+    "validated": ["coding_summary", "load_validated", "read_coding", "read_validated_coding"],
+    "votes": ["read_workshop"],
+    "workshops": ["consensus", "group_priorities", "kendall_w", "rank_proposals"],
+})

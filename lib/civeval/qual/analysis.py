@@ -35,7 +35,6 @@ it does not list them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -43,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from civeval.errors import InputError
+from civeval.presentation.spreadsheets import format_sheet, sheet_names
 from civeval.qual.roles import ROLES
 from civeval.workbench.atomic import atomic_path
 
@@ -69,7 +69,7 @@ def _check(segments, *columns) -> None:
     """A DataFrame with the segments-table columns this function reads."""
     if not isinstance(segments, pd.DataFrame):
         raise InputError("the segments must be a table (DataFrame) as returned by the "
-                         f"importers of civeval.qual.io, not {type(segments).__name__}")
+                         f"readers of civeval.qual, not {type(segments).__name__}")
     for name in columns:
         if name is not None and name not in segments.columns:
             raise InputError(f"the segments table has no column {name!r} (a segments table "
@@ -532,25 +532,6 @@ def code_case_matrix(segments: pd.DataFrame, roll_up: Callable | Mapping | None 
 
 # --------------------------------------------------------------------------- export
 
-_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_MAX_WIDTH = 60
-
-
-def _sheet_names(names) -> list[str]:
-    """Names Excel accepts: at most 31 characters, none of []:*?/\\, unique."""
-    result, seen = [], set()
-    for name in names:
-        clean = _FORBIDDEN.sub("-", str(name)).strip("'").strip() or "Feuille"
-        candidate, number = clean[:31], 1
-        while candidate.casefold() in seen:
-            number += 1
-            suffix = f" ({number})"
-            candidate = clean[:31 - len(suffix)] + suffix
-        seen.add(candidate.casefold())
-        result.append(candidate)
-    return result
-
-
 def _flat(table) -> pd.DataFrame:
     if isinstance(table, pd.Series):
         table = table.to_frame()
@@ -603,36 +584,12 @@ def export_xlsx(tables: Mapping[str, pd.DataFrame], path) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"the workbook must be an .xlsx file, not {path.name!r}")
-    names = _sheet_names(tables)
+    names = sheet_names(tables)
     frames = [_flat(table) for table in tables.values()]
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, table in zip(names, frames, strict=True):
             index = not (isinstance(table.index, pd.RangeIndex) and table.index.name is None)
             table.to_excel(writer, sheet_name=name, index=index)
-            _format_sheet(writer.sheets[name], table, index)
+            format_sheet(writer.sheets[name], table, index)
     return path
 
-
-def _format_sheet(sheet, table: pd.DataFrame, index: bool) -> None:
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    n_index = table.index.nlevels if index else 0
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = sheet.cell(row=2, column=n_index + 1).coordinate
-    headers = ([str(name or "") for name in table.index.names] if index else []) + [
-        str(column) for column in table.columns]
-    values = ([table.index.get_level_values(i) for i in range(n_index)]
-              + [table[column] for column in table.columns])
-    for position, (header, column) in enumerate(zip(headers, values, strict=True), start=1):
-        # Empty cells count as nothing: pandas 3 keeps them missing through astype(str).
-        lengths = pd.Series(column, dtype=object).map(
-            lambda value: 0 if pd.api.types.is_scalar(value) and pd.isna(value)
-            else len(str(value)))
-        width = max([len(header), *([int(lengths.max())] if len(lengths) else [])])
-        letter = get_column_letter(position)
-        sheet.column_dimensions[letter].width = min(width + 2, _MAX_WIDTH)
-        if position > n_index and ("share" in header or header == "jaccard"):
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
-                cell.number_format = "0.0%"

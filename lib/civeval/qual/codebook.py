@@ -3,9 +3,9 @@ while coding.
 
 A :class:`Codebook` holds codes (a theme is a code too: a node whose children are more
 precise codes), each with at most one parent, and **aliases**: names that are no longer codes
-but stand for one (a code renamed, or merged into another during the analysis). Importers
-(:mod:`civeval.qual.io`) pass every code they read through :meth:`Codebook.resolve`, so the
-segments table only ever holds canonical names.
+but stand for one (a code renamed, or merged into another during the analysis). The
+readers of coded segments (:mod:`civeval.qual.segments`) pass every code they read through
+:meth:`Codebook.resolve`, so the segments table only ever holds canonical names.
 
 Code names are unique in a codebook, whatever their place in the hierarchy (write
 "Autre (mobilité)" and "Autre (cadre de vie)" rather than "Autre" twice), and ``/`` separates
@@ -56,32 +56,26 @@ Every fault is a :class:`~civeval.errors.CatalogError` naming the file, the line
 column: a code declared twice (both lines), a parent that is not a code, parents forming a
 cycle (its codes), a merge target that is not a code, merges forming a cycle.
 
-The module also holds the file helpers :mod:`civeval.qual.io` shares: tables read with their
-editor line numbers, XML read with the line of each element.
+Tables are read by :mod:`civeval.qual.tables`, REFI-QDA files by :mod:`civeval.qual.refiqda`.
+:func:`read_codebook_table` is the catalogue format ``codebook``.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import difflib
-import io
-import re
-import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
-from xml.parsers import expat
 
-import openpyxl
 import pandas as pd
 import yaml
 
 from civeval.errors import CatalogError
+from civeval.qual.refiqda import parse_xml, read_qdpx_project
 from civeval.qual.roles import fold
+from civeval.qual.tables import find_columns, load_table, text_or_none
 
-__all__ = ["Codebook", "UnknownCodeError", "read_codebook"]
+__all__ = ["Codebook", "UnknownCodeError", "read_codebook", "read_codebook_table"]
 
 SEPARATOR = "/"
 """Separates the levels of a code path (``Mobilité/Pistes cyclables``)."""
@@ -159,8 +153,8 @@ class Codebook:
     def __init__(self, codes=(), aliases: dict[str, str] | None = None):
         if isinstance(codes, pd.DataFrame):
             entries = [_Entry(str(row["code"]).strip(),
-                              parent=_text(row.get("parent")),
-                              description=_text(row.get("description")))
+                              parent=text_or_none(row.get("parent")),
+                              description=text_or_none(row.get("description")))
                        for row in codes.to_dict("records")]
         else:
             entries = [_Entry(str(name).strip()) for name in codes]
@@ -447,13 +441,6 @@ def _fold_key(name: str) -> str:
     return SEPARATOR.join(fold(part) for part in str(name).split(SEPARATOR))
 
 
-def _text(value) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    value = str(value).strip()
-    return value or None
-
-
 # --- reading codebook files -----------------------------------------------------------------
 
 _CODEBOOK_FIELDS = {
@@ -584,7 +571,7 @@ def _yaml_codes(mapping: yaml.MappingNode, parent: str | None, path: Path,
         entry = _Entry(name, line, parent=parent)
         entries.append(entry)
         if isinstance(value, yaml.ScalarNode):
-            entry.description = None if value.tag.endswith(":null") else _text(value.value)
+            entry.description = None if value.tag.endswith(":null") else text_or_none(value.value)
             continue
         if not isinstance(value, yaml.MappingNode):
             raise CatalogError(f"the code {name!r} must map to a description or to keys "
@@ -606,9 +593,9 @@ def _yaml_codes(mapping: yaml.MappingNode, parent: str | None, path: Path,
                 raise CatalogError(f"the key {item_key.value!r} of {name!r} must be a text",
                                    file=path, row=item.start_mark.line + 1)
             elif item_key.value == "description":
-                entry.description = _text(item.value)
+                entry.description = text_or_none(item.value)
             else:
-                entry.target = _text(item.value)
+                entry.target = text_or_none(item.value)
                 entry.line = item.start_mark.line + 1
         if entry.target is not None and children is not None:
             raise CatalogError(f"{name!r} is merged into {entry.target!r}: it cannot have "
@@ -617,7 +604,14 @@ def _yaml_codes(mapping: yaml.MappingNode, parent: str | None, path: Path,
             _yaml_codes(children, name, path, entries)
 
 
-# --- REFI-QDA (shared with civeval.qual.io) -------------------------------------------------
+def read_codebook_table(path: str | Path, sheet: str | int | None = None,
+                        encoding: str | None = None) -> pd.DataFrame:
+    """The catalogue format ``codebook``: :func:`read_codebook`'s codes as a table
+    (``code, parent, description, path``); ``Codebook(codes=table)`` rebuilds the tree."""
+    return read_codebook(path, sheet=sheet, encoding=encoding).codes.copy()
+
+
+# --- REFI-QDA codebooks ---------------------------------------------------------------------
 
 def qde_code_entries(root: ElementTree.Element, lines: dict, path: Path,
                      member: str | None) -> tuple[list[_Entry], dict[str, str]]:
@@ -639,7 +633,7 @@ def qde_code_entries(root: ElementTree.Element, lines: dict, path: Path,
                 where = f"in {member}: " if member else ""
                 raise CatalogError(f"{where}a Code has no name", file=path, row=line,
                                    column="name")
-            description = next((_text(item.text) for item in child
+            description = next((text_or_none(item.text) for item in child
                                 if item.tag == "Description"), None)
             entries.append(_Entry(name, line, parent=parent, description=description,
                                   columns={"name": "name"}))
@@ -650,258 +644,3 @@ def qde_code_entries(root: ElementTree.Element, lines: dict, path: Path,
     if codes is not None:
         walk(codes, None)
     return entries, guids
-
-
-def read_qdpx_project(path: Path) -> tuple[bytes, str]:
-    """The bytes of ``project.qde`` in a ``.qdpx`` zip, and its member name."""
-    if path.stat().st_size == 0:
-        raise CatalogError("the file is empty", file=path)
-    if not zipfile.is_zipfile(path):
-        raise CatalogError("not a REFI-QDA project: a .qdpx file is a zip archive, and this "
-                           "one is not", file=path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            member = next((name for name in names if name.lower() == "project.qde"), None)
-            member = member or next((name for name in names if name.lower().endswith(".qde")),
-                                    None)
-            if member is None:
-                raise CatalogError("not a REFI-QDA project: the archive has no project.qde",
-                                   file=path)
-            return archive.read(member), member
-    except (zipfile.BadZipFile, OSError) as error:
-        raise CatalogError(f"the zip archive cannot be read: {error}", file=path) from None
-
-
-def _local(name: str) -> str:
-    return name.rsplit(":", 1)[-1]
-
-
-def parse_xml(data: bytes, path: Path, member: str | None
-              ) -> tuple[ElementTree.Element, dict[ElementTree.Element, int]]:
-    """Parse XML into an element tree without namespace prefixes, with each element's line.
-
-    ElementTree forgets where elements were; expat knows, so it drives the tree builder.
-    """
-    where = f"in {member}: " if member else ""
-    if not data.strip():
-        raise CatalogError(f"{where}the file is empty", file=path)
-    builder = ElementTree.TreeBuilder()
-    lines: dict[ElementTree.Element, int] = {}
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-
-    def start(name, attributes):
-        element = builder.start(_local(name), attributes)
-        lines[element] = parser.CurrentLineNumber
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda name: builder.end(_local(name))
-    parser.CharacterDataHandler = builder.data
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as error:
-        raise CatalogError(f"{where}not well-formed XML ({expat.ErrorString(error.code)})",
-                           file=path, row=error.lineno, column=error.offset + 1) from None
-    return builder.close(), lines
-
-
-# --- tables with their line numbers (shared with civeval.qual.io) ---------------------------
-
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-
-
-@dataclass
-class Table:
-    """A CSV file or a sheet, as text cells with the line of each row as an editor shows it.
-
-    ``rows`` holds ``(line, cells)`` pairs, cells aligned on ``header`` (missing when empty);
-    a quoted CSV cell spanning several lines counts them all.
-    """
-
-    path: Path
-    header: list[str]
-    header_line: int
-    rows: list[tuple[int, list[str | None]]]
-    sep: str | None = None
-
-
-def load_table(path: str | Path, *, sep: str | None = None, encoding: str | None = None,
-               sheet: str | int | None = None, duplicates: bool = False) -> Table:
-    """Read a CSV file (separator and encoding detected) or an Excel sheet as text.
-
-    ``duplicates`` allows repeated header names (QualCoder repeats ``Category``).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CatalogError("file not found", file=path)
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        records = _excel_records(path, sheet)
-        sep = None
-    else:
-        records, sep = _csv_records(path, sep, encoding)
-    records = [(line, cells) for line, cells in records if any(cells)]
-    if not records:
-        raise CatalogError("the file is empty", file=path)
-    header_line, header = records[0]
-    header = [(name or "").replace("\ufeff", "").strip() for name in header]
-    rows = records[1:]
-    # Spreadsheets and French exports often end lines with a separator: an unnamed last
-    # column is harmless when it is empty everywhere.
-    while header and not header[-1] and not any(
-            len(cells) >= len(header) and cells[len(header) - 1] for _, cells in rows):
-        header.pop()
-    width = len(header)
-    for number, name in enumerate(header, start=1):
-        if not name:
-            raise CatalogError("a column has no name in the header line", file=path,
-                               row=header_line, column=number)
-        if not duplicates and name in header[: number - 1]:
-            raise CatalogError(f"the column name {name!r} appears twice in the header",
-                               file=path, row=header_line, column=number)
-    aligned = []
-    for line, cells in rows:
-        if len(cells) > width and any(cells[width:]):
-            if sep is None:
-                raise CatalogError(f"a value beyond the last named column ({width})",
-                                   file=path, row=line, column=width + 1)
-            raise CatalogError(f"expected {width} fields separated by {sep!r}, found "
-                               f"{len(cells)}", file=path, row=line)
-        aligned.append((line, (cells + [None] * width)[:width]))
-    if not aligned:
-        raise CatalogError("the file has a header but no data rows", file=path)
-    return Table(path, header, header_line, aligned, sep)
-
-
-def _csv_records(path: Path, sep: str | None, encoding: str | None):
-    from civeval.workbench import tables
-
-    text = tables.decode(path.read_bytes(), path, encoding)
-    if not text.strip():
-        raise CatalogError("the file is empty", file=path)
-    sep = sep or tables.sniff_separator(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    records, previous = [], 0
-    try:
-        for record in reader:
-            records.append((previous + 1, [_text(cell) for cell in record]))
-            previous = reader.line_num
-    except csv.Error as error:
-        raise CatalogError(f"cannot be parsed as CSV: {error}", file=path,
-                           row=reader.line_num) from None
-    return records, sep
-
-
-def _excel_records(path: Path, sheet):
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a corrupt file
-        raise CatalogError(f"cannot be opened as an Excel workbook: {error}",
-                           file=path) from None
-    try:
-        if sheet is None:
-            worksheet = workbook.worksheets[0]
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(workbook.worksheets):
-                raise CatalogError(f"no sheet number {sheet}; the workbook has "
-                                   f"{len(workbook.worksheets)}", file=path)
-            worksheet = workbook.worksheets[sheet]
-        elif sheet in workbook.sheetnames:
-            worksheet = workbook[sheet]
-        else:
-            raise CatalogError(f"no sheet named {sheet!r}; sheets: "
-                               f"{', '.join(workbook.sheetnames)}", file=path)
-        return [(number, [_cell_text(value) for value in row]) for number, row
-                in enumerate(worksheet.iter_rows(values_only=True), start=1)]
-    finally:
-        workbook.close()
-
-
-def _cell_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return _text(value)
-
-
-def header_key(name: str) -> str:
-    """A header as compared with known names: folded, no parentheses, punctuation as spaces.
-
-    >>> header_key("Code(s)"), header_key("Rôle du locuteur"), header_key("codeur/codeuse")
-    ('code', 'role du locuteur', 'codeur codeuse')
-    """
-    name = re.sub(r"\([^)]*\)", " ", str(name))
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(name)).split())
-
-
-def find_columns(table: Table, fields: dict[str, Iterable[str]], *, required: Iterable[str],
-                 labels: dict[str, str] | None = None, option: dict | None = None,
-                 option_name: str | None = "columns", multiple: Iterable[str] = (),
-                 numbered: dict[str, Iterable[str]] | None = None,
-                 examples: dict[str, str] | None = None) -> dict[str, list[int]]:
-    """Which columns of ``table`` hold each field, by header name.
-
-    ``fields`` maps a field to the header keys (:func:`header_key`) that name it;
-    ``option`` (the catalogue option ``option_name``) maps fields to headers and wins;
-    ``multiple`` fields may have several columns, ``numbered`` ones also match ``<key> <n>``
-    (``code_1``, ``thème 2``). A field that several columns could be, a required field with
-    no column, an option naming no column: an error, with the header found (``examples``
-    gives, per field, the headers the message suggests).
-    """
-    labels = labels or {}
-    multiple = set(multiple)
-    keys = [header_key(name) for name in table.header]
-    found: dict[str, list[int]] = {}
-    hint = (f"; or name it in the catalogue option {option_name}" if option_name else "")
-    for name, headers in (option or {}).items():
-        if name not in fields:
-            raise CatalogError(f"the catalogue option {option_name} names an unknown field "
-                               f"{name!r}; fields: {', '.join(fields)}", file=table.path)
-        headers = [headers] if isinstance(headers, str) else list(headers)
-        if len(headers) > 1 and name not in multiple:
-            raise CatalogError(f"the catalogue option {option_name} gives several columns "
-                               f"for {name}, which takes one", file=table.path)
-        found[name] = []
-        for header in headers:
-            matches = [i for i, column in enumerate(table.header) if column == header]
-            matches = matches or [i for i, key in enumerate(keys) if key == header_key(header)]
-            if not matches:
-                raise CatalogError(
-                    f"the catalogue option {option_name} gives the column {header!r} for "
-                    f"{name}, but the header has no such column; found: "
-                    f"{', '.join(table.header)}", file=table.path, row=table.header_line)
-            found[name].append(matches[0])
-    taken = {index for indices in found.values() for index in indices}
-    for name, synonyms in fields.items():
-        if name in found:
-            continue
-        synonyms = set(synonyms)
-        pattern = None
-        if numbered and name in numbered:
-            stems = "|".join(re.escape(stem) for stem in numbered[name])
-            pattern = re.compile(rf"^(?:{stems}) ?\d+$")
-        matches = [i for i, key in enumerate(keys) if i not in taken and (
-            key in synonyms or (pattern is not None and pattern.match(key)))]
-        if len(matches) > 1 and name not in multiple:
-            shown = " and ".join(repr(table.header[i]) for i in matches)
-            raise CatalogError(
-                f"the columns {shown} could both be the {labels.get(name, name)}; keep one"
-                + (f" or say which in the catalogue option {option_name} ({name}: <header>)"
-                   if option_name else ""), file=table.path, row=table.header_line)
-        if matches:
-            found[name] = matches
-            taken.update(matches)
-    for name in required:
-        if name not in found:
-            shown = (examples or {}).get(name) or ", ".join(
-                repr(key) for key in list(fields[name])[:3])
-            raise CatalogError(
-                f"no column for the {labels.get(name, name)}: expected a header such as "
-                f"{shown}{hint}; found: {', '.join(table.header)}", file=table.path,
-                row=table.header_line)
-    return found

@@ -32,9 +32,9 @@ import pandas as pd
 
 from civeval.errors import InputError
 from civeval.privacy import THRESHOLD, pseudonymise_text
-from civeval.qual import SEGMENT_COLUMNS
-from civeval.qual.coding import _docs
+from civeval.qual.lemmas import spacy_docs
 from civeval.qual.roles import BROADER, ROLES, fold, normalise_role
+from civeval.qual.segments import SEGMENT_COLUMNS
 
 __all__ = ["UNKNOWN_LABEL", "pseudonymise_quote", "role_label", "select_quotes"]
 
@@ -116,7 +116,7 @@ def _name_patterns(names: tuple[tuple[str, str | None], ...]) -> list[tuple[re.P
 @functools.cache
 def _adjectives() -> frozenset[str]:
     """Adjectives of the French lemmatizer's lexicon ("petit", "blanc", "brun"...)."""
-    from civeval.qual.coding import french_pipeline
+    from civeval.qual.lemmas import french_pipeline
 
     lookups = french_pipeline().get_pipe("lemmatizer").lookups
     return frozenset(lookups.get_table("lemma_index").get("adj", []))
@@ -165,7 +165,7 @@ def _merge(spans: list[tuple[int, int, str, int]]) -> list[tuple[int, int, str]]
 def _pseudonymise(texts: list[str], labels: list[str], names) -> list[str]:
     patterns = _name_patterns(_names_key(names))
     result = []
-    for text, default, doc in zip(texts, labels, _docs(texts, names=True), strict=True):
+    for text, default, doc in zip(texts, labels, spacy_docs(texts, names=True), strict=True):
         # a name inside an e-mail or a web address would break the pattern that hides it
         protected = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_email or t.like_url]
         spans = [(e.start_char, e.end_char, default, 0) for e in doc.ents if e.label_ == "PER"]

@@ -1,12 +1,20 @@
-"""Stakeholder groups of interviews and workshops, and how reports name them.
+"""Stakeholder groups of interviews and workshops: how readers recognise them, how reports
+name them.
 
 A study may add groups of its own (``roles`` option of the qualitative readers); these are
 the ones evaluations of French participation schemes meet everywhere.
+
+A speaker role is read as :func:`normalise_role` reads it ("Élue", "adjoint" → ``élu``); the
+catalogue option ``roles`` (:func:`role_map`) adds a study's own spellings
+(``{riverain: habitant}``) or groups (``[commerçant]``, a group of that name). An unknown
+role is an error listing the known ones (:func:`known_role`).
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from civeval.errors import CatalogError
 
 # Canonical group → the label that replaces a person's name in a quote, and the broader
 # group a quote is attributed to when its own group counts fewer people than the study's
@@ -40,6 +48,9 @@ SYNONYMS = {
     "partenaire": "partenaire", "partenaires": "partenaire", "partner": "partenaire",
 }
 
+# Variable names (folded) that hold a speaker's group in QualCoder and REFI-QDA projects.
+ROLE_VARIABLES = ("role", "groupe", "group", "profil", "profile")
+
 
 def fold(text: str) -> str:
     """Lower case, accents and inclusive-writing dots removed, spaces collapsed."""
@@ -62,3 +73,31 @@ def normalise_role(value: str, extra: dict[str, str] | None = None) -> str | Non
             if fold(spelling) == folded:
                 return role
     return next((role for role in ROLES if fold(role) == folded), None)
+
+
+def role_map(roles) -> dict[str, str]:
+    """The ``roles`` option: spellings → groups, or a list of a study's own groups."""
+    if roles is None:
+        return {}
+    if isinstance(roles, dict):
+        return {str(k): str(v) for k, v in roles.items()}
+    if isinstance(roles, str):
+        return {roles: roles}
+    return {str(role): str(role) for role in roles}
+
+
+def unknown_role_message(value: str, extra: dict[str, str]) -> str:
+    """The error message for an unknown role: the known ones, and how to add it."""
+    known = ", ".join(sorted({*ROLES, *extra.values()}, key=fold))
+    return (f"unknown speaker role {value!r}; known roles: {known}. Add the study's own "
+            "spellings or groups with the catalogue option roles (e.g. roles: "
+            f"{{{value}: habitant}} or roles: [{value}])")
+
+
+def known_role(value: str, extra: dict[str, str], **where) -> str:
+    """The canonical group of ``value``; a :class:`CatalogError` located by ``where``
+    when it is unknown."""
+    role = normalise_role(value, extra)
+    if role is None:
+        raise CatalogError(unknown_role_message(value, extra), **where)
+    return role

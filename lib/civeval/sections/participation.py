@@ -1,7 +1,7 @@
 """The participation section (template ``30_participation``): reach, essoufflement,
 districts and councils' attendance, recorded as key figures for the synthesis.
 
-Each function computes with :mod:`civeval.participation.indicators`, hides the cells under
+Each function computes with :mod:`civeval.participation`, hides the cells under
 the study's small-cell threshold, records the key figures and returns what the template
 shows. Reference points (French participatory budgets: median turnout 4 % of the
 population in 2018, average 8 % in 2022) come from ``data/reference``.
@@ -12,9 +12,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from civeval import transparency
+from civeval import participation, transparency
 from civeval.errors import InputError
-from civeval.participation import decidim, indicators
+from civeval.participation import decidim
 from civeval.presentation import charts, fmt, report
 from civeval.privacy import suppress_small_cells
 from civeval.workbench.paths import display_path
@@ -60,7 +60,7 @@ def check(study: Study, parameters: dict) -> None:
 
 def reach(study: Study, participants: pd.DataFrame, edition: str) -> pd.DataFrame:
     """Participants and participation rate (÷ total INSEE population) per edition."""
-    table = indicators.participation_rate(participants, study.client.population, by=edition)
+    table = participation.participation_rate(participants, study.client.population, by=edition)
     t = study.t
     for row in table.itertuples(index=False):
         label = getattr(row, edition)
@@ -70,7 +70,7 @@ def reach(study: Study, participants: pd.DataFrame, edition: str) -> pd.DataFram
     # Key shared with the benchmark table (data/reference): participants ÷ population.
     study.record("turnout_rate", float(last["participation_rate"]),
                  label=t("participation.rate_last",
-                         edition=indicators.edition_label(last[edition])), kind="percent")
+                         edition=participation.edition_label(last[edition])), kind="percent")
     return table[[edition, "participants", "participation_rate"]]
 
 
@@ -80,7 +80,7 @@ def _bars_by_edition(study: Study, table: pd.DataFrame, edition: str, count: str
     from the catalogue keys ``participation.<keys>_title``, ``_alt`` and ``_source``."""
     t = study.t
     fig, axis = plt.subplots(figsize=(7, 3.6))
-    labels = table[edition].map(indicators.edition_label)
+    labels = table[edition].map(participation.edition_label)
     bars = axis.bar(labels, table[count], color=colour)
     axis.bar_label(bars, labels=written, padding=3)
     axis.set_ylabel(t(f"column.{count}"))
@@ -123,7 +123,7 @@ def efficiency(study: Study, reach_table: pd.DataFrame, edition: str) -> pd.Data
         return None
     table = pd.DataFrame(rows)
     last = table.iloc[-1]
-    label = indicators.edition_label(last["edition"])
+    label = participation.edition_label(last["edition"])
     t = study.t
     if pd.notna(last["cost_per_participant"]):
         study.record("cost_per_participant", float(last["cost_per_participant"]),
@@ -141,8 +141,8 @@ def proposals_by_edition(study: Study, projects: pd.DataFrame, edition: str):
 
     Returns the table and the verdict sentence (stated only when the test supports it).
     """
-    table = indicators.proposals_per_thousand(projects, study.client.population, by=edition)
-    result = indicators.trend(projects, edition).iloc[0]
+    table = participation.proposals_per_thousand(projects, study.client.population, by=edition)
+    result = participation.trend(projects, edition).iloc[0]
     study.record("proposals_change", float(result["change"]),
                  label=study.t("participation.proposals_change", first=result["first_edition"],
                                last=result["last_edition"]), kind="percent")
@@ -151,7 +151,7 @@ def proposals_by_edition(study: Study, projects: pd.DataFrame, edition: str):
 
 def essoufflement(study: Study, participants: pd.DataFrame, edition: str):
     """The trend of participants across editions (count regression) and its verdict."""
-    result = indicators.trend(participants, edition).iloc[0]
+    result = participation.trend(participants, edition).iloc[0]
     study.record("participants_change", float(result["change"]),
                  label=study.t("participation.change", first=result["first_edition"],
                                last=result["last_edition"]), kind="percent")
@@ -170,7 +170,7 @@ def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: 
     for variable, population in margins.items():
         if variable not in last:
             continue
-        table = indicators.diversity(last, variable, population)
+        table = participation.diversity(last, variable, population)
         index = float(table.attrs["dissimilarity_index"])
         young = table[table[variable].astype(str).str.match(YOUNG_ADULTS)]
         if len(young) == 1:  # the diagnostic compares it with half a fair share
@@ -195,12 +195,12 @@ def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: 
 def retention(study: Study, participants: pd.DataFrame, person: str,
               edition: str) -> pd.DataFrame:
     """Share of each edition's participants who come back the next time."""
-    table = indicators.retention(participants, person, edition)
+    table = participation.retention(participants, person, edition)
     if len(table):
         last = table.iloc[-1]
         study.record("retention_rate", float(last["retention_rate"]),
                      label=study.t("participation.retention_last",
-                                   edition=indicators.edition_label(last["edition"])),
+                                   edition=participation.edition_label(last["edition"])),
                      kind="percent")
     return table[["edition", "participants", "returning", "retention_rate",
                   "first_time_share"]]
@@ -209,7 +209,7 @@ def retention(study: Study, participants: pd.DataFrame, person: str,
 def channels(study: Study, participants: pd.DataFrame, channel: str,
              edition: str) -> pd.DataFrame:
     """Share of each channel (online, ballot box…) per edition, small cells hidden."""
-    table = indicators.channel_shares(participants, channel, by=edition)
+    table = participation.channel_shares(participants, channel, by=edition)
     table = suppress_small_cells(table, ["participants"], threshold=study.small_cell_threshold,
                                  dependent_columns=["share"], groups=[edition])
     return table.drop(columns="suppressed").rename(columns={channel: "channel"})
@@ -228,7 +228,7 @@ def districts(study: Study, participants: pd.DataFrame, population: pd.DataFrame
     if winners is not None:
         kept = winners[winners["status"] != "abandoned"]
         funded = kept.groupby("district")["budget"].sum()
-    table = indicators.territorial_equity(last, population, funded=funded)
+    table = participation.territorial_equity(last, population, funded=funded)
     gap = table.attrs
     study.record("district_rate_ratio", round(float(gap["rate_ratio"]), 2),
                  label=study.t("participation.district_gap"))
@@ -246,11 +246,11 @@ def districts(study: Study, participants: pd.DataFrame, population: pd.DataFrame
 def attendance(study: Study, register: pd.DataFrame, members: str, present: str,
                date: str):
     """Council members' attendance rate per year and its trend (binomial regression)."""
-    table = indicators.attendance(register, members, present, date)
+    table = participation.attendance(register, members, present, date)
     trend = table.attrs["trend"].iloc[0]
     study.record("attendance_rate", float(table.iloc[-1]["attendance_rate"]),
                  label=study.t("participation.attendance_last",
-                               year=indicators.edition_label(table.iloc[-1]["year"])),
+                               year=participation.edition_label(table.iloc[-1]["year"])),
                  kind="percent")
     return table, _verdict(study, trend)
 
@@ -353,8 +353,8 @@ def phases(study: Study, export=None, ballots: pd.DataFrame | None = None
             actions.append(table[["author_id"]].dropna().assign(phase=phase))
     rows = []
     if actions:
-        table = indicators.unique_participants(pd.concat(actions, ignore_index=True),
-                                               "author_id", by="phase")
+        table = participation.unique_participants(pd.concat(actions, ignore_index=True),
+                                                  "author_id", by="phase")
         study.record("platform_contributors", int(table.attrs["unique_participants"]),
                      label=study.t("participation.platform_contributors"))
         rows.append(table[["phase", "participations", "unique_participants"]])

@@ -19,10 +19,11 @@ from civeval.presentation import fmt, report
 from civeval.privacy import pseudonymise_text, suppress_small_cells
 from civeval.representativeness import representativeness
 from civeval.survey.codebook import Codebook, Question
-from civeval.survey.compare import compare_groups, ordinal_model, pre_post
+from civeval.survey.compare import compare_groups, pre_post
 from civeval.survey.estimates import estimate_proportion
 from civeval.survey.likert import DONT_KNOW, likert_chart, likert_table, scale_sides
 from civeval.survey.margins import as_margins
+from civeval.survey.models import ordinal_model
 from civeval.survey.weights import design_effect, effective_sample_size, rake
 from civeval.workbench.study import Study
 
@@ -256,7 +257,7 @@ def drivers(study: Study, questionnaire: Questionnaire, satisfaction: str,
 
     An odds ratio above 1 means respondents who agree with the statement tend to be more
     satisfied; the model is unweighted (see
-    :func:`civeval.survey.compare.ordinal_model`).
+    :func:`civeval.survey.models.ordinal_model`).
     """
     outcome = questionnaire.codebook[satisfaction]
     answers = questionnaire.responses[satisfaction]
@@ -332,12 +333,12 @@ def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed:
     and how many by hand, and a few pseudonymised answers per code.
 
     Proposed codes never reach this function: the file holds only what the analyst
-    validated (:func:`civeval.qual.coding.load_validated`).
+    validated (:func:`civeval.qual.validated.load_validated`).
 
     Returns ``(table, sentence, quotes)``, ``quotes`` a list of (code, answers) pairs.
     """
-    from civeval.qual.coding import coding_summary
     from civeval.qual.quotes import pseudonymise_quote
+    from civeval.qual.validated import coding_summary
 
     summary = coding_summary(validated)
     facts = summary.attrs

@@ -1,7 +1,7 @@
 """The main report (template ``90_rapport``): what an elected official reads in twenty minutes.
 
 It gathers what the other sections recorded (``indicators.json``, each figure tagged with
-the section that recorded it), the diagnostic (:mod:`civeval.diagnosis.grid`) and the action
+the section that recorded it), the diagnostic (:mod:`civeval.diagnosis.findings`) and the action
 plan (:mod:`civeval.diagnosis.actionplan`), and links to the detailed section reports. It runs after
 every section the study has (``follows`` in its header), so their figures and pages exist.
 """
@@ -39,9 +39,10 @@ def check(study: Study, parameters: dict) -> None:
     right type) and its previous wave (a study that exists and has been run).
     """
     from civeval.diagnosis import actionplan
+    from civeval.diagnosis import findings as grid_findings
     from civeval.diagnosis import grid as grid_rules
 
-    grid_rules.assessments(study, grid_rules.study_grid(study))
+    grid_findings.assessments(study, grid_rules.study_grid(study))
     if study.config.action_plan:
         actionplan.action_plan(study)
     if study.config.previous_wave:
@@ -107,20 +108,20 @@ def strengths_and_weaknesses(findings: pd.DataFrame, count: int = 3) -> dict[str
 
 def diagnostic(study: Study):
     """The study's findings (rules over its figures, and the consultant's assessments) and
-    their scores per criterion; see :mod:`civeval.diagnosis.grid`."""
-    from civeval.diagnosis import grid as grid_rules
+    their scores per criterion; see :mod:`civeval.diagnosis.findings`."""
+    from civeval.diagnosis import findings as grid_findings
 
-    findings = grid_rules.diagnose(study)
-    return findings, grid_rules.scores(findings)
+    findings = grid_findings.diagnose(study)
+    return findings, grid_findings.scores(findings)
 
 
 def scores_chart(study: Study, scores: pd.DataFrame) -> report.HTML:
     """Strengths and weaknesses per criterion, with title, source and alt text."""
-    from civeval.diagnosis import grid as grid_rules
+    from civeval.diagnosis import findings as grid_findings
 
     t = study.t
     shown = scores[scores["findings"] > 0]
-    figure = grid_rules.summary_chart(shown, language=study.language)
+    figure = grid_findings.summary_chart(shown, language=study.language)
     return report.figure(
         figure, title=t("synthesis.chart_title"),
         alt=t("synthesis.chart_alt", criteria=len(shown),
@@ -149,22 +150,23 @@ def plan(study: Study, findings: pd.DataFrame) -> dict:
     Returns a dict: ``recommendations``, ``actions`` and ``indicators`` (None without a
     plan), ``indicator_kinds`` and ``priorities`` (titles of the priority actions).
     """
-    from civeval.diagnosis import actionplan
+    from civeval.diagnosis import actionplan, recommendations, workbook
 
-    advice = actionplan.recommend(findings, language=study.language)
+    advice = recommendations.recommend(findings, language=study.language)
     shown = {"recommendations": advice.assign(lever=advice["lever"].map(
-        lambda lever: actionplan.lever_label(lever, study.language)))[
+        lambda lever: recommendations.lever_label(lever, study.language)))[
         ["lever", "title", "description", "priority"]],
         "actions": None, "indicators": None, "indicator_kinds": {}, "priorities": []}
     if not study.config.action_plan:
         return shown
     actions, indicators = actionplan.action_plan(study)
-    actionplan.export_xlsx(actions, indicators, study.output_dir / ACTION_PLAN_FILE,
-                           language=study.language)
-    top = actionplan.priority_label(9, study.language)
+    workbook.export_xlsx(actions, indicators, study.output_dir / ACTION_PLAN_FILE,
+                         language=study.language)
+    top = recommendations.priority_label(9, study.language)
     shown["priorities"] = actions.loc[actions["priority"] == top, "title"].head(3).tolist()
     shown["actions"] = actions.assign(
-        lever=actions["lever"].map(lambda lever: actionplan.lever_label(lever, study.language)),
+        lever=actions["lever"].map(
+            lambda lever: recommendations.lever_label(lever, study.language)),
         deadline=actions["deadline"].map(lambda d: fmt.date(d) if d else fmt.MISSING))[
         ["id", "title", "lever", "priority", "owner", "deadline"]]
     shown["indicators"] = pd.DataFrame({

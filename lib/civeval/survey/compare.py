@@ -1,15 +1,16 @@
-"""Compare answers between groups: cross-tables, tests of association, reliability, models.
+"""Compare answers between groups and between waves: cross-tables and tests.
 
 Each public function computes one statistic and returns a tidy DataFrame (one row per
-cell, group or term) ready for :func:`civeval.presentation.report.table`, after
+cell or group) ready for :func:`civeval.presentation.report.table`, after
 :func:`civeval.privacy.suppress_small_cells` when it describes people. Proportions are
 returned as ratios in [0, 1] (``report.table(..., kinds={"row_percent": "percent"})``
 shows them as percentages). Tests carry an English identifier in ``test`` (stable, for
 code) and a French ``label`` (for readers).
 
 Weights are taken into account where a design-based method is standard and documented
-(:func:`crosstab`, :func:`chi2_independence`); rank tests, paired tests, reliability and
-the ordinal model are unweighted and say so.
+(:func:`crosstab`, :func:`chi2_independence`); rank tests and paired tests are unweighted
+and say so. The reliability of a scale is in :mod:`civeval.survey.reliability`, the ordinal
+model in :mod:`civeval.survey.models`.
 
 Missing answers are left out of each computation; how many were left out is stored in
 ``result.attrs``.
@@ -20,17 +21,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.contingency_tables import mcnemar
 
 from civeval.errors import InputError, WeightingError
+from civeval.survey.answers import display_levels, ordinal_scores, require_columns
 
 __all__ = [
     "chi2_independence",
     "compare_groups",
     "crosstab",
-    "cronbach_alpha",
-    "ordinal_model",
     "pre_post",
 ]
 
@@ -55,12 +54,6 @@ _NO = {"0", "n", "no", "non", "false", "faux"}
 
 # --------------------------------------------------------------------------- helpers
 
-def _require_columns(data: pd.DataFrame, *names) -> None:
-    for name in names:
-        if name is not None and name not in data.columns:
-            raise InputError(f"no column named {name!r} in the data", column=name)
-
-
 def _weights(data: pd.DataFrame, weight: str | None) -> pd.Series:
     """The weight of each row (1 when ``weight`` is None), checked: numbers, none missing."""
     if weight is None:
@@ -77,43 +70,16 @@ def _weights(data: pd.DataFrame, weight: str | None) -> pd.Series:
     return values
 
 
-def _levels(values: pd.Series) -> list:
-    """Categories in display order: a categorical's own order, else sorted when possible."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return list(values.cat.categories)
-    present = pd.unique(values.dropna())
-    try:
-        return sorted(present)
-    except TypeError:  # mixed types cannot be sorted: keep the order of appearance
-        return list(present)
-
-
-def _scores(values: pd.Series, name) -> pd.Series:
-    """Ordinal answers as numbers: an ordered categorical's levels become 1, 2, 3…"""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        if not values.cat.ordered:
-            raise InputError("is an unordered categorical; ordinal tests need an ordered "
-                             "one (or numbers)", column=name)
-        codes = values.cat.codes.astype(float)
-        return (codes + 1).where(codes >= 0)
-    if pd.api.types.is_bool_dtype(values):
-        return values.astype(float)
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype(float)
-    raise InputError(f"holds {values.dtype} values; ordinal tests need numbers or an ordered "
-                     "categorical", column=name)
-
-
 def _cells(data: pd.DataFrame, row: str, column: str, weight: str | None):
     """Weighted counts, unweighted counts and sums of squared weights of each cell."""
-    _require_columns(data, row, column, weight)
+    require_columns(data, row, column, weight)
     if row == column:
         raise InputError("the row and column variables must differ", column=column)
     complete = data[row].notna() & data[column].notna()
     frame = pd.DataFrame({
-        "row": pd.Categorical(data.loc[complete, row], categories=_levels(data[row])),
+        "row": pd.Categorical(data.loc[complete, row], categories=display_levels(data[row])),
         "column": pd.Categorical(data.loc[complete, column],
-                                 categories=_levels(data[column])),
+                                 categories=display_levels(data[column])),
         "w": _weights(data, weight)[complete],
     })
     frame["w2"] = frame["w"] ** 2
@@ -461,13 +427,13 @@ def compare_groups(data: pd.DataFrame, column: str, group: str, weight: str | No
     >>> print(f"{result['p_value'].iloc[0]:.4f}")
     0.1111
     """
-    _require_columns(data, column, group, weight)
+    require_columns(data, column, group, weight)
     if weight is not None:
         raise InputError("rank tests are unweighted; call compare_groups without weight",
                          column=weight)
-    scores = _scores(data[column], column)
+    scores = ordinal_scores(data[column], column)
     complete = scores.notna() & data[group].notna()
-    levels = _levels(data[group])
+    levels = display_levels(data[group])
     samples = {level: scores[complete & (data[group] == level)].to_numpy()
                for level in levels}
     tested = [level for level in levels if len(samples[level]) > 0]
@@ -587,7 +553,7 @@ def pre_post(before, after, kind: str = "ordinal") -> pd.DataFrame:
     if kind == "ordinal" and len(categories) == 2 and not categories[0].equals(categories[1]):
         raise InputError("before and after answers use different scales (categories)",
                          column=names[1])
-    convert = _scores if kind == "ordinal" else _binary
+    convert = ordinal_scores if kind == "ordinal" else _binary
     pairs = pd.concat([convert(before, names[0]).rename("before"),
                        convert(after, names[1]).rename("after")], axis=1)
     complete = pairs.dropna()
@@ -616,176 +582,3 @@ def pre_post(before, after, kind: str = "ordinal") -> pd.DataFrame:
         "after": mean_after,
         "change": mean_after - mean_before,
     }])
-
-
-# --------------------------------------------------------------------------- reliability
-
-def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
-    """Internal consistency of a scale: Cronbach's α with Feldt's confidence interval.
-
-    Parameters
-    ----------
-    items : DataFrame
-        One column per item of the scale, one row per respondent: numbers or ordered
-        categoricals (scored 1, 2, 3…). Reverse-coded items must be reversed first.
-    ci : float
-        Confidence level of the interval.
-
-    Returns
-    -------
-    DataFrame
-        One row: ``alpha``, ``ci_low``, ``ci_high``, ``n_items``, ``n`` (respondents
-        used) and ``n_excluded`` (respondents left out).
-
-    Notes
-    -----
-    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\sum_i \\sigma^2_i}
-              {\\sigma^2_{total}}\\right)
-
-    with k items, :math:`\\sigma^2_i` the variance of item i and
-    :math:`\\sigma^2_{total}` that of the sum of the items (both with n − 1 divisor).
-    **Listwise deletion**: a respondent who skipped any item is left out, so every
-    variance is computed on the same people (as ``psych::alpha(use="complete.obs")``).
-    The interval is Feldt's (1965; Feldt, Woodruff & Salih 1987): with
-    :math:`F_q` the q-quantile of :math:`F(n-1, (n-1)(k-1))`,
-    :math:`[1 - (1-\\alpha)F_{1-a/2},\\ 1 - (1-\\alpha)F_{a/2}]`, :math:`a = 1 - ci`.
-
-    References
-    ----------
-    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
-    *Psychometrika*, 16(3), 297–334.
-    Feldt, L. S., Woodruff, D. J. & Salih, F. A. (1987). Statistical inference for
-    coefficient alpha. *Applied Psychological Measurement*, 11(1), 93–103.
-
-    Examples
-    --------
-    >>> scale = pd.DataFrame({"q1": [1, 2, 3, 4, 5], "q2": [2, 2, 3, 5, 5],
-    ...                       "q3": [1, 3, 3, 4, None]})
-    >>> cronbach_alpha(scale)[["alpha", "n_items", "n", "n_excluded"]].round(3)
-       alpha  n_items  n  n_excluded
-    0  0.947        3  4           1
-    """
-    if not isinstance(items, pd.DataFrame) or items.shape[1] < 2:
-        raise InputError("Cronbach's alpha needs a table of at least two items")
-    if not 0 < ci < 1:
-        raise ValueError(f"ci must be between 0 and 1, not {ci!r}")
-    scores = pd.DataFrame({name: _scores(items[name], name) for name in items.columns})
-    complete = scores.dropna()
-    n, k = len(complete), scores.shape[1]
-    if n < 2:
-        raise InputError(f"Cronbach's alpha needs at least two respondents who answered "
-                         f"every item; found {n}")
-    item_variances = complete.var(ddof=1).sum()
-    total_variance = complete.sum(axis=1).var(ddof=1)
-    alpha = k / (k - 1) * (1 - item_variances / total_variance)
-    dof_between, dof_error = n - 1, (n - 1) * (k - 1)
-    tail = (1 - ci) / 2
-    return pd.DataFrame([{
-        "alpha": alpha,
-        "ci_low": 1 - (1 - alpha) * stats.f.isf(tail, dof_between, dof_error),
-        "ci_high": 1 - (1 - alpha) * stats.f.isf(1 - tail, dof_between, dof_error),
-        "n_items": k,
-        "n": n,
-        "n_excluded": len(scores) - n,
-    }])
-
-
-# --------------------------------------------------------------------------- model
-
-def ordinal_model(data: pd.DataFrame, outcome: str, predictors, ci: float = 0.95
-                  ) -> pd.DataFrame:
-    """Proportional-odds (ordinal logistic) regression of an ordinal answer.
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per respondent.
-    outcome : str
-        The ordinal answer: an ordered categorical, or numbers (their sorted values are
-        the levels).
-    predictors : str or list of str
-        Explanatory columns: numbers, booleans, or categories (each level but the first
-        becomes a 0/1 indicator named ``<column>[<level>]``). Respondents with a missing
-        value in any of them are left out (``attrs["n_missing"]``).
-    ci : float
-        Confidence level of the Wald intervals.
-
-    Returns
-    -------
-    DataFrame
-        One row per term: ``term``, ``coefficient`` (log odds ratio), ``odds_ratio``,
-        ``ci_low``, ``ci_high`` (of the odds ratio), ``p_value`` (Wald).
-        ``attrs`` holds ``n``, ``n_missing`` and the cut-points (``thresholds``).
-
-    Notes
-    -----
-    ``statsmodels.miscmodels.ordinal_model.OrderedModel`` with ``distr="logit"``:
-
-    .. math:: \\operatorname{logit} P(Y \\le j \\mid x) = \\theta_j - x^\\top\\beta
-
-    so :math:`e^{\\beta}` is the odds ratio of answering *higher* for one unit more of
-    the predictor, the same at every cut-point j (proportional odds; McCullagh 1980).
-    Unweighted.
-
-    References
-    ----------
-    McCullagh, P. (1980). Regression models for ordinal data. *JRSS B*, 42(2), 109–142.
-    Agresti, A. (2010). *Analysis of Ordinal Categorical Data* (2nd ed.), ch. 3. Wiley.
-
-    Examples
-    --------
-    >>> answers = pd.DataFrame({"avis": [1, 1, 2, 1, 2, 3, 2, 3, 3, 2, 1, 3],
-    ...                         "age": [20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 30, 70]})
-    >>> model = ordinal_model(answers, "avis", "age")
-    >>> model[["term", "odds_ratio"]].round(2)
-      term  odds_ratio
-    0  age        1.16
-    """
-    predictors = [predictors] if isinstance(predictors, str) else list(predictors)
-    _require_columns(data, outcome, *predictors)
-    if not predictors:
-        raise ValueError("give at least one predictor")
-    if not 0 < ci < 1:
-        raise ValueError(f"ci must be between 0 and 1, not {ci!r}")
-    used = data[[outcome, *predictors]].dropna()
-    answer = used[outcome]
-    if isinstance(answer.dtype, pd.CategoricalDtype):
-        if not answer.cat.ordered:
-            raise InputError("is an unordered categorical; the ordinal model needs an "
-                             "ordered one (or numbers)", column=outcome)
-        answer = answer.cat.remove_unused_categories()
-    elif pd.api.types.is_numeric_dtype(answer):
-        answer = pd.Series(pd.Categorical(answer, ordered=True), index=answer.index)
-    else:
-        raise InputError(f"holds {answer.dtype} values; the ordinal model needs numbers "
-                         "or an ordered categorical", column=outcome)
-    if len(answer.cat.categories) < 3:
-        raise InputError("needs at least three answered levels for an ordinal model "
-                         f"(found {len(answer.cat.categories)}); use a logistic regression",
-                         column=outcome)
-    design = []
-    for name in predictors:
-        values = used[name]
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-            design.append(values.astype(float).rename(name))
-        else:
-            levels = _levels(values)
-            for level in levels[1:]:  # the first level is the reference
-                design.append((values == level).astype(float).rename(f"{name}[{level}]"))
-    exog = pd.concat(design, axis=1)
-    fitted = OrderedModel(answer, exog, distr="logit").fit(method="bfgs", disp=False,
-                                                           maxiter=1000)
-    terms = list(exog.columns)
-    intervals = fitted.conf_int(alpha=1 - ci).loc[terms]
-    result = pd.DataFrame({
-        "term": terms,
-        "coefficient": fitted.params[terms].to_numpy(),
-        "odds_ratio": np.exp(fitted.params[terms].to_numpy()),
-        "ci_low": np.exp(intervals.iloc[:, 0].to_numpy()),
-        "ci_high": np.exp(intervals.iloc[:, 1].to_numpy()),
-        "p_value": fitted.pvalues[terms].to_numpy(),
-    })
-    result.attrs.update(n=len(used), n_missing=len(data) - len(used),
-                        thresholds=fitted.model.transform_threshold_params(
-                            fitted.params.to_numpy())[1:-1].tolist())
-    return result

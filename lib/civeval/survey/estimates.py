@@ -65,7 +65,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from civeval.errors import WeightingError
-from civeval.survey.weights import _require_columns, _require_no_missing, _some_labels
+from civeval.survey.weights import require_columns, require_no_missing, some_labels
 
 __all__ = ["estimate_mean", "estimate_proportion"]
 
@@ -151,7 +151,7 @@ def estimate_mean(data: pd.DataFrame, column: str, weight: str | None = None,
     """
     _check_level(level)
     by_columns = _as_list(by)
-    _require_columns(data, [column, *by_columns])
+    require_columns(data, [column, *by_columns])
     values = data[column]
     if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
         raise WeightingError(
@@ -258,7 +258,7 @@ def estimate_proportion(data: pd.DataFrame, column: str, category: Hashable | No
         raise ValueError("method='wilson' assumes a simple random sample; with weights, "
                          "strata, PSUs or an fpc use 'logit' or 'wald'")
     by_columns = _as_list(by)
-    _require_columns(data, [column, *by_columns])
+    require_columns(data, [column, *by_columns])
     answers = data[column]
     categories = _categories(answers)
     if category is not None:
@@ -326,18 +326,18 @@ def _design(data: pd.DataFrame, weight: str | None, strata: str | None, psu: str
             fpc: str | None) -> _Design:
     if len(data) == 0:
         raise WeightingError("there is no respondent to estimate from")
-    _require_columns(data, [c for c in (weight, strata, psu, fpc) if c is not None])
+    require_columns(data, [c for c in (weight, strata, psu, fpc) if c is not None])
     weights = np.ones(len(data)) if weight is None else _design_weights(data, weight)
 
     if strata is None:
         stratum = np.zeros(len(data), dtype=np.intp)
     else:
-        _require_no_missing(data, strata, "every respondent needs a stratum")
+        require_no_missing(data, strata, "every respondent needs a stratum")
         stratum = pd.factorize(data[strata], sort=True)[0]
     if psu is None:
         psu_number = np.arange(len(data))
     else:
-        _require_no_missing(data, psu, "every respondent needs a PSU")
+        require_no_missing(data, psu, "every respondent needs a PSU")
         # PSU identifiers are read within strata (R's nest=TRUE): PSU 1 of stratum 1 and
         # PSU 1 of stratum 2 are different units.
         pairs = pd.DataFrame({"stratum": stratum, "psu": data[psu].to_numpy()})
@@ -368,12 +368,12 @@ def _design_weights(data: pd.DataFrame, weight: str) -> np.ndarray:
     if values.isna().any():
         bad = data.index[values.isna()]
         raise WeightingError(
-            f"{len(bad)} respondent(s) have no usable weight (index {_some_labels(bad)})",
+            f"{len(bad)} respondent(s) have no usable weight (index {some_labels(bad)})",
             column=weight)
     if (values < 0).any():
         bad = data.index[values < 0]
         raise WeightingError(
-            f"weights must not be negative (index {_some_labels(bad)})", column=weight)
+            f"weights must not be negative (index {some_labels(bad)})", column=weight)
     if not (values > 0).any():
         raise WeightingError("all weights are zero", column=weight)
     return values.to_numpy(dtype=float)
@@ -387,7 +387,7 @@ def _sampling_fractions(data: pd.DataFrame, fpc: str, strata: str | None,
         bad = data.index[values.isna() | (values <= 0)]
         raise WeightingError(
             f"the finite-population correction must be a positive number for every "
-            f"respondent (index {_some_labels(bad)})", column=fpc)
+            f"respondent (index {some_labels(bad)})", column=fpc)
     per_stratum = values.groupby(stratum).agg(["min", "max"])
     varying = per_stratum.index[per_stratum["min"] != per_stratum["max"]]
     if len(varying):

@@ -10,9 +10,11 @@ known population counts (INSEE margins by sex, age band, district, PCS).
 - :func:`design_effect` and :func:`effective_sample_size` measure the precision that the
   unequal weights cost (Kish).
 
-Every function takes a plain :class:`pandas.DataFrame` and returns weights aligned on its
-index. Problems that the user must fix in the data or the margins raise
-:class:`~civeval.errors.WeightingError`, naming the column concerned.
+Every weighting function takes a plain :class:`pandas.DataFrame` and returns weights aligned
+on its index. Problems that the user must fix in the data or the margins raise
+:class:`~civeval.errors.WeightingError`, naming the column concerned; the checks that raise it
+(:func:`require_columns`, :func:`require_no_missing`) are shared with
+:mod:`civeval.survey.estimates`.
 
 References
 ----------
@@ -97,11 +99,11 @@ def poststratify(data: pd.DataFrame, cells: str | Sequence[str],
     [200.0, 200.0, 200.0, 400.0]
     """
     cell_columns = [cells] if isinstance(cells, str) else list(cells)
-    _require_columns(data, cell_columns)
+    require_columns(data, cell_columns)
     initial = _initial_weights(data, weight)
     label = ", ".join(cell_columns)
     for column in cell_columns:
-        _require_no_missing(data, column, "post-strata need a value for every respondent")
+        require_no_missing(data, column, "post-strata need a value for every respondent")
 
     population_counts = {}
     for cell, raw_count in population.items():
@@ -233,12 +235,12 @@ def rake(data: pd.DataFrame, margins: Mapping[str, Mapping | pd.Series],
     if not margins:
         raise ValueError("rake needs at least one margin")
     columns = list(margins)
-    _require_columns(data, columns)
+    require_columns(data, columns)
     initial = _initial_weights(data, weight)
 
     targets, codes = {}, {}
     for column in columns:
-        _require_no_missing(data, column, "raking needs a category for every respondent")
+        require_no_missing(data, column, "raking needs a category for every respondent")
         target, code = _margin_codes(data[column], margins[column], column)
         targets[column], codes[column] = target, code
     _require_consistent_totals(targets)
@@ -355,18 +357,22 @@ def effective_sample_size(weights: Sequence[float] | pd.Series) -> float:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _require_columns(data: pd.DataFrame, columns: Sequence[Hashable]) -> None:
+def require_columns(data: pd.DataFrame, columns: Sequence[Hashable]) -> None:
+    """Raise :class:`~civeval.errors.WeightingError` for the first of ``columns`` that is no
+    column of ``data``."""
     for column in columns:
         if column not in data.columns:
             raise WeightingError(f"no column {column!r} in the data", column=str(column))
 
 
-def _require_no_missing(data: pd.DataFrame, column: str, why: str) -> None:
+def require_no_missing(data: pd.DataFrame, column: str, why: str) -> None:
+    """Raise :class:`~civeval.errors.WeightingError` if ``column`` has missing values, saying
+    which respondents and ``why`` a value is needed."""
     missing = data[column].isna()
     if missing.any():
         raise WeightingError(
             f"{int(missing.sum())} respondent(s) have no value (index "
-            f"{_some_labels(data.index[missing])}); {why}", column=column)
+            f"{some_labels(data.index[missing])}); {why}", column=column)
 
 
 def _initial_weights(data: pd.DataFrame, weight: str | None) -> pd.Series:
@@ -375,19 +381,19 @@ def _initial_weights(data: pd.DataFrame, weight: str | None) -> pd.Series:
         raise WeightingError("there is no respondent to weight")
     if weight is None:
         return pd.Series(1.0, index=data.index)
-    _require_columns(data, [weight])
+    require_columns(data, [weight])
     values = pd.to_numeric(data[weight], errors="coerce")
     unreadable = values.isna() & data[weight].notna()
     if unreadable.any():
         raise WeightingError(
-            f"weights must be numbers (index {_some_labels(data.index[unreadable])})",
+            f"weights must be numbers (index {some_labels(data.index[unreadable])})",
             column=weight)
-    _require_no_missing(data, weight, "every respondent needs a weight")
+    require_no_missing(data, weight, "every respondent needs a weight")
     not_positive = values <= 0
     if not_positive.any():
         raise WeightingError(
             f"weights must be positive: {int(not_positive.sum())} respondent(s) have a zero "
-            f"or negative weight (index {_some_labels(data.index[not_positive])})",
+            f"or negative weight (index {some_labels(data.index[not_positive])})",
             column=weight)
     return values.astype(float)
 
@@ -459,7 +465,8 @@ def _largest_relative_gap(weights: np.ndarray, codes: np.ndarray, targets: np.nd
     return float(np.max(np.abs(weighted - targets)[present] / targets[present]))
 
 
-def _some_labels(index: pd.Index, limit: int = 5) -> str:
+def some_labels(index: pd.Index, limit: int = 5) -> str:
+    """The first ``limit`` labels of ``index``, for an error message ("3, 8, 12, …")."""
     labels = ", ".join(str(label) for label in index[:limit])
     return labels + (", …" if len(index) > limit else "")
 

@@ -180,25 +180,6 @@ class StudyConfig(_Strict):
 
 # --- reading study.yml with line numbers ---------------------------------------------------
 
-def _locate(root: yaml.Node | None, loc: tuple) -> yaml.Mark | None:
-    """The position in the YAML source of the pydantic error location ``loc``."""
-    node, mark = root, root.start_mark if root is not None else None
-    for part in loc:
-        if part == "[key]" or node is None:
-            continue
-        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-            mark = node.start_mark
-        elif (pair := yamlsource.key_pair(node, part)) is not None:
-            mark = pair[0].start_mark
-            node = pair[1]
-        else:
-            break
-    return mark
-
-
 def _fields_at(loc: tuple) -> list[str]:
     """The keys allowed in the mapping that holds ``loc`` (for "did you mean")."""
     model: Any = StudyConfig
@@ -291,7 +272,7 @@ def parse_study_file(file: Path, slug: str) -> tuple[StudyConfig, yaml.Node]:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            mark = _locate(root, item["loc"])
+            mark = yamlsource.location_mark(root, item["loc"])
             problems.append(StudyError(
                 _problem_text(item), file=shown, study=slug,
                 row=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
@@ -359,7 +340,7 @@ class Study:
 
     def where(self, *keys) -> dict:
         """File, line and column of the key path ``keys`` in ``study.yml``, for error messages."""
-        mark = _locate(self._yaml_root, keys) if self._yaml_root is not None else None
+        mark = yamlsource.location_mark(self._yaml_root, keys)
         return {"file": display_path(self.study_file), "study": self.slug,
                 "row": mark.line + 1 if mark else None,
                 "column": mark.column + 1 if mark else None}

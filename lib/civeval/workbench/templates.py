@@ -9,7 +9,7 @@ A template is ``notebooks/<name>.py``. Its jupytext header may carry a ``civeval
     #     requires: []      # templates that must succeed first
     #     inputs: [catalogue]  # what it reads besides the datasets its parameters name
     #     follows: [30_participation]  # run after these when the study has them
-    #     warm: [civeval.qual.coding:french_pipeline]  # loaded once, before the children fork
+    #     warm: [civeval.qual.lemmas:french_pipeline]  # loaded once, before the children fork
     # ---
 
 and one cell tagged ``parameters`` that declares every parameter with its default, and

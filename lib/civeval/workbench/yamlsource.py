@@ -40,6 +40,26 @@ def mark(root, path: tuple):
     return found
 
 
+def location_mark(root: yaml.Node | None, loc: tuple) -> yaml.Mark | None:
+    """The mark of a validation error's location ``loc`` (keys, list positions and pydantic's
+    ``[key]`` parts) below ``root``, or the closest mark above it."""
+    node, mark = root, root.start_mark if root is not None else None
+    for part in loc:
+        if part == "[key]" or node is None:
+            continue
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            mark = node.start_mark
+        elif (pair := key_pair(node, part)) is not None:
+            mark = pair[0].start_mark
+            node = pair[1]
+        else:
+            break
+    return mark
+
+
 def check_duplicate_keys(node, error, **where) -> None:
     """Raise ``error(message, row=, column=, **where)`` at a key given twice in a mapping:
     YAML keeps the last silently, and the user would never know which one counted."""

@@ -1,0 +1,144 @@
+"""The portfolio: the key figures of every study the workbench has run, as benchmark rows.
+
+Each study's ``reports/<slug>/indicators.json`` gives rows in the columns of the reference
+table (:data:`civeval.benchmark.reference.COLUMNS`), so that a consultancy's past clients
+become its benchmark. These rows are **not public**: another client's report may place them
+on a chart, never name them (:func:`civeval.benchmark.peers.anonymise`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from civeval.benchmark.reference import COLUMNS
+from civeval.errors import CatalogError
+from civeval.workbench import paths
+
+__all__ = ["portfolio"]
+
+# Key figures of the framing section: they describe the study, not the scheme's results.
+_BOOKKEEPING = {"population", "schemes", "editions", "evaluation_questions", "datasets",
+                "records"}
+_NUMERIC_KINDS = {"number", "percent", "euro", "coefficient"}
+
+
+def _read_json(file: Path) -> dict:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CatalogError(f"cannot be read as JSON: {error}", file=file) from None
+
+
+def _study_yml(file: Path) -> dict:
+    """What the study file says about the client and its schemes ({} when unreadable)."""
+    try:
+        config = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    if not isinstance(config, dict):
+        return {}
+    client = config.get("client") or {}
+    schemes = [s for s in (config.get("schemes") or []) if isinstance(s, dict)]
+    years = [int(y) for s in schemes for e in (s.get("editions") or []) if isinstance(e, dict)
+             for key in ("end", "start") if e.get(key) is not None
+             for y in re.findall(r"(?:19|20)\d{2}", str(e[key]))]
+    return {"kind": client.get("kind"), "population": client.get("population"),
+            "scheme_types": [str(s["type"]) for s in schemes if s.get("type")],
+            "year": max(years) if years else None}
+
+
+def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
+    """The key figures of every study the workbench has run, as benchmark rows.
+
+    Parameters
+    ----------
+    reports_dir : path, optional
+        The reports folder (default: the project's, or ``CIVEVAL_REPORTS``). Every
+        ``<slug>/run.json`` found there is one study; its ``indicators.json`` gives the
+        figures.
+    studies_dir : path, optional
+        The studies folder (default: the project's). Used only for what ``run.json`` does
+        not record: the client's kind, its population and the scheme types come from
+        ``run.json`` (``client_kind``, ``population``, ``scheme_types``, ``year``) when it
+        has them, else from ``indicators.json`` (``population``), else from
+        ``<studies_dir>/<slug>/study.yml``.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`~civeval.benchmark.reference.COLUMNS` plus ``study`` (the
+        slug) and ``run_status``: one row per numeric key figure (kinds number, percent,
+        euro; the framing section's bookkeeping counts such as ``datasets`` are left out)
+        and per scheme type of the study. ``statistic`` is ``value``, ``public`` is False,
+        ``note`` the figure's label, ``year`` the study's last edition year (else the year
+        of the run).
+
+    Notes
+    -----
+    A figure recorded after :meth:`civeval.workbench.study.Study.measure` carries its scheme's type
+    and goes to that type only; otherwise a study of two types of scheme gives each figure
+    to both. A failed run still lists the figures it recorded; ``run_status`` says so.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, json
+    >>> reports = pathlib.Path(tempfile.mkdtemp())
+    >>> (reports / "ville-a").mkdir()
+    >>> _ = (reports / "ville-a" / "run.json").write_text(json.dumps({
+    ...     "slug": "ville-a", "client": "Ville A", "status": "success",
+    ...     "started_at": "2025-01-15T10:00:00+00:00", "client_kind": "commune",
+    ...     "scheme_types": ["budget participatif"], "year": 2024}))
+    >>> _ = (reports / "ville-a" / "indicators.json").write_text(json.dumps({
+    ...     "population": {"value": 31000, "kind": "number"},
+    ...     "turnout_rate": {"value": 0.061, "label": "Taux de participation",
+    ...                      "kind": "percent"}}))
+    >>> portfolio(reports, studies_dir=reports)[["name", "population", "indicator", "value",
+    ...                                           "public"]]
+          name  population     indicator  value  public
+    0  Ville A       31000  turnout_rate  0.061   False
+    """
+    reports_dir = Path(reports_dir) if reports_dir is not None else paths.reports_dir()
+    studies_dir = Path(studies_dir) if studies_dir is not None else paths.studies_dir()
+    rows = []
+    for run_file in sorted(reports_dir.glob("*/run.json")):
+        run = _read_json(run_file)
+        slug = str(run.get("slug") or run_file.parent.name)
+        indicators_file = run_file.parent / "indicators.json"
+        figures = _read_json(indicators_file) if indicators_file.is_file() else {}
+        fallback = _study_yml(studies_dir / slug / "study.yml")
+        population = (run.get("population")
+                      or (figures.get("population") or {}).get("value")
+                      or fallback.get("population"))
+        scheme_types = run.get("scheme_types") or fallback.get("scheme_types") or [None]
+        started = str(run.get("started_at") or "")
+        year = run.get("year") or fallback.get("year") or (int(started[:4]) if
+                                                            started[:4].isdigit() else None)
+        common = {"name": run.get("client") or slug,
+                  "kind": run.get("client_kind") or fallback.get("kind"),
+                  "population": population, "population_year": None, "year": year,
+                  "statistic": "value",
+                  "source": f"civeval study {slug} (run of {started[:10] or 'unknown date'})",
+                  "public": False, "study": slug, "run_status": run.get("status")}
+        for key, figure in figures.items():
+            if not isinstance(figure, dict) or key in _BOOKKEEPING:
+                continue
+            value = figure.get("value")
+            if (figure.get("kind", "number") not in _NUMERIC_KINDS or isinstance(value, bool)
+                    or not isinstance(value, int | float) or not math.isfinite(value)):
+                continue
+            for scheme_type in ([figure["scheme_type"]] if figure.get("scheme_type")
+                                else scheme_types):
+                rows.append({**common, "scheme_type": scheme_type, "indicator": key,
+                             "value": float(value), "note": figure.get("label")})
+    table = pd.DataFrame(rows, columns=[*COLUMNS, "study", "run_status"])
+    for column in ("population", "population_year", "year"):
+        table[column] = pd.to_numeric(table[column]).astype("Int64")
+    table["value"] = table["value"].astype(float)
+    table["public"] = table["public"].astype(bool)
+    return table
