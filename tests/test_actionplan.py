@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from civeval.diagnosis import actionplan as ap
-from civeval.diagnosis import indicators as registry
 from civeval.diagnosis import recommendations as rec
 from civeval.diagnosis import workbook as wb
 from civeval.diagnosis.findings import evaluate
 from civeval.diagnosis.grid import load_grid
 from civeval.diagnosis.validation import ActionPlanError
+from civeval.evidence import registry
 from civeval.workbench.study import load_study
 from conftest import MINIMAL_STUDY, write_study
 

@@ -13,7 +13,6 @@ import pytest
 from openpyxl import Workbook
 
 from civeval.diagnosis import findings as diagnostic
-from civeval.diagnosis import indicators
 from civeval.diagnosis.findings import (
     AssessmentError,
     assessments,
@@ -23,6 +22,7 @@ from civeval.diagnosis.findings import (
     summary_chart,
 )
 from civeval.diagnosis.grid import GridError, load_grid, study_grid
+from civeval.evidence import registry as indicators
 from civeval.workbench.study import Criterion, load_study
 from conftest import MINIMAL_STUDY, write_study
 
@@ -205,7 +205,7 @@ def test_unknown_indicator_is_located(tmp_path):
     error = grid_error(broken(tmp_path, "indicator: turnout_rate,", "indicator: turnout,"))
     assert (error.row, error.column) == (20, 12)
     assert error.message == ("no section records the indicator 'turnout': it is not in the "
-                             "registry of key figures (civeval.diagnosis.indicators)")
+                             "registry of key figures (civeval.evidence.registry)")
     assert str(error.file).endswith("grille.yml")
 
 

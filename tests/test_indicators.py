@@ -1,4 +1,4 @@
-"""The registry of key figures (civeval.diagnosis.indicators) against what the sections record."""
+"""The registry of key figures (civeval.evidence.registry) against what the sections record."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from civeval.diagnosis import indicators
-from civeval.diagnosis.indicators import indicator, is_known, known_indicators
+from civeval.evidence import registry as indicators
+from civeval.evidence.registry import indicator, is_known, known_indicators
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [*sorted((REPO / "lib" / "civeval").rglob("*.py")),

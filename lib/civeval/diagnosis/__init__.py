@@ -1,10 +1,8 @@
-"""The diagnosis: the registry of key figures, the diagnostic grid and its findings,
-recommendations and the action plan.
+"""The diagnosis: from the recorded evidence (:mod:`civeval.evidence`) to the diagnostic
+grid and its findings, recommendations and the action plan.
 
 One module per step, each reading what the one before gives:
 
-:mod:`~civeval.diagnosis.indicators`
-    The registry of the key figures the report sections record (``indicators.yml``).
 :mod:`~civeval.diagnosis.grid`
     The diagnostic grid (``data/reference/grille_diagnostic.yml``): criteria, phases,
     OECD stages and rules over the key figures, validated; its tables for the annex.
@@ -47,7 +45,6 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
         "rules_table",
         "study_grid",
     ],
-    "indicators": ["indicator", "is_known", "known_indicators"],
     "recommendations": [
         "Library",
         "lever_label",

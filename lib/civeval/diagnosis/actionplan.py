@@ -47,7 +47,7 @@ The action plan in ``study.yml``
             - {indicator: implementation_rate, target: 0.8, date: 2027-12-31}
 
 Targets (and baselines given by hand) must suit the indicator's kind in the registry
-(:mod:`civeval.diagnosis.indicators`): a percentage is a ratio between −1 and 1 (0.8 for
+(:mod:`civeval.evidence.registry`): a percentage is a ratio between −1 and 1 (0.8 for
 80 %), a number or an amount in euros is a number, a date is a date (see
 :mod:`civeval.diagnosis.values`). Every mistake is one
 :class:`~civeval.diagnosis.validation.ActionPlanError` naming the file, line and column.
@@ -64,7 +64,6 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import Field, ValidationError, field_validator
 
-from civeval.diagnosis import indicators as registry
 from civeval.diagnosis.recommendations import (
     LEVERS,
     Lever,
@@ -83,6 +82,7 @@ from civeval.diagnosis.validation import (
 )
 from civeval.diagnosis.values import as_date, checked_value, parse_date, recorded_value
 from civeval.errors import InputError
+from civeval.evidence import registry
 from civeval.workbench import paths
 from civeval.workbench.study import Study, combine, load_study
 

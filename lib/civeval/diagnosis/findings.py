@@ -3,7 +3,7 @@ consultant's own assessments, and their scores per criterion, phase or OECD stag
 
 :func:`evaluate` applies the rules of a grid (:mod:`civeval.diagnosis.grid`) to the key
 figures the report sections record (``indicators.json``, see
-:mod:`civeval.diagnosis.indicators`). The consultant adds assessments of their own in
+:mod:`civeval.evidence.registry`). The consultant adds assessments of their own in
 ``study.yml`` (``diagnostic: {assessments: [...]}``) or in an XLSX grid (``diagnostic:
 {assessments_file: data/grille.xlsx}``), read by :func:`assessments`; :func:`diagnose`
 gives both, :func:`scores` counts them and :func:`summary_chart` draws the counts.
@@ -19,7 +19,6 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from civeval.diagnosis import indicators
 from civeval.diagnosis.grid import (
     OPERATORS,
     SYMBOLS,
@@ -30,6 +29,7 @@ from civeval.diagnosis.grid import (
     threshold_text,
 )
 from civeval.errors import InputError
+from civeval.evidence import registry as indicators
 from civeval.presentation import fmt, i18n
 from civeval.workbench import paths
 

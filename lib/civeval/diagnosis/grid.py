@@ -5,7 +5,7 @@ A grid (``data/reference/grille_diagnostic.yml`` by default, or the study's own 
 scheme and their expected outputs, the keys to success and points of vigilance, the OECD
 stages of deliberative processes, the French evaluation criteria, and **rules**: automatic
 checks over the key figures the report sections record (``indicators.json``, see
-:mod:`civeval.diagnosis.indicators`). :func:`load_grid` reads and validates a grid file,
+:mod:`civeval.evidence.registry`). :func:`load_grid` reads and validates a grid file,
 locating each mistake; :func:`study_grid` finds a study's grid. The rules are applied, and
 the consultant's own assessments added, by :mod:`civeval.diagnosis.findings`.
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from civeval.diagnosis import indicators
 from civeval.errors import InputError
+from civeval.evidence import registry as indicators
 from civeval.presentation import fmt, i18n
 from civeval.workbench import paths, yamlsource
 
@@ -199,7 +199,7 @@ def load_grid(path: str | Path | None = None) -> Grid:
     ------
     GridError
         With the file, line and column of the first problem: a rule whose indicator no
-        section records (not in :mod:`civeval.diagnosis.indicators`), an unknown criterion, phase,
+        section records (not in :mod:`civeval.evidence.registry`), an unknown criterion, phase,
         OECD stage or operator, a threshold of the wrong type, a finding with an unknown
         placeholder, a duplicate rule id…
 
@@ -332,7 +332,7 @@ def _condition(check: _Checker, item, where: tuple) -> Condition:
     entry = indicators.indicator(key)
     if entry is None:
         raise check.error(f"no section records the indicator {key!r}: it is not in the "
-                          "registry of key figures (civeval.diagnosis.indicators)",
+                          "registry of key figures (civeval.evidence.registry)",
                           *where, "indicator")
     operator = item["operator"]
     if operator not in OPERATORS:
@@ -415,7 +415,7 @@ def threshold_text(threshold, kind: str, locale: str) -> str:
     threshold : number or str
         A condition's threshold; a text is returned as it is.
     kind : str
-        The kind of the condition's indicator in :mod:`civeval.diagnosis.indicators`.
+        The kind of the condition's indicator in :mod:`civeval.evidence.registry`.
     locale : str
         A locale of :data:`civeval.presentation.fmt.LOCALES`.
     """

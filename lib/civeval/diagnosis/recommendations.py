@@ -27,7 +27,6 @@ import pandas as pd
 import yaml
 from pydantic import Field, ValidationError
 
-from civeval.diagnosis import indicators as registry
 from civeval.diagnosis.validation import (
     ActionPlanError,
     StrictModel,
@@ -36,6 +35,7 @@ from civeval.diagnosis.validation import (
     validation_problems,
 )
 from civeval.diagnosis.values import checked_value
+from civeval.evidence import registry
 from civeval.presentation import i18n
 from civeval.workbench import paths, yamlsource
 from civeval.workbench.study import combine

@@ -15,8 +15,8 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from civeval.diagnosis import indicators as registry
 from civeval.errors import InputError
+from civeval.evidence import registry
 from civeval.presentation import i18n
 from civeval.workbench.study import combine
 
@@ -107,7 +107,7 @@ def validation_problems(error: ValidationError, model, prefix: tuple, where) -> 
 
 def unknown_indicator(key: str) -> str:
     """The message for an indicator ``key`` that is not in the registry of indicators
-    (:mod:`civeval.diagnosis.indicators`), with the closest key it knows."""
+    (:mod:`civeval.evidence.registry`), with the closest key it knows."""
     plain = [row["key"] for row in registry.known_indicators() if not row["pattern"]]
     return f"indicator {key!r} is not in the registry of indicators" + did_you_mean(key, plain)
 

@@ -1,7 +1,7 @@
 """Values of follow-up indicators as people write them: dates, numbers, targets by kind.
 
 Targets (and baselines given by hand) must suit the indicator's kind in the registry
-(:mod:`civeval.diagnosis.indicators`): a percentage is a ratio between −1 and 1 (0.8 for
+(:mod:`civeval.evidence.registry`): a percentage is a ratio between −1 and 1 (0.8 for
 80 %), a number or an amount in euros is a number, a date is a date, written 2026-06-30 or
 30/06/2026. The library of recommendations (:mod:`civeval.diagnosis.recommendations`), the
 action plan (:mod:`civeval.diagnosis.actionplan`) and its workbook

@@ -215,8 +215,8 @@ def glossary(study: Study) -> pd.DataFrame:
 
 def definitions(study: Study) -> pd.DataFrame:
     """Definitions of the indicators this report shows (the registry of
-    :mod:`civeval.diagnosis.indicators`), in the report language."""
-    from civeval.diagnosis import indicators
+    :mod:`civeval.evidence.registry`), in the report language."""
+    from civeval.evidence import registry as indicators
 
     rows = []
     for key in study.indicators():

@@ -1,6 +1,6 @@
 """The registry of key figures: every key a report section records with ``study.record``.
 
-The registry is package data (``civeval/diagnosis/indicators.yml``): for each key, how it is
+The registry is package data (``civeval/evidence/indicators.yml``): for each key, how it is
 formatted (``kind``), the template that records it (``section``), its general name
 (``label``) and its formula in words (``definition``), in French and English. Keys that
 hold ``<name>`` are patterns (``participants_<edition>``); the placeholder ``<indicator>``
@@ -26,7 +26,7 @@ _PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 
 @cache
 def _registry() -> dict[str, dict]:
-    text = resources.files("civeval.diagnosis").joinpath(REGISTRY).read_text("utf-8")
+    text = resources.files("civeval.evidence").joinpath(REGISTRY).read_text("utf-8")
     entries = yaml.safe_load(text)["indicators"]
     for key, entry in entries.items():
         # The registry ships with the package: a slip in it is a bug, caught by the tests.
