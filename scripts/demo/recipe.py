@@ -16,6 +16,7 @@ Names of places and people are invented; any resemblance is accidental.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,54 @@ def _french_decimal(value: float) -> str:
 
 def _day(rng: np.random.Generator, start: date, days: int) -> date:
     return start + timedelta(days=int(rng.integers(0, days)))
+
+
+# --- district polygons -------------------------------------------------------------------
+
+def district_polygons(names: list[str], *, west: float, south: float, width: float,
+                      height: float, columns: int, seed: int) -> str:
+    """A GeoJSON of ``names`` as districts tiling a ``width`` × ``height`` area (degrees of
+    longitude and latitude from its south-west corner): a grid of ``columns`` whose corners
+    and edge midpoints are moved at random, so that the districts look drawn, not ruled.
+
+    Neighbours share their corners and midpoints, so the districts never overlap nor leave
+    a gap. The shapes draw from a generator of their own (``seed``), so adding them left
+    every other file as it was; coordinates are rounded to 5 decimals (about a metre).
+    """
+    rows = len(names) // columns
+    if rows * columns != len(names):
+        raise ValueError(f"{len(names)} names do not fill a grid of {columns} columns")
+    rng = np.random.default_rng(seed)
+    step_x, step_y = width / columns, height / rows
+
+    corners = {(i, j): (west + (j + rng.uniform(-0.15, 0.15)) * step_x,
+                        south + (i + rng.uniform(-0.15, 0.15)) * step_y)
+               for i in range(rows + 1) for j in range(columns + 1)}
+
+    def midpoint(a: tuple[int, int], b: tuple[int, int], across: tuple[float, float]):
+        (xa, ya), (xb, yb) = corners[a], corners[b]
+        shift = rng.uniform(-0.1, 0.1)
+        return ((xa + xb) / 2 + shift * across[0], (ya + yb) / 2 + shift * across[1])
+
+    # Edges along a row (i, j)→(i, j+1) bend north or south; along a column, east or west.
+    along_row = {(i, j): midpoint((i, j), (i, j + 1), (0.0, step_y))
+                 for i in range(rows + 1) for j in range(columns)}
+    along_column = {(i, j): midpoint((i, j), (i + 1, j), (step_x, 0.0))
+                    for i in range(rows) for j in range(columns + 1)}
+    features = []
+    for number, name in enumerate(names):
+        i, j = divmod(number, columns)
+        # Counter-clockwise from the south-west corner, as RFC 7946 asks.
+        ring = [corners[i, j], along_row[i, j], corners[i, j + 1], along_column[i, j + 1],
+                corners[i + 1, j + 1], along_row[i + 1, j], corners[i + 1, j],
+                along_column[i, j], corners[i, j]]
+        features.append(json.dumps({
+            "type": "Feature", "properties": {"nom": name},
+            "geometry": {"type": "Polygon",
+                         "coordinates": [[[round(x, 5), round(y, 5)] for x, y in ring]]},
+        }, ensure_ascii=False))
+    return ('{"type": "FeatureCollection", "features": [\n' + ",\n".join(features)
+            + "\n]}\n")
 
 
 # --- a commune's participatory budget ----------------------------------------------------
@@ -110,6 +159,9 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
         "data/bp2024.pb": ballots,
         "data/marges_insee.csv": csv_text(SAINT_AUBIN_MARGINS),
         "data/suivi_laureats.csv": "\ufeff" + csv_text(_tracking(rng, projects)),
+        "data/quartiers.geojson": district_polygons(
+            districts, west=-1.31, south=47.27, width=0.05, height=0.03, columns=2,
+            seed=SEED + 200),
     }
 
 
@@ -235,6 +287,9 @@ def villeneuve(rng: np.random.Generator) -> dict[str, bytes]:
         "data/population_quartiers.csv": csv_text(population).encode("cp1252"),
         "data/sondage_avant.csv": csv_text(before).encode("utf-8"),
         "data/sondage_apres.csv": csv_text(after).encode("utf-8"),
+        "data/quartiers.geojson": district_polygons(
+            list(VILLENEUVE_DISTRICTS), west=-0.72, south=46.61, width=0.13, height=0.065,
+            columns=4, seed=SEED + 201).encode("utf-8"),
     }
 
 
@@ -331,6 +386,9 @@ def val_de_brenne(rng: np.random.Generator) -> dict[str, str]:
         "data/reponses_limesurvey.csv": csv_text(rows, sep=","),
         "data/population_communes.csv": csv_text(population),
         "data/marges_insee.csv": csv_text(BRENNE_MARGINS),
+        "data/communes.geojson": district_polygons(
+            communes, west=1.02, south=46.62, width=0.4, height=0.22, columns=4,
+            seed=SEED + 202),
     }
 
 
