@@ -13,8 +13,14 @@ from civeval import load_study
 from civeval.benchmark import load_reference
 from civeval.errors import CatalogError, InputError
 from civeval.transparency.answers import answer_rates
-from civeval.transparency.delivery import delivery_delay
-from civeval.transparency.implementation import implementation_rates
+from civeval.transparency.budgets import budget_shares, budget_totals, funded_by_district
+from civeval.transparency.delivery import delay_summary, delivery_delay
+from civeval.transparency.implementation import (
+    edition_maturity,
+    implementation_rates,
+    implementation_splits,
+    mature_rates,
+)
 from civeval.transparency.tracking import DEFAULT_MAPPING, STATUSES, read_project_tracking
 from civeval.workbench import formats
 from conftest import write_study
@@ -35,12 +41,16 @@ PARIS_HEADER = [
 ]
 
 
+DISTRICT_SCALE = "Budget participatif d’arrondissement"
+CITY_SCALE = "Budget participatif parisien"
+
+
 def paris_row(project_id, edition, status, *, title="Projet", budget="100000",
               district="75011", popular="Non", studies="", procedures="", works="",
-              delivery="", opening="", update=""):
-    return [str(project_id), "", "", str(edition), title, "Cadre de vie", "DVD", budget,
-            "Budget participatif d’arrondissement", "rue X", district, popular, status,
-            studies, procedures, works, delivery, opening, update]
+              delivery="", opening="", update="", scale=DISTRICT_SCALE, theme="Cadre de vie"):
+    return [str(project_id), "", "", str(edition), title, theme, "DVD", budget, scale,
+            "rue X", district, popular, status, studies, procedures, works, delivery, opening,
+            update]
 
 
 def write_paris(folder: Path, rows, name: str = "projets.csv") -> Path:
@@ -53,7 +63,8 @@ def write_paris(folder: Path, rows, name: str = "projets.csv") -> Path:
 
 SAMPLE = [
     paris_row(2204, 2014, "FIN", budget="1500000", district="75004", studies="2017-07",
-              procedures="2018-04", works="2018-01", delivery="2018-06", opening="2020-02"),
+              procedures="2018-04", works="2018-01", delivery="2018-06", opening="2020-02",
+              scale=CITY_SCALE),
     paris_row(3720, 2017, "FIN", popular="Oui", district="75018", studies="2017-11",
               procedures="2018-04", works="2018-04", delivery="2018-07", opening="2020-03"),
     paris_row(8767, 2019, "LIVRAISON", studies="2020-01", works="2021-05",
@@ -76,8 +87,8 @@ def sample(tmp_path) -> Path:
 def test_reads_a_paris_layout_into_normalised_columns(sample):
     projects = read_project_tracking(sample, as_of="2024-10-31")
     assert list(projects.columns) == [
-        "project_id", "edition", "title", "theme", "budget", "district", "priority_area",
-        "status", "vote_date", "studies_date", "procedures_date", "works_date",
+        "project_id", "edition", "title", "theme", "budget", "scale", "district",
+        "priority_area", "status", "vote_date", "studies_date", "procedures_date", "works_date",
         "delivery_date", "opening_date", "last_update"]
     assert projects["project_id"].tolist() == ["2204", "3720", "8767", "9001", "9002",
                                                "9003", "9004", "9005"]
@@ -86,6 +97,7 @@ def test_reads_a_paris_layout_into_normalised_columns(sample):
     assert projects["edition"].dtype == "Int64"
     assert projects["budget"].iloc[0] == 1_500_000
     assert projects["district"].iloc[0] == "75004"  # a code, kept as text
+    assert projects["scale"].tolist() == ["city"] + ["district"] * 7
     assert projects["priority_area"].tolist() == [False, True, False, False, False, False,
                                                   True, False]
     first = projects.iloc[0]
@@ -194,6 +206,7 @@ def test_another_collectivites_headers_statuses_and_french_dates(tmp_path):
     assert projects["delivery_date"].iloc[0] == pd.Timestamp("2023-06-15")
     assert projects["vote_date"].iloc[0] == pd.Timestamp("2022-10-01")
     assert projects["district"].isna().all()  # not mapped: present, missing
+    assert projects["scale"].isna().all()
     assert "opening_date" not in projects
     with pytest.raises(CatalogError, match="option statuses: 'done'"):
         read_project_tracking(path, mapping, statuses={"Réalisé": "done"})
@@ -207,6 +220,45 @@ def test_an_edition_without_a_year_needs_a_vote_date_column(tmp_path):
         read_project_tracking(path, mapping, as_of="2024-01-31")
     assert str(caught.value) == (f"{path}, line 2, column 'edition': cannot tell the vote "
                                  "year from the edition 'Saison 3'; map a vote_date column")
+
+
+@pytest.mark.parametrize("raw, scale", [
+    (CITY_SCALE, "city"), (DISTRICT_SCALE, "district"),
+    ("Budget participatif d'arrondissement", "district"),  # a straight apostrophe
+    ("BUDGET PARTICIPATIF PARISIEN", "city"), ("Quartier", "district"), ("ville", "city"),
+    ("", None),
+])
+def test_scale_labels_become_city_or_district(tmp_path, raw, scale):
+    path = write_paris(tmp_path, [paris_row(1, 2020, "ETUDES", scale=raw)])
+    value = read_project_tracking(path, as_of="2024-10-31")["scale"].iloc[0]
+    assert (None if pd.isna(value) else value) == scale
+
+
+def test_an_unknown_scale_is_located_and_the_option_scales_maps_it(tmp_path):
+    path = write_paris(tmp_path, [paris_row(1, 2020, "ETUDES"),
+                                  paris_row(2, 2020, "ETUDES", scale="Projet de secteur")])
+    with pytest.raises(CatalogError) as caught:
+        read_project_tracking(path, as_of="2024-10-31")
+    assert str(caught.value).startswith(
+        f"{path}, line 3, column 'Echelle du Budget participatif': unknown scale "
+        "'Projet de secteur'; known scales: Budget participatif parisien,")
+    projects = read_project_tracking(path, as_of="2024-10-31",
+                                     scales={"Projet de secteur": "district"})
+    assert projects["scale"].tolist() == ["district", "district"]
+    with pytest.raises(CatalogError, match="option scales: 'secteur' \\(for 'Projet de "
+                                           "secteur'\\) is not one of city, district"):
+        read_project_tracking(path, scales={"Projet de secteur": "secteur"})
+
+
+def test_a_study_maps_its_own_scale_column(tmp_path):
+    path = tmp_path / "suivi.csv"
+    path.write_text("N°;Année;Statut;Enveloppe\nA;2022;Réalisé;Ville\nB;2022;Réalisé;Quartier\n",
+                    encoding="utf-8")
+    mapping = {"project_id": "N°", "edition": "Année", "status": "Statut",
+               "scale": "Enveloppe"}
+    projects = read_project_tracking(path, mapping, statuses={"Réalisé": "finished"},
+                                     as_of="2024-01-31")
+    assert projects["scale"].tolist() == ["city", "district"]
 
 
 def test_repeated_project_ids_are_refused(tmp_path):
@@ -264,6 +316,70 @@ def test_implementation_and_abandonment_rates_by_hand(sample):
     two_ways = implementation_rates(projects, by=["edition", "priority_area"])
     assert two_ways["winners"].sum() == 8
     assert list(two_ways.columns[:2]) == ["edition", "priority_area"]
+
+
+def test_implementation_splits_by_hand(sample):
+    projects = read_project_tracking(sample, as_of="2024-10-31")
+    table = implementation_splits(projects).set_index(["split", "group"])
+    # Scale: 2204 is the only city-wide project, and it is open; of the 7 district
+    # projects, 3720 is open and 9005 abandoned.
+    assert table.loc[("scale", "city"), ["winners", "delivered"]].tolist() == [1, 1]
+    assert table.loc[("scale", "district"), "implementation_rate"] == pytest.approx(1 / 7)
+    assert table.loc[("scale", "district"), "abandonment_rate"] == pytest.approx(1 / 7)
+    # Priority neighbourhoods: 3720 (open) and 9004 (not started).
+    assert table.loc[("priority_area", True), "implementation_rate"] == 0.5
+    assert table.loc[("priority_area", False), "implementation_rate"] == pytest.approx(1 / 6)
+    assert table.loc[("theme", "Cadre de vie"), "winners"] == 8
+    # District: the city-wide project filed under 75004 is left out.
+    assert table.xs("district").index.tolist() == ["75011", "75018"]
+    assert table.loc[("district", "75011"), ["winners", "delivered", "abandoned"]].tolist() \
+        == [6, 0, 1]
+    assert table.attrs == {"unknown": {"scale": 0, "priority_area": 0, "theme": 0,
+                                       "district": 0},
+                           "city_wide_left_out": 1}
+    everywhere = implementation_splits(projects, ["district"], district_scale_only=False)
+    assert everywhere["group"].tolist() == ["75004", "75011", "75018"]
+
+
+def test_splits_leave_out_missing_values_and_empty_columns():
+    projects = pd.DataFrame({"status": ["finished", "works", "finished"],
+                             "theme": ["Sport", None, "Sport"],
+                             "district": pd.Series([pd.NA] * 3, dtype="string")})
+    table = implementation_splits(projects)
+    assert table["split"].tolist() == ["theme"]  # no district given at all
+    assert table["winners"].tolist() == [2]
+    assert table.attrs["unknown"] == {"theme": 1}
+
+
+def test_an_edition_is_mature_from_the_threshold_day_on(sample):
+    projects = read_project_tracking(sample, as_of="2024-10-31")
+    # 2019 was voted on 1 September 2019: mature from 1 September 2024 on, with 5 years.
+    on_the_day = edition_maturity(projects, 5, as_of="2024-09-01").set_index("edition")
+    day_before = edition_maturity(projects, 5, as_of="2024-08-31").set_index("edition")
+    assert on_the_day.loc[2019, "mature"] and not day_before.loc[2019, "mature"]
+    assert on_the_day.attrs["threshold"] == pd.Timestamp("2019-09-01")
+    assert on_the_day.loc[2014, "months_since_vote"] == 120
+    # Default: the extraction date the reader kept.
+    assert edition_maturity(projects).attrs["as_of"] == pd.Timestamp("2024-10-31")
+    assert edition_maturity(projects, 0)["mature"].all()
+    for wrong in (-1, 2.5, True):
+        with pytest.raises(InputError, match="maturity_years must be a whole number"):
+            edition_maturity(projects, wrong)
+
+
+def test_mature_rates_by_hand(sample):
+    projects = read_project_tracking(sample, as_of="2024-10-31")
+    rates = mature_rates(projects, 5).set_index("scope")
+    # Mature (voted by 31 October 2019): 2014, 2016, 2017, 2019, i.e. 2204, 3720, 8767,
+    # 9001, 9005; 2 open, 1 abandoned.
+    assert rates.loc["mature", ["editions", "first_edition", "last_edition", "winners",
+                                "delivered", "abandoned"]].tolist() == [4, 2014, 2019, 5, 2, 1]
+    assert rates.loc["mature", "implementation_rate"] == 2 / 5
+    assert rates.loc["all", "implementation_rate"] == 2 / 8
+    assert rates.attrs["mature_editions"] == [2014, 2016, 2017, 2019]
+    none = mature_rates(projects, 20).set_index("scope")
+    assert none.loc["mature", "winners"] == 0
+    assert np.isnan(none.loc["mature", "implementation_rate"])
 
 
 def test_implementation_rates_refuse_raw_statuses():
@@ -352,6 +468,25 @@ def test_delay_takes_as_of_from_the_reader_and_groups(sample):
     assert np.isnan(curve.attrs["median"][2019])  # nothing delivered yet
 
 
+def test_delay_summary_is_the_curves_figures_as_a_table(sample):
+    projects = read_project_tracking(sample, as_of="2024-10-31")
+    curve = delivery_delay(projects, by="edition")
+    summary = delay_summary(curve).set_index("edition")
+    assert summary.index.tolist() == [2014, 2016, 2017, 2019, 2021, 2023]
+    assert summary.loc[2014, "median"] == 65  # September 2014 to February 2020
+    assert summary.loc[2014, "follow_up"] == 65  # its only project, delivered then
+    # 2023: voted September 2023, not started at the end of October 2024: 13 months and
+    # 30 days.
+    assert summary.loc[2023, "follow_up"] == pytest.approx(13 + 30 / (365.25 / 12))
+    assert summary["n"].sum() == 8
+    overall = delay_summary(delivery_delay(projects))
+    assert overall.columns.tolist() == ["n", "events", "excluded", "median", "median_ci_low",
+                                        "median_ci_high", "follow_up"]
+    assert overall["events"].tolist() == [2]
+    with pytest.raises(InputError, match="delay_summary needs the curve delivery_delay"):
+        delay_summary(pd.DataFrame({"time": [0.0]}))
+
+
 def test_finished_projects_without_dates_are_left_out_and_counted():
     projects = pd.DataFrame({"project_id": ["a", "b"], "status": ["finished", "finished"],
                              "vote_date": pd.to_datetime(["2020-09-01"] * 2),
@@ -366,6 +501,65 @@ def test_a_delivery_before_the_vote_is_an_error():
                              "delivery_date": pd.to_datetime(["2020-05-01"])})
     with pytest.raises(InputError, match="project\\(s\\) p7 delivered before the vote date"):
         delivery_delay(projects, as_of="2023-01-01")
+
+
+# --- budgets ------------------------------------------------------------------------------
+
+def budget_sample() -> pd.DataFrame:
+    """Paris 2018's street shared by two arrondissements (two rows, one budget), a project
+    without title, one without budget, an abandoned one and a city-wide one."""
+    return pd.DataFrame({
+        "project_id": ["6194", "6427", "7001", "7002", "7003", "7004"],
+        "edition": [2018, 2018, 2018, 2019, 2019, 2019],
+        "title": ["Rénovation de la rue de Belleville", "Rénovation de la rue de  Belleville",
+                  None, "Jardin", "Halle", "Piste"],
+        "budget": [750000.0, 750000.0, 750000.0, None, 200000.0, 3000000.0],
+        "status": ["finished", "finished", "works", "studies", "abandoned", "works"],
+        "scale": ["district", "district", "district", "district", "district", "city"],
+        "district": ["75020", "75019", "75019", "75018", "75018", "75004"]})
+
+
+def test_a_project_on_two_rows_counts_once():
+    shares = budget_shares(budget_sample())
+    assert shares["project"].tolist() == [0, 0, 1, 2, 3, 4]
+    assert shares["rows"].tolist() == [2, 2, 1, 1, 1, 1]
+    assert shares["share"].iloc[:3].tolist() == [375000, 375000, 750000]
+    assert np.isnan(shares["share"].iloc[3])
+    # Without titles, rows are projects of their own.
+    assert budget_shares(budget_sample().drop(columns="title"))["rows"].eq(1).all()
+
+
+def test_budget_totals_by_hand():
+    totals = budget_totals(budget_sample()).set_index("edition")
+    assert totals.loc[2018, ["rows", "projects", "budget", "funded_budget",
+                             "delivered_budget"]].tolist() == [3, 2, 1_500_000, 1_500_000,
+                                                               750_000]
+    assert totals.loc[2019, ["projects", "budget", "funded_budget", "abandoned_budget",
+                             "without_budget"]].tolist() == [3, 3_200_000, 3_000_000, 200_000, 1]
+    overall = budget_totals(budget_sample(), by=None).iloc[0]
+    assert overall["budget"] == 4_700_000 and overall["projects"] == 5
+    assert overall["rows"] == 6 and overall["without_budget"] == 1
+
+
+def test_funded_by_district_by_hand():
+    population = pd.DataFrame({"arrondissement": [75004, 75018, 75019, 75020],
+                               "libellé": ["4e", "18e", "19e", "20e"],
+                               "population": [28_000, 190_000, 180_000, 190_000]})
+    table = funded_by_district(budget_sample(), population).set_index("district")
+    # 75019: half of the shared street and the untitled project; 75018: the abandoned hall
+    # is left out, the garden has no budget; 75004: the city-wide project is left out.
+    assert table.loc["75019", "funded"] == 375_000 + 750_000
+    assert table.loc["75020", "funded"] == 375_000
+    assert table.loc["75018", ["projects", "funded"]].tolist() == [1, 0]
+    assert table.loc["75004", "funded"] == 0
+    assert table.loc["75019", "funded_per_inhabitant"] == pytest.approx(1_125_000 / 180_000)
+    assert table.attrs["city_wide_left_out"] == 1
+    assert table.attrs["funded_total"] == 1_500_000
+    with pytest.raises(InputError, match="district\\(s\\) 75019, 75020 of the winning "
+                                         "projects are not in the population table"):
+        funded_by_district(budget_sample(), {"75004": 28_000, "75018": 190_000})
+    without_population = funded_by_district(budget_sample())
+    assert without_population["district"].tolist() == ["75018", "75019", "75020"]
 
 
 # --- answers to proposals -----------------------------------------------------------------
@@ -470,3 +664,27 @@ def test_the_reference_table_holds_the_rates_of_the_real_paris_file():
     # data/reference rounds to a tenth of a percent.
     assert reference["Paris", "implementation_rate"] == round(overall["implementation_rate"], 3)
     assert reference["Paris", "abandonment_rate"] == round(overall["abandonment_rate"], 3)
+
+
+@needs_paris
+def test_the_real_paris_splits_and_mature_rate_match_plain_pandas():
+    raw = pd.read_csv(PARIS, sep=";", encoding="utf-8-sig")
+    done = raw["Avancement du projet"] == "FIN"
+    city = raw["Echelle du Budget participatif"] == "Budget participatif parisien"
+    popular = raw["Projet en Quartier populaire"] == "Oui"
+    projects = read_project_tracking(PARIS, as_of="2024-10-01")
+    table = implementation_splits(projects).set_index(["split", "group"])["implementation_rate"]
+    assert table["scale", "city"] == done[city].mean()  # 28 of 63: 44,4 %
+    assert table["scale", "district"] == done[~city].mean()  # 655 of 1,151: 56,9 %
+    assert table["priority_area", True] == done[popular].mean()  # 48,8 %
+    assert table["priority_area", False] == done[~popular].mean()  # 59,0 %
+    assert (round(table["scale", "city"], 3), round(table["scale", "district"], 3),
+            round(table["priority_area", True], 3), round(table["priority_area", False], 3)) \
+        == (0.444, 0.569, 0.488, 0.590)
+    rates = mature_rates(projects, 5).set_index("scope")["implementation_rate"]
+    assert rates["mature"] == done[raw["Edition"] <= 2019].mean()  # 2014-2019: 68,9 %
+    assert round(rates["mature"], 3) == 0.689 and round(rates["all"], 3) == 0.563
+    # Belleville 2018 is listed in the 19th and the 20th: one project, one budget.
+    totals = budget_totals(projects, by=None).iloc[0]
+    assert totals["projects"] == len(raw) - 1
+    assert totals["budget"] == raw["Budget global du projet lauréat"].sum() - 750_000

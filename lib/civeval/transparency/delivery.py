@@ -21,31 +21,28 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from civeval.errors import InputError
-from civeval.transparency.inputs import group_columns, require_columns
+from civeval.transparency.inputs import group_columns, months_between, require_columns
 from civeval.transparency.tracking import as_timestamp
 
 __all__ = [
+    "delay_summary",
     "delivery_delay",
 ]
 
-_MONTH_DAYS = 365.25 / 12
-
-
-def _months_between(start: pd.Series, end: pd.Series) -> pd.Series:
-    """Calendar months from ``start`` to ``end``: whole months between first days of month
-    are exact (Sept. to the next July is 10), the days beyond count as days / 30.4375."""
-    return ((end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
-            + (end.dt.day - start.dt.day) / _MONTH_DAYS).astype(float)
+_SUMMARY = ("n", "events", "excluded", "median", "median_ci_low", "median_ci_high",
+            "follow_up")
 
 
 def _kaplan_meier(time: np.ndarray, event: np.ndarray, alpha: float):
     """The curve (with pointwise log-log intervals) and the median with its interval."""
     n, events = len(time), int(event.sum())
+    follow_up = float(time.max()) if n else np.nan
     start = pd.DataFrame({"time": [0.0], "survival": [1.0], "ci_low": [1.0],
                           "ci_high": [1.0], "n_risk": [n], "events": [0]})
     if n == 0 or events == 0:
         return start, {"n": n, "events": events, "median": np.nan,
-                       "median_ci_low": np.nan, "median_ci_high": np.nan}
+                       "median_ci_low": np.nan, "median_ci_high": np.nan,
+                       "follow_up": follow_up}
     fit = SurvfuncRight(time, event)
     surv, se = fit.surv_prob, fit.surv_prob_se
     z = stats.norm.ppf(1 - alpha / 2)
@@ -64,7 +61,7 @@ def _kaplan_meier(time: np.ndarray, event: np.ndarray, alpha: float):
         ci = fit.quantile_ci(0.5, alpha=alpha, method="cloglog")
     ci = [float(v) if np.isfinite(v) else np.nan for v in ci]
     summary = {"n": n, "events": events, "median": median, "median_ci_low": ci[0],
-               "median_ci_high": ci[1]}
+               "median_ci_high": ci[1], "follow_up": follow_up}
     return pd.concat([start, curve], ignore_index=True), summary
 
 
@@ -86,7 +83,7 @@ def _delay_data(projects: pd.DataFrame, as_of: pd.Timestamp, abandoned: str) -> 
         censor_on = censor_on.where(status != "abandoned", last.fillna(vote))
     end = delivered_on.where(finished, censor_on)
     usable = vote.notna() & ~(finished & delivered_on.isna())
-    data = pd.DataFrame({"time": _months_between(vote, end).clip(lower=0.0),
+    data = pd.DataFrame({"time": months_between(vote, end).clip(lower=0.0),
                          "event": finished.astype(int), "usable": usable},
                         index=projects.index)
     early = finished & (delivered_on < vote)
@@ -130,10 +127,12 @@ def delivery_delay(projects: pd.DataFrame, as_of=None, by=None, *, abandoned: st
         ``ci_high`` (pointwise, log-log transform), ``n_risk``, ``events`` and the
         ``by`` columns. ``attrs`` holds ``median`` (median delay in months; NaN when the
         curve never falls below 0.5), ``median_ci_low``, ``median_ci_high`` (Brookmeyer–
-        Crowley interval, log-log transform; NaN when unbounded), ``n``, ``events`` and
+        Crowley interval, log-log transform; NaN when unbounded), ``n``, ``events``,
         ``excluded`` (projects left out: no vote date, or finished without any delivery
-        date) — scalars, or dictionaries keyed by group when ``by`` is given — and
-        ``as_of``.
+        date) and ``follow_up`` (the longest time observed, delivered or not: where the
+        curve is known up to) — scalars, or dictionaries keyed by group when ``by`` is
+        given —, ``as_of`` and ``by`` (the grouping columns, a list).
+        :func:`delay_summary` turns them into a table.
 
     Notes
     -----
@@ -207,9 +206,60 @@ def delivery_delay(projects: pd.DataFrame, as_of=None, by=None, *, abandoned: st
         key = tuple(k.item() if isinstance(k, np.generic) else k for k in key)
         summaries[key[0] if len(key) == 1 else key] = summary
     result = pd.concat(curves, ignore_index=True)
-    for name in ("median", "median_ci_low", "median_ci_high", "n", "events", "excluded"):
+    for name in _SUMMARY:
         result.attrs[name] = (summaries[()][name] if not groups
                               else {k: s[name] for k, s in summaries.items()})
     result.attrs["as_of"] = as_of
+    result.attrs["by"] = groups
     result.attrs["abandoned"] = abandoned
     return result
+
+
+def delay_summary(curve: pd.DataFrame) -> pd.DataFrame:
+    """The median delay of each curve of :func:`delivery_delay`, one row per group.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        What :func:`delivery_delay` returns (its ``attrs`` hold the figures).
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, then ``n`` (projects followed), ``events`` (delivered),
+        ``excluded``, ``median`` (months; missing while fewer than half are delivered),
+        ``median_ci_low``, ``median_ci_high`` and ``follow_up`` (months); one row when the
+        curve has no groups.
+
+    Notes
+    -----
+    The median is :math:`\\min\\{t : \\hat S(t) < 0.5\\}` on each group's own
+    Kaplan–Meier curve (see :func:`delivery_delay`): in 2020 below, one of two projects
+    is delivered at 12 months (:math:`\\hat S = 0.5`, not below one half), the other at 18.
+
+    Examples
+    --------
+    >>> projects = pd.DataFrame({
+    ...     "project_id": ["a", "b", "c"], "edition": [2020, 2020, 2021],
+    ...     "status": ["finished", "finished", "works"],
+    ...     "vote_date": pd.to_datetime(["2020-09-01", "2020-09-01", "2021-09-01"]),
+    ...     "delivery_date": pd.to_datetime(["2021-09-01", "2022-03-01", None])})
+    >>> curve = delivery_delay(projects, as_of="2023-09-01", by="edition")
+    >>> delay_summary(curve)[["edition", "n", "events", "median"]]
+       edition  n  events  median
+    0     2020  2       2    18.0
+    1     2021  1       0     NaN
+    """
+    groups = list(curve.attrs.get("by", []))
+    missing = [name for name in _SUMMARY if name not in curve.attrs]
+    if missing:
+        raise InputError("delay_summary needs the curve delivery_delay returns (its attrs "
+                         f"lack {', '.join(missing)})")
+    if not groups:
+        return pd.DataFrame([{name: curve.attrs[name] for name in _SUMMARY}])
+    keys = list(curve.attrs["n"])
+    rows = [dict(zip(groups, key if isinstance(key, tuple) else (key,), strict=True))
+            for key in keys]
+    for row, key in zip(rows, keys, strict=True):
+        row.update({name: curve.attrs[name][key] for name in _SUMMARY})
+    return pd.DataFrame(rows, columns=[*groups, *_SUMMARY])

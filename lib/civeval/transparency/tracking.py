@@ -1,8 +1,8 @@
 """The project-tracking table: one row per winning project of a participatory budget, read
 into normalised columns and a closed vocabulary of progress statuses.
 
-The table gives each project's edition, budget, district, priority-neighbourhood flag,
-progress status and milestone dates (Paris publishes one as open data,
+The table gives each project's edition, budget, scale (city-wide or district), district,
+priority-neighbourhood flag, progress status and milestone dates (Paris publishes one as open data,
 ``bp_projets_gagnants``). :func:`read_project_tracking` reads it into normalised columns; it
 is also the catalogue format ``project_tracking``.
 
@@ -18,6 +18,12 @@ de Paris in December; set ``vote_month=12`` to measure from that decision instea
 *Planned delivery.* In the Paris file ``delivery_date`` is the *planned* delivery ("Date
 prévisonnelle de livraison", sic); :mod:`civeval.transparency.delivery` says when it is
 taken as the actual date.
+
+*Scale.* A participatory budget often has a city-wide envelope and district envelopes
+(Paris: « Budget participatif parisien » and « Budget participatif d'arrondissement »).
+``scale`` is ``city`` or ``district``. Paris files every city-wide project under the 4th
+arrondissement, where the Hôtel de Ville stands: the district of a city-wide project says
+where it is managed, not whom it serves.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from civeval.workbench import tables
 
 __all__ = [
     "DEFAULT_MAPPING",
+    "SCALES",
     "STATUSES",
     "as_timestamp",
     "read_project_tracking",
@@ -52,6 +59,7 @@ DEFAULT_MAPPING: dict[str, str] = {
     "title": "Titre du projet lauréat",
     "theme": "Thématique",
     "budget": "Budget global du projet lauréat",
+    "scale": "Echelle du Budget participatif",
     "district": "Arrondissement du projet lauréat",
     "priority_area": "Projet en Quartier populaire",
     "status": "Avancement du projet",
@@ -64,15 +72,15 @@ DEFAULT_MAPPING: dict[str, str] = {
 }
 
 REQUIRED = ("project_id", "edition", "status")
-ALWAYS = ("project_id", "edition", "budget", "district", "priority_area", "status",
-          "vote_date", "delivery_date")
+ALWAYS = ("project_id", "edition", "budget", "scale", "district", "priority_area",
+          "status", "vote_date", "delivery_date")
 OPTIONAL = ("title", "theme", "studies_date", "procedures_date", "works_date",
             "opening_date", "last_update")
 DATES = ("vote_date", "studies_date", "procedures_date", "works_date", "delivery_date",
          "opening_date", "last_update")
-_ORDER = ("project_id", "edition", "title", "theme", "budget", "district", "priority_area",
-          "status", "vote_date", "studies_date", "procedures_date", "works_date",
-          "delivery_date", "opening_date", "last_update")
+_ORDER = ("project_id", "edition", "title", "theme", "budget", "scale", "district",
+          "priority_area", "status", "vote_date", "studies_date", "procedures_date",
+          "works_date", "delivery_date", "opening_date", "last_update")
 
 #: The closed vocabulary of progress statuses, in the order a project goes through them.
 STATUSES = ("not_started", "studies", "procedures", "works", "delivery", "finished",
@@ -92,6 +100,22 @@ _STATUS_LABELS = {
     "abandonne": "abandoned", "annule": "abandoned", "abandoned": "abandoned",
 }
 _STATUS_LABELS.update({status.replace("_", " "): status for status in STATUSES})
+
+#: The scales of a project: the whole city's envelope, or a district's.
+SCALES = ("city", "district")
+
+# Raw labels (folded) → scale; Paris writes « Budget participatif parisien » and « Budget
+# participatif d’arrondissement ».
+_SCALE_LABELS = {
+    "budget participatif parisien": "city", "parisien": "city", "paris": "city",
+    "tout paris": "city", "ville": "city", "toute la ville": "city", "city": "city",
+    "city wide": "city", "citywide": "city", "commune": "city", "communal": "city",
+    "municipal": "city",
+    "budget participatif d arrondissement": "district", "arrondissement": "district",
+    "d arrondissement": "district", "budget participatif de quartier": "district",
+    "quartier": "district", "de quartier": "district", "secteur": "district",
+    "district": "district",
+}
 
 _TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
 _FALSE = {"non", "n", "no", "false", "faux", "0"}
@@ -167,18 +191,31 @@ def _parse_dates(values: pd.Series, header: str, where: _Locator) -> pd.Series:
     return result
 
 
-def _parse_status(values: pd.Series, header: str, where: _Locator,
-                  statuses: Mapping[str, str] | None) -> pd.Series:
-    labels = dict(_STATUS_LABELS)
-    for raw, status in (statuses or {}).items():
-        if status not in STATUSES:
-            raise CatalogError(f"option statuses: {status!r} (for {raw!r}) is not one of "
-                               f"{', '.join(STATUSES)}", file=where.path)
-        labels[_fold(raw)] = status
+def _vocabulary(labels: Mapping[str, str], extra: Mapping[str, str] | None,
+                allowed: Sequence[str], option: str, path: Path) -> dict[str, str]:
+    """The folded ``labels`` with a study's ``extra`` ones (its catalogue ``option``)."""
+    merged = dict(labels)
+    for raw, value in (extra or {}).items():
+        if value not in allowed:
+            raise CatalogError(f"option {option}: {value!r} (for {raw!r}) is not one of "
+                               f"{', '.join(allowed)}", file=path)
+        merged[_fold(raw)] = value
+    return merged
+
+
+def _match(values: pd.Series, labels: Mapping[str, str]) -> pd.Series:
+    """Each value's entry in the folded ``labels``; missing where it has none."""
     text = values.astype("string")
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     mapped = np.array([labels.get(_fold(u)) for u in uniques] + [None], dtype=object)
-    result = pd.Series(mapped[codes], index=values.index, dtype="string")
+    return pd.Series(mapped[codes], index=values.index, dtype="string")
+
+
+def _parse_status(values: pd.Series, header: str, where: _Locator,
+                  statuses: Mapping[str, str] | None) -> pd.Series:
+    labels = _vocabulary(_STATUS_LABELS, statuses, STATUSES, "statuses", where.path)
+    text = values.astype("string")
+    result = _match(values, labels)
     bad = result.isna()
     if bad.any():
         position = _first(bad)
@@ -189,6 +226,23 @@ def _parse_status(values: pd.Series, header: str, where: _Locator,
                           "FIN, LIVRAISON, TRAVAUX, PROCEDURES, ETUDES, (non démarré), "
                           "ABANDONNÉ (or their English names, or the catalogue option "
                           "statuses)", position, header)
+    return result
+
+
+def _parse_scale(values: pd.Series, header: str, where: _Locator,
+                 scales: Mapping[str, str] | None) -> pd.Series:
+    """``city`` or ``district``; an empty cell is a scale unknown."""
+    labels = _vocabulary(_SCALE_LABELS, scales, SCALES, "scales", where.path)
+    text = values.astype("string").str.strip()
+    result = _match(values, labels)
+    bad = result.isna() & text.notna() & (text != "")
+    if bad.any():
+        position = _first(bad)
+        raise where.error(f"unknown scale {str(text.iloc[position])!r}; known scales: "
+                          "Budget participatif parisien, Budget participatif "
+                          "d’arrondissement, ville, quartier, arrondissement (or the "
+                          "catalogue option scales: label → city or district)",
+                          position, header)
     return result
 
 
@@ -252,7 +306,8 @@ def _check_mapping(mapping: Mapping[str, str], columns: Sequence[str], path: Pat
 
 
 def read_project_tracking(path, mapping: Mapping[str, str] | None = None, *,
-                          statuses: Mapping[str, str] | None = None, as_of=None,
+                          statuses: Mapping[str, str] | None = None,
+                          scales: Mapping[str, str] | None = None, as_of=None,
                           vote_month: int = 9, sep: str | None = None,
                           encoding: str | None = None) -> pd.DataFrame:
     """Read a table of winning projects (Paris's ``bp_projets_gagnants`` by default).
@@ -265,13 +320,17 @@ def read_project_tracking(path, mapping: Mapping[str, str] | None = None, *,
         Normalised column → the collectivité's header, as given in ``study.yml``. It
         replaces :data:`DEFAULT_MAPPING` (the Paris headers) entirely and must give
         ``project_id``, ``edition`` and ``status``; the other keys are optional:
-        ``title, theme, budget, district, priority_area, vote_date, studies_date,
+        ``title, theme, budget, scale, district, priority_area, vote_date, studies_date,
         procedures_date, works_date, delivery_date, opening_date, last_update``.
     statuses : mapping, optional
         Extra raw status label → one of :data:`STATUSES`, for a vocabulary other than
         Paris's (``{"Réalisé": "finished"}``). Labels are compared without case, accents,
         parentheses or punctuation, so ``(non démarré)``, ``Non demarre`` and
         ``NON DÉMARRÉ`` are the same label.
+    scales : mapping, optional
+        Extra raw scale label → ``city`` (the whole city's envelope) or ``district``
+        (a district's), for a vocabulary other than Paris's (``{"Projet de secteur":
+        "district"}``); compared like statuses. An empty cell is a scale unknown.
     as_of : date or str, optional
         The extraction date of the file. Default: the latest ``last_update`` in the file
         when that column is mapped and filled, else today. A finished project with a date
@@ -290,19 +349,20 @@ def read_project_tracking(path, mapping: Mapping[str, str] | None = None, *,
     -------
     DataFrame
         ``project_id`` (text), ``edition`` (integer when every edition is a year, else
-        text), ``budget`` (float, euros), ``district`` (text), ``priority_area``
-        (boolean), ``status`` (one of :data:`STATUSES`), ``vote_date`` and
-        ``delivery_date``, plus ``title``, ``theme``, ``studies_date``,
-        ``procedures_date``, ``works_date``, ``opening_date``, ``last_update`` when
-        mapped. Unmapped columns among the first eight are missing values. Dates are
-        days; a ``YYYY-MM`` month becomes its first day.
+        text), ``budget`` (float, euros), ``scale`` (one of :data:`SCALES`),
+        ``district`` (text), ``priority_area`` (boolean), ``status`` (one of
+        :data:`STATUSES`), ``vote_date`` and ``delivery_date``, plus ``title``,
+        ``theme``, ``studies_date``, ``procedures_date``, ``works_date``,
+        ``opening_date``, ``last_update`` when mapped. Unmapped columns among the first
+        nine are missing values. Dates are days; a ``YYYY-MM`` month becomes its first
+        day.
 
     Raises
     ------
     CatalogError
         Naming the file, the line (the header is line 1) and the column: a mapped column
-        absent from the header, an empty or repeated project id, an unknown status, a
-        value that is not a date, an amount or yes/no, an edition without a year when no
+        absent from the header, an empty or repeated project id, an unknown status or
+        scale, a value that is not a date, an amount or yes/no, an edition without a year when no
         vote date is mapped, or a finished project dated after ``as_of``.
 
     Examples
@@ -358,6 +418,9 @@ def read_project_tracking(path, mapping: Mapping[str, str] | None = None, *,
     out["budget"] = (_parse_amount(frame[mapping["budget"]], mapping["budget"], where)
                      if "budget" in mapping else pd.Series(pd.NA, index=frame.index,
                                                            dtype="Float64"))
+    out["scale"] = (_parse_scale(frame[mapping["scale"]], mapping["scale"], where, scales)
+                    if "scale" in mapping else pd.Series(pd.NA, index=frame.index,
+                                                         dtype="string"))
     out["district"] = (frame[mapping["district"]].astype("string").str.strip()
                        if "district" in mapping else pd.Series(pd.NA, index=frame.index,
                                                                dtype="string"))
