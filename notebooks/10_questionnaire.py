@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
+#     datasets: {dataset: survey, margins: margins, pre: survey, post: survey, open_coding: coding}
 #     warm: [civeval.qual.lemmas:french_pipeline]
 #     requires: []
 #     title:

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   civeval:
+#     datasets: {segments: interviews, codebook: codebook, workshop: workshop}
 #     warm: [civeval.qual.lemmas:french_pipeline]
 #     requires: []
 #     title:

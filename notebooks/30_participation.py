@@ -1,6 +1,14 @@
 # ---
 # jupyter:
 #   civeval:
+#     datasets:
+#       participants: participants
+#       population: population
+#       margins: margins
+#       register: register
+#       ballots: [vote]
+#       projects: projects
+#       proposals: platform
 #     check: civeval.sections.participation:check
 #     requires: []
 #     title:
@@ -34,7 +42,6 @@ present: str = "present"  # register column: members present
 date: str = "date"  # register column: date of the meeting
 ballots = None  # catalogue dataset of a vote in Pabulib format (.pb)
 projects = None  # catalogue dataset of the proposals submitted, one row each, with `edition`
-tracking = None  # catalogue dataset of winning projects' progress (format project_tracking)
 proposals = None  # catalogue dataset of a platform's proposals (format decidim)
 
 # %% tags=["remove-cell"]
@@ -75,6 +82,13 @@ if people is not None:
     display(report.text(t("participation.reach_text")))
     display(report.heading(t("participation.h.trend")))
     display(section.essoufflement(study, people, edition))
+    display(report.heading(t("participation.h.retention")))
+    returning = section.retention(study, people, person, edition,
+                                  study.config.data[participants].stable_ids)
+    display(report.text(t("participation.retention_unmeasured")) if returning is None
+            else report.table(returning, t("participation.retention.caption"),
+                              kinds={"retention_rate": "percent",
+                                     "first_time_share": "percent"}))
 
 # %%
 stages = section.phases(study, study.dataset_path(proposals) if proposals else None,
@@ -98,10 +112,6 @@ if projects:
         display(report.table(costs, t("participation.efficiency.caption"),
                              kinds={"budget": "euro", "budget_per_inhabitant": "euro",
                                     "running_cost": "euro", "cost_per_participant": "euro"}))
-    display(report.heading(t("participation.h.retention")))
-    display(report.table(section.retention(study, people, person, edition),
-                         t("participation.retention.caption"),
-                         kinds={"retention_rate": "percent", "first_time_share": "percent"}))
 
 # %%
 if people is not None and margins:
@@ -122,12 +132,10 @@ if people is not None and channel:
 # %%
 if people is not None and population:
     display(report.heading(t("participation.h.districts")))
-    by_district, gap = section.districts(study, people, study.load(population), edition,
-                                         study.load(tracking) if tracking else None)
+    by_district, gap = section.districts(study, people, study.load(population), edition)
     display(gap)
     display(report.table(by_district, t("participation.districts.caption"),
-                         kinds={"participation_rate": "percent", "funded": "euro",
-                                "funded_per_inhabitant": "euro"}))
+                         kinds={"participation_rate": "percent"}))
 
 # %%
 if register:
@@ -145,21 +153,13 @@ if ballots:
                          kinds={"cost": "euro", "voter_share": "percent"}))
 
 # %%
-if tracking or proposals:
-    display(report.heading(t("participation.h.transparency")))
-
-# %%
-if tracking:
-    winners = study.load(tracking)
-    display(report.table(section.implementation(study, winners),
-                         t("participation.implementation.caption"),
-                         kinds={"implementation_rate": "percent",
-                                "abandonment_rate": "percent"}))
-    curve, median = section.delivery(study, winners)
-    display(median)
-    display(curve)
-
-# %%
 if proposals:
+    display(report.heading(t("participation.h.transparency")))
     display(report.key_figures(section.answers(study, study.load(proposals)),
                                t("participation.answers.caption")))
+
+# %%
+report.heading(t("evidence.h.key_figures"))
+
+# %%
+report.evidence(study.section_evidence(), t("evidence.caption"))

@@ -2,7 +2,8 @@
 # jupyter:
 #   civeval:
 #     inputs: [data/reference/participatory_budgets.csv]
-#     requires: [30_participation]
+#     follows: [30_participation, 35_realisation]
+#     requires: []
 #     title:
 #       en: Benchmark
 #       fr: Parangonnage
@@ -58,17 +59,19 @@ for scheme in study.schemes:
         display(report.text(t("benchmark.no_figure")))
         continue
     display(report.heading(t("benchmark.h.overview"), level=3))
-    display(report.text(t("benchmark.overview_text")))
+    display(report.text(t("benchmark.overview_text",
+                          min_peers=study.config.benchmark.min_peers)))
     display(report.table(parangonnage.overview(study, comparisons),
                          t("benchmark.overview.caption"),
                          kinds={"percentile_rank": "number", "z_score": "number"}))
-    compared = {key: c for key, c in comparisons.items() if c.attrs["n_peers"]}
-    if not compared:
+    if not any(c.attrs["n_peers"] for c in comparisons.values()):
         display(report.text(t("benchmark.no_peers")))
-    for indicator, comparison in compared.items():
+    for indicator, comparison in comparisons.items():
         display(report.heading(comparison.attrs["label"], level=3))
         display(parangonnage.summary(study, comparison))
-        display(parangonnage.chart(study, comparison, parangonnage.references(rows, indicator)))
+        if comparison.attrs["n_peers"]:
+            display(parangonnage.chart(study, comparison,
+                                       parangonnage.references(rows, indicator)))
 
 # %%
 report.heading(t("benchmark.h.sources"))

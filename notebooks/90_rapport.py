@@ -2,7 +2,8 @@
 # jupyter:
 #   civeval:
 #     check: civeval.sections.rapport:check
-#     follows: [00_cadrage, 10_questionnaire, 20_entretiens, 30_participation, 40_parangonnage]
+#     follows: [00_cadrage, 10_questionnaire, 20_entretiens, 30_participation, 35_realisation,
+#       40_parangonnage]
 #     inputs: [catalogue, data/reference/grille_diagnostic.yml, data/reference/recommandations.yml]
 #     main: true
 #     pdf: true
@@ -48,26 +49,36 @@ report.key_figures(synthesis.cover(study))
 report.heading(t("synthesis.h.summary"))
 
 # %%
+key_figures = synthesis.headline(study, key_figures)
 display(report.heading(t("synthesis.h.key_figures"), level=3))
-display(report.key_figures(synthesis.headline(study, key_figures),
-                           t("synthesis.key_figures.caption")))
-highlights = synthesis.strengths_and_weaknesses(findings)
-for kind, title in (("strength", "synthesis.h.strengths"), ("weakness", "synthesis.h.weaknesses")):
+display(report.evidence(key_figures, t("synthesis.key_figures.caption"),
+                        links=synthesis.pages(key_figures)))
+highlights = synthesis.highlights(findings)
+for kind, title in (("strength", "synthesis.h.strengths"), ("weakness", "synthesis.h.weaknesses"),
+                    ("vigilance", "synthesis.h.vigilance")):
     display(report.heading(t(title), level=3))
     display(report.bullets(highlights[kind]) if highlights[kind]
-            else report.text(t("synthesis.no_findings")))
+            else report.text(t(f"synthesis.no_{kind}")))
 if plan["priorities"]:
     display(report.heading(t("synthesis.h.priorities"), level=3))
     display(report.bullets(plan["priorities"]))
 
 # %%
+report.heading(t("synthesis.h.questions"))
+
+# %%
+questions = synthesis.answers(study, findings)
+display(report.answers(questions, findings.attrs.get("criteria", {})) if len(questions)
+        else report.text(t("synthesis.no_questions")))
+
+# %%
 report.heading(t("synthesis.h.method"))
 
 # %%
-display(report.text(t("synthesis.method_text")))
+display(report.bullets(synthesis.method(study)))
 display(report.table(synthesis.sources(study), t("synthesis.sources.caption")))
-display(report.key_figures(synthesis.samples(study), t("synthesis.samples.caption")))
-display(report.text(t("synthesis.limits")))
+display(report.heading(t("synthesis.h.limits"), level=3))
+display(report.bullets(synthesis.limits(study)))
 
 # %%
 report.heading(t("synthesis.h.components"))
@@ -77,9 +88,10 @@ for part in synthesis.components(study):
     display(report.heading(part["title"], level=3))
     if part["page"]:
         display(report.link(part["page"], t("synthesis.component_link", title=part["title"])))
-        if len(part["figures"]):
-            display(report.key_figures(part["figures"],
-                                       t("synthesis.component.caption", title=part["title"])))
+        if part["records"]:
+            display(report.evidence(part["records"],
+                                    t("synthesis.component.caption", title=part["title"]),
+                                    links=synthesis.pages(part["records"])))
     else:
         display(report.text(t("synthesis.component_none")))
 
@@ -88,8 +100,9 @@ report.heading(t("synthesis.h.diagnostic"))
 
 # %%
 display(report.text(t("synthesis.diagnostic_text")))
+display(synthesis.scores_chart(study, scores))
+display(report.table(synthesis.scores_table(study, scores), t("synthesis.scores.caption")))
 if len(findings):
-    display(synthesis.scores_chart(study, scores))
     display(report.table(synthesis.findings_table(study, findings),
                          t("synthesis.findings.caption")))
 else:

@@ -18,6 +18,7 @@ from civeval.diagnosis.findings import evaluate
 from civeval.diagnosis.grid import load_grid
 from civeval.diagnosis.validation import ActionPlanError
 from civeval.evidence import registry
+from civeval.evidence.record import Evidence
 from civeval.workbench.study import load_study
 from conftest import MINIMAL_STUDY, write_study
 
@@ -42,7 +43,7 @@ def write_figures(root: Path, slug: str, values: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     figures = {key: {"value": value, "label": key, "kind": "percent"}
                for key, value in values.items()}
-    (folder / "indicators.json").write_text(json.dumps(figures), encoding="utf-8")
+    (folder / "evidence.json").write_text(json.dumps(figures), encoding="utf-8")
 
 
 def problem_lines(error) -> list[str]:
@@ -69,9 +70,7 @@ def test_priority_score_is_impact_times_four_minus_effort():
 def test_shipped_library_answers_every_weakness_of_the_reference_grid():
     library = rec.load_library()
     grid = load_grid()
-    weaknesses = {rule.id for rule in grid.rules
-                  if "weakness" in (rule.outcome.kind,
-                                    rule.otherwise.kind if rule.otherwise else None)}
+    weaknesses = {rule.id for rule in grid.rules if "weakness" in rule.findings}
     addressed = {rule for recommendation in library for rule in recommendation.addresses}
     assert len(library) >= 15
     assert addressed <= {rule.id for rule in grid.rules}
@@ -178,16 +177,18 @@ def test_recommend_keeps_what_answers_the_weaknesses_by_priority():
 
 def test_recommend_in_english_and_from_the_real_diagnostic():
     grid = load_grid()
-    figures = {"answer_rate": {"value": 0.5, "kind": "percent"},
-               "turnout_rate": {"value": 0.09, "kind": "percent"}}
+    figures = {"answer_rate": Evidence(key="answer_rate", value=0.5, kind="percent",
+                                       label="Answered"),
+               "turnout_rate": Evidence(key="turnout_rate", value=0.09, kind="percent",
+                                        label="Turnout")}
     findings = evaluate(grid, figures, "en")
     assert set(zip(findings["rule"], findings["kind"], strict=True)) == {
-        ("proposals_unanswered", "weakness"), ("turnout_below_median", "strength")}
+        ("proposals_answered", "weakness"), ("turnout_level", "strength")}
     table = rec.recommend(findings, language="en")
     library = rec.load_library()
-    expected = {r.id for r in library if "proposals_unanswered" in r.addresses}
+    expected = {r.id for r in library if "proposals_answered" in r.addresses}
     assert set(table["id"]) == expected and len(expected) >= 3
-    assert all(answers == ["proposals_unanswered"] for answers in table["answers"])
+    assert all(answers == ["proposals_answered"] for answers in table["answers"])
     first = library[table.loc[0, "id"]]
     assert table.loc[0, "title"] == first.title.en
     assert table["score"].is_monotonic_decreasing
@@ -578,7 +579,7 @@ def test_follow_up_errors_are_located_at_previous_wave(project, monkeypatch):
         ap.follow_up(load_study("vague-2"))
     assert str(caught.value) == (
         f"{where}: previous_wave: the report of study 'vague-1' has not been run yet "
-        "(reports/vague-1/indicators.json is missing); run it first: civeval run vague-1")
+        "(reports/vague-1/evidence.json is missing); run it first: civeval run vague-1")
 
     (project / "studies" / "vague-2" / "study.yml").write_text(
         MINIMAL_STUDY + "previous_wave: vague-2\n", encoding="utf-8")
@@ -599,3 +600,8 @@ def test_errors_in_the_previous_wave_plan_point_to_its_own_file(project, monkeyp
         "study 'vague-1', studies/vague-1/study.yml, line 15, column 41: action A1: target 5 "
         "of abandonment_rate is a percentage, written as a ratio between 0 and 1: write 0.05 "
         "for 5 %")
+
+
+def test_a_point_of_vigilance_calls_for_the_recommendations_of_its_rule():
+    table = rec.recommend(findings_frame(("retention_low", "vigilance")), LIBRARY)
+    assert "r_feedback" in table["id"].tolist()

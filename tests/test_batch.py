@@ -128,7 +128,7 @@ def test_only_the_sections_that_read_a_changed_input_run_again(project):
     sections = {s["template"]: s for s in record(project, "inc")["sections"]}
     assert sections["50_a"]["reused"] and not sections["60_b"]["reused"]
     assert not sections["70_after_b"]["reused"]  # it requires 60_b
-    figures = json.loads((project / "reports" / "inc" / "indicators.json").read_text())
+    figures = json.loads((project / "reports" / "inc" / "evidence.json").read_text())
     # The figure of the section kept is kept; the re-run one is new.
     assert figures["rows_a"]["value"] == 1 and figures["rows_b"]["value"] == 3
     assert (project / "reports" / "inc" / "50_a.html").is_file()

@@ -93,7 +93,7 @@ def write_run(reports: Path, slug: str, run: dict, indicators: dict) -> None:
     (folder / "run.json").write_text(json.dumps({"slug": slug, "status": "success",
                                                  "started_at": "2025-03-01T09:00:00+00:00",
                                                  **run}), encoding="utf-8")
-    (folder / "indicators.json").write_text(json.dumps(indicators), encoding="utf-8")
+    (folder / "evidence.json").write_text(json.dumps(indicators), encoding="utf-8")
 
 
 def test_portfolio_turns_past_studies_into_non_public_rows(tmp_path):

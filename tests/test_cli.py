@@ -33,7 +33,7 @@ def test_new_scaffolds_a_valid_commented_study(project):
     assert (project / "studies" / "ville-de-test" / "data").is_dir()
     result = run_cli("validate", "ville-de-test", root=project)
     assert result.returncode == 0
-    assert "ok  ville-de-test: 0 dataset(s), templates 00_cadrage" in result.stdout
+    assert "ok  ville-de-test: 0 dataset(s), sections 00_cadrage" in result.stdout
 
 
 def test_new_refuses_bad_names_and_existing_studies(project, capsys):

@@ -3,8 +3,8 @@ consultant assessments, scores and the summary chart."""
 
 from __future__ import annotations
 
-import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -23,7 +23,9 @@ from civeval.diagnosis.findings import (
 )
 from civeval.diagnosis.grid import GridError, load_grid, study_grid
 from civeval.evidence import registry as indicators
-from civeval.workbench.study import Criterion, load_study
+from civeval.evidence.record import Evidence, Position, Trend
+from civeval.workbench.schema import Criterion
+from civeval.workbench.study import load_study
 from conftest import MINIMAL_STUDY, write_study
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnostic"
@@ -31,8 +33,14 @@ TEST_GRID = FIXTURES / "grille_test.yml"
 NBSP = "\xa0"
 
 
-def figure(value, kind="number", label=None, section="30_participation"):
-    return {"value": value, "label": label or "figure", "kind": kind, "section": section}
+def figure(value, kind="number", label=None, section="30_participation", key="x", trend=None,
+           position=None):
+    return Evidence(key=key, value=value, kind=kind, label=label or "figure", section=section,
+                    trend=trend, position=position)
+
+
+def figures(**records) -> dict[str, Evidence]:
+    return {key: replace(record, key=key) for key, record in records.items()}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +52,17 @@ def by_rule(findings: pd.DataFrame) -> dict[str, dict]:
     return {row["rule"]: row for row in findings.to_dict("records")}
 
 
+def decline(change=-0.25, p=0.01, tested=True) -> Trend:
+    return Trend(first="2022", last="2024", change=change, test="régression de Poisson",
+                 p_value=p if tested else None,
+                 significant=(p < 0.05) if tested else None)
+
+
+def rank(percentile, peers=8, needed=5) -> Position:
+    return Position(peers=peers, min_peers=needed,
+                    percentile=percentile if peers >= needed else None, median=0.05)
+
+
 # ----------------------------------------------------------------------------- reference grid
 
 def test_reference_grid_loads_with_the_issue_rules():
@@ -53,136 +72,203 @@ def test_reference_grid_loads_with_the_issue_rules():
     assert list(grid.oecd_stages) == ["design_integrity", "deliberative_experience",
                                       "pathways_to_impact"]
     rules = {rule.id: rule for rule in grid.rules}
-    assert len(rules) == 13
-    expected = {
-        "turnout_below_median": [("turnout_rate", "<", 0.04)],
-        "young_underrepresented": [("young_representation_ratio", "<", 0.5)],
-        "proposals_unanswered": [("answer_rate", "<", 0.8)],
-        "significant_decline": [("participants_change", "<", 0),
-                                ("participants_trend_p_value", "<", 0.05)],
-        "abandonment_high": [("abandonment_rate", ">", 0.1)],
-        "retention_low": [("retention_rate", "<", 0.3)],
-        "district_gap": [("district_rate_ratio", ">", 2)],
-        "coding_unreliable": [("coding_alpha", "<", 0.667)],
-        "implementation_high": [("implementation_rate", ">=", 0.8)],
+    expected = {  # rule: indicator, judge, operator, threshold, findings
+        "turnout_level": ("turnout_rate", "level", ">=", 0.04, ["strength", "weakness"]),
+        "participants_trend": ("participants_change", "trend", ">=", None,
+                               ["strength", "weakness"]),
+        "young_underrepresented": ("young_representation_ratio", "level", ">=", 0.5,
+                                   ["weakness"]),
+        "district_gap": ("district_rate_ratio", "level", "<=", 2, ["strength", "weakness"]),
+        "districts_unfunded": ("districts_without_funding", "level", "<=", 0, ["weakness"]),
+        "retention_low": ("retention_rate", "level", ">=", 0.3, ["weakness"]),
+        "attendance_level": ("attendance_rate", "level", ">=", 0.5,
+                             ["strength", "vigilance", "weakness"]),
+        "proposals_answered": ("answer_rate", "level", ">=", 0.8, ["strength", "weakness"]),
+        "abandonment_high": ("abandonment_rate", "level", "<=", 0.1, ["weakness"]),
+        "implementation_high": ("implementation_rate_mature", "level", ">=", 0.8,
+                                ["strength", "weakness"]),
+        "delivery_time": ("median_delivery_months", "level", "<=", 24, ["strength", "weakness"]),
+        "coding_unreliable": ("coding_alpha", "level", ">=", 0.667, ["weakness"]),
     }
-    for rule_id, conditions in expected.items():
+    for rule_id, (key, judge, operator, threshold, kinds) in expected.items():
         rule = rules[rule_id]
-        assert [(c.indicator, c.operator, c.threshold) for c in rule.conditions] == conditions
-        assert rule.outcome.kind == ("strength" if rule_id == "implementation_high"
-                                     else "weakness")
-    assert rules["turnout_below_median"].otherwise.kind == "strength"
+        assert (rule.indicator, rule.judge, rule.operator, rule.threshold,
+                sorted(rule.findings)) == (key, judge, operator, threshold, kinds), rule_id
+    assert [(c.indicator, c.operator, c.threshold) for c in rules["delivery_time"].also] == [
+        ("implementation_rate", ">=", 0.5)]
     assert len(grid.keys_to_success) == 6 and len(grid.points_of_vigilance) == 4
     assert [len(p["expected_outputs"]) for p in grid.phases.values()] == [3, 2, 4]
 
 
 def test_every_reference_rule_names_a_registered_indicator():
     for rule in load_grid().rules:
-        for condition in rule.conditions:
+        assert indicators.is_known(rule.indicator), (rule.id, rule.indicator)
+        for condition in rule.also:
             assert indicators.is_known(condition.indicator), (rule.id, condition.indicator)
         assert rule.source
 
 
 def test_reference_grid_on_a_saint_aubin_like_study():
-    figures = {
-        "turnout_rate": figure(0.0657, "percent", "Taux de participation en 2024"),
-        "participants_change": figure(-0.2788, "percent", "Évolution des participants"),
-        "participants_trend_p_value": figure(9.2e-13, "p_value", "Tendance (p)"),
-        "district_rate_ratio": figure(1.85, label="Écart entre quartiers"),
-        "abandonment_rate": figure(0.0667, "percent"),
-        "coding_alpha": figure(0.881, "coefficient", section="20_entretiens"),
-    }
-    findings = evaluate(load_grid(), figures)
-    assert findings[["rule", "kind"]].values.tolist() == [
-        ["turnout_below_median", "strength"], ["district_gap", "strength"],
-        ["significant_decline", "weakness"]]
-    decline = by_rule(findings)["significant_decline"]
-    assert decline["finding"] == (
-        "Le dispositif s'essouffle : le nombre de participants a évolué de -27,9" + NBSP
-        + "% entre la première et la dernière édition, une baisse statistiquement "
-        "significative (test de tendance au seuil de 0,05).")
-    assert decline["evidence"] == (
-        f"Évolution des participants : -27,9{NBSP}% (seuil : < 0{NBSP}%) ; "
-        "Tendance (p) : < 0,001 (seuil : < 0,05)")
-    assert findings.attrs["not_evaluated"] == [
-        "young_underrepresented", "retention_low", "attendance_low",
-        "priorities_divergent", "proposals_unanswered", "implementation_high",
-        "delivery_slow"]
+    essoufflement = decline(-0.2788, 9.2e-13)
+    found = evaluate(load_grid(), figures(
+        turnout_rate=figure(0.0657, "percent", "Taux de participation en 2024",
+                            trend=essoufflement),
+        participants_change=figure(-0.2788, "change", "Évolution des participants",
+                                   trend=essoufflement),
+        district_rate_ratio=figure(1.85, label="Écart entre quartiers"),
+        districts_without_funding=figure(1, label="Quartiers sans financement",
+                                         section="35_realisation"),
+        implementation_rate=figure(0.333, "percent", section="35_realisation"),
+        median_delivery_months=figure(18, section="35_realisation"),
+        coding_alpha=figure(0.881, "coefficient", section="20_entretiens")))
+    assert found[["rule", "kind"]].values.tolist() == [
+        ["turnout_level", "vigilance"], ["participants_trend", "weakness"],
+        ["district_gap", "strength"], ["districts_unfunded", "weakness"]]
+    assert by_rule(found)["participants_trend"]["finding"] == (
+        "Le dispositif s'essouffle : le nombre de participants a évolué de \u221227,9" + NBSP
+        + "% entre 2022 et 2024, une baisse statistiquement significative (régression de "
+        "Poisson, p < 0,001).")
+    assert by_rule(found)["turnout_level"]["finding"] == (
+        f"La participation (6,6{NBSP}% de la population) atteint au moins la médiane "
+        f"nationale des budgets participatifs (4{NBSP}% en 2018), mais en baisse "
+        f"significative de \u221227,9{NBSP}% entre 2022 et 2024 (régression de Poisson, "
+        "p < 0,001).")
+    # 18 months is no proof of reasonable delays while only a third of projects is delivered.
+    assert "delivery_time" in found.attrs["evaluated"]
+    assert "delivery_time" not in by_rule(found)
 
 
 # ----------------------------------------------------------------------------- rules
 
-@pytest.mark.parametrize(("rule", "key", "kind", "value", "holds"), [
-    ("lt_rule", "turnout_rate", "percent", 0.039, True),
-    ("lt_rule", "turnout_rate", "percent", 0.04, False),
-    ("le_rule", "answer_rate", "percent", 0.8, True),
-    ("le_rule", "answer_rate", "percent", 0.81, False),
-    ("gt_rule", "abandonment_rate", "percent", 0.11, True),
-    ("gt_rule", "abandonment_rate", "percent", 0.1, False),
-    ("ge_rule", "coding_alpha", "coefficient", 0.667, True),
-    ("ge_rule", "coding_alpha", "coefficient", 0.66, False),
-    ("eq_rule", "top_theme", "text", "Transparence", True),
-    ("eq_rule", "top_theme", "text", "Communication", False),
+LEVEL_CASES = [
+    # level meets?, trend, position, expected kind (turnout: higher is better)
+    (False, None, None, "weakness"),
+    (False, decline(0.3), rank(90), "weakness"),
+    (True, None, None, "strength"),
+    (True, decline(-0.25, 0.01), None, "vigilance"),
+    (True, decline(-0.25, 0.30), None, "strength"),  # not significant
+    (True, decline(-0.25, tested=False), None, "strength"),  # not tested: no verdict
+    (True, decline(0.25, 0.01), None, "strength"),  # a significant rise
+    (True, None, rank(20), "vigilance"),  # worse quarter of enough peers
+    (True, None, rank(20, peers=3), "strength"),  # too few peers: no rank, no signal
+    (True, None, rank(60), "strength"),
+    (True, decline(-0.25, 0.01), rank(10), "vigilance"),
+]
+
+
+@pytest.mark.parametrize(("meets", "trend", "position", "kind"), LEVEL_CASES)
+def test_a_level_rule_weighs_trend_and_benchmark(grid, meets, trend, position, kind):
+    record = figure(0.06 if meets else 0.03, "percent", "Taux", trend=trend,
+                    position=position)
+    row = by_rule(evaluate(grid, figures(turnout_rate=record)))["turnout_rule"]
+    assert row["kind"] == kind
+
+
+@pytest.mark.parametrize(("meets", "trend", "position", "kind"), [
+    (False, None, None, "weakness"),
+    (True, decline(0.4, 0.01), None, "vigilance"),  # abandonment rising: the wrong way
+    (True, decline(-0.4, 0.01), None, "strength"),
+    (True, None, rank(80), "vigilance"),  # lower is better: the top quarter is the worse
+    (True, None, rank(20), "strength"),
 ])
-def test_each_operator(grid, rule, key, kind, value, holds):
-    findings = evaluate(grid, {key: figure(value, kind)})
-    rules = by_rule(findings)
-    wanted = next(r for r in grid.rules if r.id == rule)
-    if holds:
-        assert rules[rule]["kind"] == wanted.outcome.kind
-    elif wanted.otherwise is not None:
-        assert rules[rule]["kind"] == wanted.otherwise.kind
-    else:
-        assert rule not in rules
-    assert rule in findings.attrs["evaluated"]
+def test_the_wrong_way_depends_on_which_way_is_better(grid, meets, trend, position, kind):
+    record = figure(0.05 if meets else 0.2, "percent", trend=trend, position=position)
+    row = by_rule(evaluate(grid, figures(abandonment_rate=record)))["abandonment_rule"]
+    assert row["kind"] == kind
+
+
+def test_a_point_of_vigilance_says_both_the_level_and_what_contradicts_it(grid):
+    record = figure(0.05, "percent", trend=decline(0.4, 0.01), position=rank(80))
+    row = by_rule(evaluate(grid, figures(abandonment_rate=record)))["abandonment_rule"]
+    assert row["finding"] == (
+        f"Peu d'abandons (5,0{NBSP}%), mais en baisse significative de +40,0{NBSP}% entre "
+        "2022 et 2024 (régression de Poisson, p = 0,010) ; dans le quart le moins "
+        "favorable de 8 collectivités comparables (rang centile 80).")
+
+
+def test_without_its_own_text_a_point_of_vigilance_is_the_strength_and_its_signal(grid):
+    record = figure(0.06, "percent", trend=decline(-0.25, 0.01))
+    row = by_rule(evaluate(grid, figures(turnout_rate=record)))["turnout_rule"]
+    assert row["finding"] == (f"Participation 6,0{NBSP}% au moins 4{NBSP}%, mais en baisse "
+                              f"significative de \u221225,0{NBSP}% entre 2022 et 2024 "
+                              "(régression de Poisson, p = 0,010).")
+
+
+def test_a_rule_that_ignores_the_benchmark_still_never_calls_a_decline_a_strength(grid):
+    ranked_last = figure(0.9, "coefficient", position=rank(5))
+    assert by_rule(evaluate(grid, figures(coding_alpha=ranked_last)))["alpha_rule"][
+        "kind"] == "strength"
+    declining = figure(0.9, "coefficient", trend=decline(-0.2, 0.01))
+    found = evaluate(grid, figures(coding_alpha=declining))
+    assert found[["rule", "kind"]].values.tolist() == [["alpha_rule", "vigilance"]]
+
+
+def test_a_strength_needs_what_the_rule_also_asks(grid):
+    delay = figure(18, label="Délai")
+    assert "delivery_rule" not in by_rule(evaluate(grid, figures(median_delivery_months=delay)))
+    slow = figures(median_delivery_months=delay,
+                   implementation_rate=figure(0.33, "percent"))
+    assert "delivery_rule" not in by_rule(evaluate(grid, slow))
+    delivered = figures(median_delivery_months=delay,
+                        implementation_rate=figure(0.7, "percent", label="Taux de réalisation"))
+    row = by_rule(evaluate(grid, delivered))["delivery_rule"]
+    assert (row["kind"], row["finding"]) == ("strength", "Délai raisonnable : 18 mois.")
+    assert row["evidence"] == (f"Délai : 18 (seuil : ≤ 24) ; Taux de réalisation : 70,0{NBSP}% "
+                               f"(seuil : ≥ 50{NBSP}%)")
+
+
+@pytest.mark.parametrize(("trend", "kind"), [
+    (decline(-0.25, 0.01), "weakness"), (decline(0.25, 0.01), "strength"),
+    (decline(-0.25, 0.3), None), (decline(-0.25, tested=False), None)])
+def test_a_trend_rule_judges_significant_changes_only(grid, trend, kind):
+    found = by_rule(evaluate(grid, figures(participants_change=figure(
+        trend.change, "change", "Évolution", trend=trend))))
+    assert (found["trend_rule"]["kind"] if "trend_rule" in found else None) == kind
+
+
+def test_a_decline_no_rule_judges_is_a_point_of_vigilance(grid):
+    found = evaluate(grid, figures(proposals_change=figure(
+        -0.3, "change", "Évolution du nombre de propositions", trend=decline(-0.3, 0.02))))
+    assert found[["rule", "kind", "source", "criterion"]].values.tolist() == [
+        [None, "vigilance", "trend", "efficacité"]]
+    assert found.loc[0, "finding"] == (
+        f"Évolution du nombre de propositions : baisse significative de \u221230,0{NBSP}% entre "
+        "2022 et 2024 (régression de Poisson, p = 0,020).")
 
 
 def test_finding_cites_its_evidence(grid):
-    figures = {"turnout_rate": figure(0.031, "percent", "Taux de participation en 2024")}
-    row = by_rule(evaluate(grid, figures))["lt_rule"]
+    record = figure(0.031, "percent", "Taux de participation en 2024", trend=decline(-0.1, 0.3),
+                    position=rank(30, peers=3))
+    row = by_rule(evaluate(grid, figures(turnout_rate=record)))["turnout_rule"]
     assert row == {
-        "rule": "lt_rule", "criterion": "efficacité", "phase": "cadrage", "oecd_stage": None,
-        "kind": "weakness", "finding": f"Participation 3,1{NBSP}% sous 4{NBSP}%.",
-        "indicator": "turnout_rate", "label": "Taux de participation en 2024",
-        "value": 0.031, "value_kind": "percent", "threshold": 0.04, "operator": "<",
+        "rule": "turnout_rule", "criterion": "efficacité", "phase": "cadrage",
+        "oecd_stage": None, "kind": "weakness", "finding": f"Participation 3,1{NBSP}% sous "
+        f"4{NBSP}%.", "indicator": "turnout_rate", "label": "Taux de participation en 2024",
+        "value": 0.031, "value_kind": "percent", "threshold": 0.04, "operator": "≥",
         "section": "30_participation", "source": "rule", "reference": "médiane 2018",
-        "evidence": f"Taux de participation en 2024 : 3,1{NBSP}% (seuil : < 4{NBSP}%)"}
+        "evidence": f"Taux de participation en 2024 : 3,1{NBSP}% (seuil : ≥ 4{NBSP}%) ; "
+                    f"évolution de \u221210,0{NBSP}% entre 2022 et 2024, non significative "
+                    "(régression de Poisson, p = 0,300) ; pas de rang (3 collectivités "
+                    "comparables, 5 nécessaires)"}
 
 
-def test_otherwise_in_english(grid):
-    row = by_rule(evaluate(grid, {"turnout_rate": figure(0.14, "percent", "Turnout")},
-                           language="en"))["lt_rule"]
-    assert (row["kind"], row["finding"], row["evidence"]) == (
-        "strength", "Turnout 14.0% at least 4%.", "Turnout: 14.0% (threshold: < 4%)")
+def test_findings_in_english(grid):
+    record = figure(0.14, "percent", "Turnout", trend=decline(-0.2, 0.01))
+    row = by_rule(evaluate(grid, figures(turnout_rate=record), language="en"))["turnout_rule"]
+    assert (row["kind"], row["finding"]) == (
+        "vigilance", "Turnout 14.0% at least 4%, but declining significantly by \u221220.0% "
+        "from 2022 to 2024 (régression de Poisson, p = 0.010).")
 
 
-def test_le_operator_is_shown_as_a_symbol(grid):
-    row = by_rule(evaluate(grid, {"answer_rate": figure(0.5, "percent")}))["le_rule"]
-    assert (row["operator"], row["oecd_stage"], row["phase"]) == (
-        "≤", "pathways_to_impact", "decision_suivi")
-
-
-@pytest.mark.parametrize(("change", "p", "found"), [
-    (-0.2, 0.01, True), (-0.2, 0.2, False), (0.1, 0.01, False)])
-def test_all_conditions(grid, change, p, found):
-    figures = {"participants_change": figure(change, "percent", "Évolution"),
-               "participants_trend_p_value": figure(p, "p_value", "p")}
-    rules = by_rule(evaluate(grid, figures))
-    assert ("all_rule" in rules) is found
-    if found:
-        assert rules["all_rule"]["finding"] == f"Baisse de -20,0{NBSP}% (p 0,010, seuil 0,05)."
-        assert rules["all_rule"]["indicator"] == "participants_change"
-
-
-def test_missing_or_empty_indicator_is_skipped(grid):
-    figures = {"participants_change": figure(-0.2, "percent"),
-               "answer_rate": figure(None, "percent")}
-    findings = evaluate(grid, figures)
-    assert len(findings) == 0
-    assert findings.columns.tolist() == diagnostic.COLUMNS
-    assert findings.attrs["not_evaluated"] == ["lt_rule", "le_rule", "gt_rule", "ge_rule",
-                                               "eq_rule", "all_rule"]
-    assert findings.attrs["evaluated"] == []
+def test_missing_empty_or_hidden_figures_are_skipped(grid):
+    found = evaluate(grid, figures(answer_rate=figure(None, "percent"),
+                                   turnout_rate=replace(figure(0.01, "percent"),
+                                                        suppressed=True)))
+    assert len(found) == 0
+    assert found.columns.tolist() == diagnostic.COLUMNS
+    assert found.attrs["not_evaluated"] == ["turnout_rule", "answer_rule", "abandonment_rule",
+                                            "alpha_rule", "delivery_rule", "trend_rule"]
+    assert found.attrs["evaluated"] == []
 
 
 # ----------------------------------------------------------------------------- grid errors
@@ -202,31 +288,42 @@ def grid_error(path: Path) -> GridError:
 
 
 def test_unknown_indicator_is_located(tmp_path):
-    error = grid_error(broken(tmp_path, "indicator: turnout_rate,", "indicator: turnout,"))
-    assert (error.row, error.column) == (20, 12)
+    error = grid_error(broken(tmp_path, "indicator: turnout_rate", "indicator: turnout"))
+    assert (error.row, error.column) == (21, 5)
     assert error.message == ("no section records the indicator 'turnout': it is not in the "
                              "registry of key figures (civeval.evidence.registry)")
     assert str(error.file).endswith("grille.yml")
 
 
-def test_unknown_indicator_inside_all(tmp_path):
-    error = grid_error(broken(tmp_path, "{indicator: participants_trend_p_value,",
-                              "{indicator: trend_p,"))
-    assert (error.row, error.column) == (63, 12)
+def test_unknown_indicator_among_what_a_strength_also_needs(tmp_path):
+    error = grid_error(broken(tmp_path, "{indicator: implementation_rate,",
+                              "{indicator: realisation,"))
+    assert (error.row, error.column) == (58, 10)
+
+
+def test_a_figure_without_a_better_side_needs_one(tmp_path):
+    error = grid_error(broken(tmp_path, "indicator: turnout_rate", "indicator: population"))
+    assert (error.row, error.column) == (21, 5)
+    assert error.message == ("the registry does not say whether a higher or a lower "
+                             "'population' is better: give `better: higher` or `better: "
+                             "lower`")
+    grid = load_grid(broken(tmp_path, "indicator: turnout_rate",
+                            "indicator: population\n    better: higher"))
+    assert grid.rules[0].better == "higher"
 
 
 def test_bad_operator_is_located(tmp_path):
-    error = grid_error(broken(tmp_path, 'operator: "<=", threshold: 0.8',
-                              'operator: "=<", threshold: 0.8'))
-    assert (error.row, error.column) == (32, 36)
-    assert error.message == "unknown operator '=<'; operators: <, <=, >, >=, =="
+    error = grid_error(broken(tmp_path, 'operator: ">=", threshold: 0.5',
+                              'operator: "=>", threshold: 0.5'))
+    assert (error.row, error.column) == (58, 42)
+    assert error.message == "unknown operator '=>'; operators: <, <=, >, >=, =="
 
 
 def test_unknown_criterion_is_located(tmp_path):
     error = grid_error(broken(tmp_path, "    criterion: impact\n    phase: decision_suivi\n"
                               "    oecd_stage", "    criterion: efficace\n    phase: "
                               "decision_suivi\n    oecd_stage"))
-    assert (error.row, error.column) == (28, 5)
+    assert (error.row, error.column) == (27, 5)
     assert error.message == ("unknown criterion 'efficace'; criteria: pertinence, efficacité, "
                              "impact")
 
@@ -238,41 +335,57 @@ def test_criterion_alias_is_accepted(tmp_path):
 
 
 def test_unknown_phase_is_located(tmp_path):
-    error = grid_error(broken(tmp_path, "phase: cadrage\n    when: {indicator: turnout",
-                              "phase: lancement\n    when: {indicator: turnout"))
+    error = grid_error(broken(tmp_path, "phase: cadrage\n    indicator: turnout",
+                              "phase: lancement\n    indicator: turnout"))
     assert (error.row, error.message) == (
-        19, "unknown phase 'lancement'; phases: cadrage, decision_suivi")
+        20, "unknown phase 'lancement'; phases: cadrage, decision_suivi")
 
 
 def test_percent_threshold_written_as_a_percentage(tmp_path):
-    error = grid_error(broken(tmp_path, "threshold: 0.04}", "threshold: 4}"))
-    assert (error.row, error.column) == (20, 52)
+    error = grid_error(broken(tmp_path, "threshold: 0.04", "threshold: 4"))
+    assert (error.row, error.column) == (22, 5)
     assert error.message == ("'turnout_rate' is a percent, written as a ratio: 0.04 for 4 %, "
                              "not 4")
 
 
-def test_text_indicator_needs_equality(tmp_path):
-    error = grid_error(broken(tmp_path, 'operator: "==", threshold: "Transparence"',
-                              'operator: "<", threshold: "Transparence"'))
+def test_a_rule_judges_a_number(tmp_path):
+    error = grid_error(broken(tmp_path, "indicator: turnout_rate", "indicator: top_theme"))
+    assert (error.row, error.message) == (21, "'top_theme' is a text: a rule judges a number")
+
+
+def test_a_level_rule_needs_its_threshold_and_a_trend_rule_has_none(tmp_path):
+    error = grid_error(broken(tmp_path, "    threshold: 0.04\n", ""))
     assert (error.row, error.message) == (
-        53, "'top_theme' is a text: compare it with == to a text")
+        18, "'threshold' is missing: a level rule compares the figure with it")
+    error = grid_error(broken(tmp_path, "    judge: trend\n",
+                              "    judge: trend\n    threshold: 0.05\n"))
+    assert (error.row, error.message) == (
+        67, "a trend rule has no threshold: it judges the trend's test")
+    error = grid_error(broken(tmp_path, "judge: trend", "judge: mood"))
+    assert (error.row, error.message) == (66, "unknown judge 'mood'; expected one of level, trend")
+
+
+def test_a_rule_needs_a_text(tmp_path):
+    error = grid_error(broken(tmp_path, '    weakness: {fr: "Réponses {value}.", en: "Answers '
+                              '{value}."}\n', ""))
+    assert (error.row, error.message) == (26, "a rule needs a 'strength' or a 'weakness' text")
 
 
 def test_unknown_placeholder(tmp_path):
     error = grid_error(broken(tmp_path, '{fr: "Réponses {value}."', '{fr: "Réponses {valeur}."'))
-    assert (error.row, error.column) == (35, 15)
-    assert error.message == "unknown placeholder {valeur}; placeholders: {threshold}, {value}"
+    assert (error.row, error.column) == (34, 16)
+    assert error.message.startswith("unknown placeholder {valeur}; placeholders: {value}, "
+                                    "{threshold}")
 
 
 def test_duplicate_rule_id(tmp_path):
-    error = grid_error(broken(tmp_path, "- id: le_rule", "- id: lt_rule"))
-    assert (error.row, error.message) == (27, "the rule id 'lt_rule' is used twice")
+    error = grid_error(broken(tmp_path, "- id: answer_rule", "- id: turnout_rule"))
+    assert (error.row, error.message) == (26, "the rule id 'turnout_rule' is used twice")
 
 
 def test_misspelt_key_in_a_rule(tmp_path):
-    error = grid_error(broken(tmp_path, 'source: "convention"\n    kind: weakness\n    finding: '
-                              '{fr: "Réponses', 'sources: "convention"\n    kind: weakness\n'
-                              '    finding: {fr: "Réponses'))
+    error = grid_error(broken(tmp_path, '    source: "convention"\n    weakness: {fr: "Réponses',
+                              '    sources: "convention"\n    weakness: {fr: "Réponses'))
     assert error.row == 33
     assert error.message.startswith("unknown key 'sources'; expected one of id, criterion")
 
@@ -429,17 +542,18 @@ def test_xlsx_missing_column(project):
 def test_diagnose_joins_rules_and_assessments_and_records_counts(project):
     study = make_study(project)
     study.output_dir.mkdir(parents=True, exist_ok=True)
-    study.indicators_file.write_text(json.dumps({
-        "turnout_rate": figure(0.02, "percent", "Taux"),
-        "coding_alpha": figure(0.9, "coefficient", "Alpha")}), encoding="utf-8")
+    study.record("turnout_rate", 0.02, "Taux", "percent")
+    study.record("coding_alpha", 0.9, "Alpha", "coefficient")
     findings = diagnose(study)
     assert findings[["rule", "source", "kind"]].values.tolist() == [
-        ["lt_rule", "rule", "weakness"], ["ge_rule", "rule", "strength"],
+        ["turnout_rule", "rule", "weakness"], ["alpha_rule", "rule", "strength"],
         [None, "consultant", "weakness"], [None, "consultant", "strength"]]
-    recorded = study.indicators()
-    assert (recorded["strengths"]["value"], recorded["weaknesses"]["value"]) == (2, 2)
-    assert recorded["weaknesses"]["label"] == "Points faibles relevés"
-    assert findings.attrs["not_evaluated"] == ["le_rule", "gt_rule", "eq_rule", "all_rule"]
+    recorded = study.evidence()
+    assert (recorded["strengths"].value, recorded["weaknesses"].value,
+            recorded["vigilance_points"].value) == (2, 2, 0)
+    assert recorded["weaknesses"].label == "Points faibles relevés"
+    assert findings.attrs["not_evaluated"] == ["answer_rule", "abandonment_rule",
+                                               "delivery_rule", "trend_rule"]
 
 
 # ----------------------------------------------------------------------------- scores, chart
@@ -469,18 +583,22 @@ def test_scores_formula(grid):
 def test_summary_chart_writes_the_counts():
     table = pd.DataFrame({"criterion": ["pertinence", "efficacité", "impact"],
                           "label": ["Pertinence", "Efficacité", "Impact"],
-                          "strengths": [0, 1, 3], "weaknesses": [2, 3, 0]})
+                          "strengths": [0, 1, 3], "weaknesses": [2, 3, 0],
+                          "vigilance": [1, 0, 0]})
     fig = summary_chart(table, "en")
     axis = fig.axes[0]
     assert [tick.get_text() for tick in axis.get_yticklabels()] == [
         "Pertinence", "Efficacité", "Impact"]
-    # Weaknesses drawn left (negative), strengths right, on the same rows.
+    # Weaknesses, then points of vigilance beyond them, drawn left (negative), strengths
+    # right, on the same rows.
     widths = [round(bar.get_width()) for bar in axis.patches]
-    assert widths == [-2, -3, 0, 0, 1, 3]
+    assert widths == [-2, -3, 0, -1, 0, 0, 0, 1, 3]
+    assert [round(bar.get_x()) for bar in axis.patches[3:6]] == [-2, -3, 0]
     # No count on an empty bar, so no "0" stands for a bar that is not there.
-    assert [text.get_text() for text in axis.texts if text.get_text()] == ["2", "3", "1", "3"]
+    assert [text.get_text() for text in axis.texts if text.get_text()] == [
+        "2", "3", "1", "1", "3"]
     assert [text.get_text() for text in axis.get_legend().get_texts()] == [
-        "Weaknesses", "Strengths"]
+        "Weaknesses", "Points of vigilance", "Strengths"]
     assert axis.patches[0].get_hatch() == "//"
     assert axis.get_title() == "" and fig._suptitle is None
     matplotlib.pyplot.close(fig)
@@ -489,11 +607,10 @@ def test_summary_chart_writes_the_counts():
 def test_duplicate_key_in_the_grid(tmp_path):
     error = grid_error(broken(tmp_path, "    source: \"médiane 2018\"\n",
                               "    source: \"médiane 2018\"\n    source: \"bis\"\n"))
-    assert (error.row, error.column, error.message) == (22, 5, "the key 'source' appears twice")
+    assert (error.row, error.column, error.message) == (24, 5, "the key 'source' appears twice")
 
 
 def test_yaml_syntax_error_in_the_grid(tmp_path):
-    error = grid_error(broken(tmp_path, "kind: weakness\n    finding: {fr: \"Réponses",
-                              "kind: [weakness\n    finding: {fr: \"Réponses"))
+    error = grid_error(broken(tmp_path, "threshold: 0.8\n", "threshold: [0.8\n"))
     assert error.message.startswith("is not valid YAML")
     assert error.row is not None

@@ -74,7 +74,7 @@ def test_the_sections_record_keys_the_test_can_see():
     keys = {key for _, key, _, _ in recorded_keys()}
     # A sample of what the sections record, so that a broken parser fails here.
     assert {"turnout_rate", "coding_alpha", "questionnaire_response_rate",
-            "participants_{}", "{}_percentile", "strengths", "weaknesses"} <= keys
+            "participants_{}", "strengths", "weaknesses", "vigilance_points"} <= keys
 
 
 def test_every_recorded_key_is_in_the_registry():
@@ -118,7 +118,8 @@ def test_plain_key():
         "label": "Taux de participation",
         "definition": "Participants de la dernière édition ÷ population totale INSEE de la "
                       "collectivité.",
-        "pattern": False, "status": "recorded", "matched": "turnout_rate", "parts": {}}
+        "pattern": False, "status": "recorded", "better": "higher", "criterion": "efficacité",
+        "matched": "turnout_rate", "parts": {}}
 
 
 def test_pattern_key_with_its_parts():
@@ -129,15 +130,15 @@ def test_pattern_key_with_its_parts():
     assert indicator("agreement_Q1[SQ001]")["parts"] == {"item": "Q1[SQ001]"}
 
 
-@pytest.mark.parametrize("key", ["participants_change", "participants_trend_p_value"])
-def test_a_plain_key_wins_over_a_pattern(key):
-    assert indicator(key)["matched"] == key
+def test_a_plain_key_wins_over_a_pattern():
+    assert indicator("participants_change")["matched"] == "participants_change"
 
 
-def test_percentile_needs_a_known_indicator():
-    assert indicator("turnout_rate_percentile")["parts"] == {"indicator": "turnout_rate"}
-    assert indicator("implementation_rate_percentile")["kind"] == "percent"
-    assert indicator("nothing_percentile") is None
+def test_every_figure_a_rule_judges_says_which_way_is_good():
+    from civeval.diagnosis.grid import load_grid
+
+    for rule in load_grid().rules:
+        assert indicator(rule.indicator)["better"] in ("higher", "lower"), rule.id
 
 
 def test_unknown_keys():

@@ -71,5 +71,5 @@ def test_the_participation_template_run_as_is_shows_the_demo_study(tmp_path, mon
                                           cwd=str(REPO), progress_bar=False, kernel_name="python3")
     html = "".join(output.get("data", {}).get("text/html", "")
                    for cell in executed.cells for output in cell.get("outputs", []))
-    assert "Participation par étape" in html and "pas encore livrés" in html
-    assert (tmp_path / "reports" / "demo-saint-aubin" / "indicators.json").is_file()
+    assert "Participation par étape" in html and "Baisse significative" in html
+    assert (tmp_path / "reports" / "demo-saint-aubin" / "evidence.json").is_file()

@@ -22,11 +22,15 @@ def test_reach_and_trend_of_a_declining_participatory_budget():
     assert reach["participation_rate"].iloc[-1] == pytest.approx(
         (voters["edition"] == 2024).sum() / 12400)
     verdict = section.essoufflement(study, voters, "edition").data
-    assert verdict.startswith("<p>Baisse significative de 28")
-    assert "p &lt; 0,001" in verdict
-    figures = study.indicators()
-    assert figures["turnout_rate"]["kind"] == "percent"
-    assert figures["participants_change"]["value"] == pytest.approx(815 / 1130 - 1)
+    assert verdict.startswith("<p>Baisse significative de \u221227,9")
+    assert "de 1\u202f130 à 815" in verdict and "p &lt; 0,001" in verdict
+    figures = study.evidence()
+    assert figures["turnout_rate"].kind == "percent"
+    assert figures["participants_change"].value == pytest.approx(815 / 1130 - 1)
+    trend = figures["participants_change"].trend
+    assert (trend.first, trend.last, trend.significant, trend.breaks) == (
+        "2022", "2024", True, ())
+    assert figures["turnout_rate"].trend == trend  # the turnout carries the same trend
 
 
 def test_districts_name_the_extremes_and_hide_small_cells():
@@ -52,15 +56,7 @@ def test_council_attendance_declines_significantly():
     assert verdict.data.startswith("<p>Baisse significative")
 
 
-def test_transparency_of_winning_projects_and_proposals():
-    study = load_study("demo-saint-aubin")
-    winners = study.load("suivi_laureats")
-    table = section.implementation(study, winners)
-    assert table["winners"].tolist() == [5, 5, 5]
-    assert table.loc[table["edition"] == 2022, "abandoned"].item() == 1
-    figure, sentence = section.delivery(study, winners)
-    assert 'alt="Courbe de Kaplan-Meier' in figure.data
-    assert "La moitié des projets lauréats" in sentence.data
+def test_answers_to_the_proposals_of_a_platform():
     consultation = load_study("demo-val-de-brenne")
     answers = section.answers(consultation, consultation.load("propositions"))
     values = dict(zip(answers["indicator"], answers["value"], strict=True))
@@ -81,7 +77,7 @@ def test_diversity_of_voters_against_adult_margins():
     share = (last["tranche_age"] == "18-29").mean()
     assert young["share_participants"] == pytest.approx(share)
     assert young["representation_ratio"] == pytest.approx(share / (1650 / 9800))
-    assert "dissimilarity_tranche_age" in study.indicators()
+    assert "dissimilarity_tranche_age" in study.evidence()
 
 
 def test_efficiency_from_the_editions_budget_and_cost():
@@ -91,7 +87,7 @@ def test_efficiency_from_the_editions_budget_and_cost():
     last = table.iloc[-1]
     assert last["budget_per_inhabitant"] == pytest.approx(150000 / 12400)
     assert last["cost_per_participant"] == pytest.approx(35000 / (voters["edition"] == 2024).sum())
-    assert study.indicators()["cost_per_participant"]["kind"] == "euro"
+    assert study.evidence()["cost_per_participant"].kind == "euro"
     assert section.efficiency(load_study("demo-villeneuve-ardre"), table, "edition") is None
 
 
@@ -122,7 +118,8 @@ def test_proposals_trend_is_not_overstated():
     table, verdict = section.proposals_by_edition(study, projects, "edition")
     assert table["proposals"].tolist() == projects.groupby("edition").size().tolist()
     # 12, 14, 15 proposals: no test could call that a significant change.
-    assert verdict.data.startswith("<p>Pas d&#x27;évolution significative entre 2022 et 2024")
+    assert verdict.data.startswith("<p>Pas d'évolution significative entre 2022 et 2024")
+    assert study.evidence()["proposals_change"].trend.significant is False
 
 
 def test_platform_contributors_by_phase_are_unique_people():
@@ -143,7 +140,7 @@ def test_platform_contributors_by_phase_are_unique_people():
     support = table.loc["Soutiens aux propositions"]
     assert support["participations"] == export["proposals"]["votes"].sum()
     assert pd.isna(support["unique_participants"]) and pd.isna(support["participation_rate"])
-    assert study.indicators()["platform_contributors"]["value"] == pd.concat(
+    assert study.evidence()["platform_contributors"].value == pd.concat(
         [export["proposals"]["author_id"], export["comments"]["author_id"]]).nunique()
 
 
@@ -191,9 +188,9 @@ def test_figures_of_a_measured_scheme_go_to_its_type_only(tmp_path, monkeypatch)
     study.measure("Conseils de quartier")
     section.attendance(study, study.load("seances"), "membres_inscrits", "membres_presents",
                        "date")
-    figures = study.indicators()
-    assert figures["attendance_rate"]["scheme_type"] == "conseil de quartier"
-    assert "scheme_type" not in figures["population_share"]
+    figures = study.evidence()
+    assert figures["attendance_rate"].scheme_type == "conseil de quartier"
+    assert figures["population_share"].scheme_type is None
     (reports / study.slug / "run.json").write_text(json.dumps(
         {"slug": study.slug, "client": "Villeneuve", "client_kind": "commune",
          "population": 150_000, "scheme_types": ["conseil de quartier", "sondage délibératif"],

@@ -25,9 +25,9 @@ def test_who_was_heard_counts_interviews_by_group_without_names(study, coded):
     assert table.to_dict("list") == {
         "group": ["Élu·es", "Agent·es", "Associations", "Habitant·es"],
         "interviews": [3, 5, 4, 6], "speakers": [3, 5, 4, 6]}
-    figures = study.indicators()
-    assert figures["interviews"]["value"] == 18
-    assert figures["stakeholder_groups"]["value"] == 4
+    figures = study.evidence()
+    assert figures["interviews"].value == 18
+    assert figures["stakeholder_groups"].value == 4
 
 
 def test_themes_weigh_by_interviews_that_mention_them(study, coded):
@@ -42,7 +42,7 @@ def test_themes_weigh_by_interviews_that_mention_them(study, coded):
     expected = coded.loc[coded["code"].isin(children), "document"].nunique()
     assert top["interviews"] == expected and top["share"] == pytest.approx(expected / 18)
     assert table["interviews"].is_monotonic_decreasing
-    assert study.indicators()["top_theme"]["value"] == top["theme"]
+    assert study.evidence()["top_theme"].value == top["theme"]
 
 
 def test_old_code_names_are_merged_through_the_codebook(coded):
@@ -53,7 +53,7 @@ def test_coders_agree_and_the_verdict_follows_krippendorff_thresholds(study, cod
     table, sentence = section.coder_agreement(study, coded)
     overall = table.iloc[-1]
     assert overall["code"] == "Ensemble des codes"
-    alpha = study.indicators()["coding_alpha"]["value"]
+    alpha = study.evidence()["coding_alpha"].value
     assert alpha == pytest.approx(overall["alpha"], abs=1e-3)
     expected = ("l'accord est élevé" if alpha >= 0.8 else
                 "l'accord est moyen" if alpha >= 0.667 else "l'accord est faible")
@@ -90,7 +90,7 @@ def test_workshop_priorities_hide_tables_under_the_threshold(study):
     votes = study.load("atelier")
     table, sentence = section.workshop(study, votes)
     assert table["votes"].sum() == votes["votes"].sum()
-    assert table.iloc[0]["proposal"] == study.indicators()["workshop_top_proposal"]["value"]
+    assert table.iloc[0]["proposal"] == study.evidence()["workshop_top_proposal"].value
     # The élus' table has 4 people: counted in the total, not shown apart.
     assert "Élu·es" not in table.columns and "Habitant·es" in table.columns
     assert "(Élu·es)" in sentence.data

@@ -18,7 +18,7 @@ def consultation():
 
 @pytest.fixture(autouse=True)
 def reports_elsewhere(tmp_path, monkeypatch):
-    # record() writes indicators.json: keep the demo studies' reports untouched.
+    # record() writes evidence.json: keep the demo studies' reports untouched.
     monkeypatch.setenv("CIVEVAL_REPORTS", str(tmp_path / "reports"))
 
 
@@ -162,7 +162,7 @@ def test_open_answers_show_the_validated_coding_only():
     assert table.set_index("code").loc["Jeunes et scolaires", "answers"] == 59
     assert table["answers"].sum() == len(validated)
     assert "complété 59 à la main" in sentence.data
-    assert study.indicators()["open_answers_by_hand"]["value"] == 59
+    assert study.evidence()["open_answers_by_hand"].value == 59
     assert [code for code, _ in quoted] == table["code"].tolist()
 
 

@@ -22,7 +22,7 @@ def test_demo_batch_produces_every_report(demo_reports):
         assert {s["status"] for s in record["sections"]} == {"success"}
         assert (demo_reports / slug / "00_cadrage.html").is_file()
         assert (demo_reports / slug / "00_cadrage.ipynb").is_file()
-        figures = json.loads((demo_reports / slug / "indicators.json").read_text("utf-8"))
+        figures = json.loads((demo_reports / slug / "evidence.json").read_text("utf-8"))
         assert figures["population"]["label"] == "Population (INSEE)"
         assert figures["datasets"]["value"] >= 2
     assert (demo_reports / "index.html").is_file()

@@ -7,7 +7,7 @@ import pytest
 
 from civeval import load_study
 from civeval.errors import CatalogError, StudyError
-from civeval.workbench.study import SchemeType
+from civeval.workbench.schema import SchemeType
 from conftest import MINIMAL_STUDY, write_study
 
 
@@ -135,11 +135,13 @@ def test_record_writes_key_figures(project):
                         kind="percent") == 0.081
     study.record("votants", np.int64(973), label="Votants")
     study.record("taux", 0.09, label="Taux de participation", kind="percent")
-    figures = json.loads(study.indicators_file.read_text(encoding="utf-8"))
+    figures = json.loads((study.output_dir / "evidence.json").read_text(encoding="utf-8"))
     assert figures == {
-        "taux": {"value": 0.09, "label": "Taux de participation", "kind": "percent"},
-        "votants": {"value": 973, "label": "Votants", "kind": "number"},
+        "taux": {"key": "taux", "value": 0.09, "label": "Taux de participation",
+                 "kind": "percent"},
+        "votants": {"key": "votants", "value": 973, "label": "Votants", "kind": "number"},
     }
+    assert study.evidence()["taux"].text() == "9,0\xa0%"
     with pytest.raises(TypeError, match="cannot record a value of type list"):
         study.record("liste", [1, 2])
 

@@ -44,7 +44,7 @@ def test_weaknesses_cite_their_evidence(demo_reports):
                  if t.caption and "preuves" in t.caption.get_text())
     rows = [[c.get_text(" ", strip=True) for c in tr.find_all("td")] for tr in table.find_all("tr")]
     decline = next(r for r in rows if r and r[2].startswith("Le dispositif s'essouffle"))
-    assert decline[1] == "Point faible" and "-27,9\u00a0%" in decline[3]
+    assert decline[1] == "Point faible" and "\u221227,9\u00a0%" in decline[3]
 
 
 def english_copy(tmp_path):

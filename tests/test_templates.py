@@ -3,8 +3,16 @@
 import pytest
 
 from civeval.errors import ParameterError, TemplateError
+from civeval.workbench.schema import Component
 from civeval.workbench.templates import execution_order, find_template
 from conftest import write_template
+
+
+def order_of(*templates, **names) -> list[str]:
+    """Section ids in execution order for components of ``templates`` (and named ones)."""
+    components = [Component(template=t) for t in templates]
+    components += [Component(template=t, name=n) for n, t in names.items()]
+    return [component.id for _, component in execution_order(components)]
 
 
 def test_the_framing_template_declares_its_parameters(project):
@@ -68,24 +76,32 @@ def test_unknown_template(project):
 def test_execution_follows_requirements(project):
     write_template(project, "20_synthese", requires=["10_enquete", "00_cadrage"])
     write_template(project, "10_enquete", requires=["00_cadrage"])
-    order = [t.name for t in execution_order(["20_synthese", "10_enquete", "00_cadrage"])]
-    assert order == ["00_cadrage", "10_enquete", "20_synthese"]
+    assert order_of("20_synthese", "10_enquete", "00_cadrage") == [
+        "00_cadrage", "10_enquete", "20_synthese"]
+
+
+def test_two_components_of_one_template_run_before_what_requires_that_template(project):
+    write_template(project, "20_synthese", requires=["10_enquete"])
+    write_template(project, "10_enquete")
+    order = order_of("20_synthese", "10_enquete", enquete_2025="10_enquete")
+    assert order.index("20_synthese") > max(order.index("10_enquete"),
+                                            order.index("enquete_2025"))
 
 
 def test_a_template_follows_the_sections_the_study_has(project):
     write_template(project, "90_synthese", follows=["10_enquete", "20_absent"])
     write_template(project, "10_enquete")
-    order = [t.name for t in execution_order(["90_synthese", "10_enquete"])]
-    assert order == ["10_enquete", "90_synthese"]  # 20_absent is not required: no error
+    # 20_absent is not required: no error
+    assert order_of("90_synthese", "10_enquete") == ["10_enquete", "90_synthese"]
 
 
 def test_missing_requirement_and_cycles(project):
     write_template(project, "10_a", requires=["10_b"])
     write_template(project, "10_b", requires=["10_a"])
     with pytest.raises(TemplateError, match="10_a requires 10_b, which the study does not list"):
-        execution_order(["10_a"])
+        order_of("10_a")
     with pytest.raises(TemplateError, match="templates require each other in a cycle"):
-        execution_order(["10_a", "10_b"])
+        order_of("10_a", "10_b")
 
 
 def test_prepared_notebook_keeps_the_report_language_only(project):

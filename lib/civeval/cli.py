@@ -71,10 +71,16 @@ def cmd_validate(args) -> int:
     from civeval.workbench.runner import plan
 
     for item in plan(_studies(args)):
-        templates = ", ".join(template.name for template, _ in item.steps)
+        _warn(item.warnings)
+        sections = ", ".join(component.id for _, component in item.steps)
         print(f"ok  {item.study.slug}: {len(item.study.datasets())} dataset(s), "
-              f"templates {templates}")
+              f"sections {sections}")
     return 0
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"civeval: warning: {warning}", file=sys.stderr)
 
 
 def cmd_run(args) -> int:
@@ -93,6 +99,8 @@ def cmd_run(args) -> int:
         from civeval.workbench.runner import plan, run
 
         plans = plan(others, force=args.force)
+        for item in plans:
+            _warn(item.warnings)
         ran = run(plans, timeout=args.timeout, show_progress=not args.no_progress,
                   jobs=args.jobs, scheduler=args.scheduler, force=args.force)
         results.update(zip(others, ran, strict=True))

@@ -77,3 +77,12 @@ class SurveyError(InputError):
 
 class WeightingError(InputError):
     """Weights cannot be computed: inconsistent margins, an empty category, bad weights."""
+
+
+def combine(problems: list[InputError]) -> InputError:
+    """One error whose message lists every problem, one per line (``problems`` keeps them)."""
+    if len(problems) == 1:
+        return problems[0]
+    combined = type(problems[0])("\n".join(str(p) for p in problems))
+    combined.problems = problems
+    return combined

@@ -1,6 +1,6 @@
 """The portfolio: the key figures of every study the workbench has run, as benchmark rows.
 
-Each study's ``reports/<slug>/indicators.json`` gives rows in the columns of the reference
+Each study's ``reports/<slug>/evidence.json`` gives rows in the columns of the reference
 table (:data:`civeval.benchmark.reference.COLUMNS`), so that a consultancy's past clients
 become its benchmark. These rows are **not public**: another client's report may place them
 on a chart, never name them (:func:`civeval.benchmark.peers.anonymise`).
@@ -49,6 +49,7 @@ def _study_yml(file: Path) -> dict:
              for key in ("end", "start") if e.get(key) is not None
              for y in re.findall(r"(?:19|20)\d{2}", str(e[key]))]
     return {"kind": client.get("kind"), "population": client.get("population"),
+            "demo": bool(config.get("demo", False)),
             "scheme_types": [str(s["type"]) for s in schemes if s.get("type")],
             "year": max(years) if years else None}
 
@@ -60,20 +61,21 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
     ----------
     reports_dir : path, optional
         The reports folder (default: the project's, or ``CIVEVAL_REPORTS``). Every
-        ``<slug>/run.json`` found there is one study; its ``indicators.json`` gives the
+        ``<slug>/run.json`` found there is one study; its ``evidence.json`` gives the
         figures.
     studies_dir : path, optional
         The studies folder (default: the project's). Used only for what ``run.json`` does
         not record: the client's kind, its population and the scheme types come from
         ``run.json`` (``client_kind``, ``population``, ``scheme_types``, ``year``) when it
-        has them, else from ``indicators.json`` (``population``), else from
+        has them, else from ``evidence.json`` (``population``), else from
         ``<studies_dir>/<slug>/study.yml``.
 
     Returns
     -------
     DataFrame
         The columns of :data:`~civeval.benchmark.reference.COLUMNS` plus ``study`` (the
-        slug) and ``run_status``: one row per numeric key figure (kinds number, percent,
+        slug), ``run_status`` and ``demo`` (a fictional study, which is never a peer of a
+        real one): one row per numeric key figure (kinds number, percent,
         euro; the framing section's bookkeeping counts such as ``datasets`` are left out)
         and per scheme type of the study. ``statistic`` is ``value``, ``public`` is False,
         ``note`` the figure's label, ``year`` the study's last edition year (else the year
@@ -94,7 +96,7 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
     ...     "slug": "ville-a", "client": "Ville A", "status": "success",
     ...     "started_at": "2025-01-15T10:00:00+00:00", "client_kind": "commune",
     ...     "scheme_types": ["budget participatif"], "year": 2024}))
-    >>> _ = (reports / "ville-a" / "indicators.json").write_text(json.dumps({
+    >>> _ = (reports / "ville-a" / "evidence.json").write_text(json.dumps({
     ...     "population": {"value": 31000, "kind": "number"},
     ...     "turnout_rate": {"value": 0.061, "label": "Taux de participation",
     ...                      "kind": "percent"}}))
@@ -109,8 +111,8 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
     for run_file in sorted(reports_dir.glob("*/run.json")):
         run = _read_json(run_file)
         slug = str(run.get("slug") or run_file.parent.name)
-        indicators_file = run_file.parent / "indicators.json"
-        figures = _read_json(indicators_file) if indicators_file.is_file() else {}
+        evidence_file = run_file.parent / "evidence.json"
+        figures = _read_json(evidence_file) if evidence_file.is_file() else {}
         fallback = _study_yml(studies_dir / slug / "study.yml")
         population = (run.get("population")
                       or (figures.get("population") or {}).get("value")
@@ -124,7 +126,8 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
                   "population": population, "population_year": None, "year": year,
                   "statistic": "value",
                   "source": f"civeval study {slug} (run of {started[:10] or 'unknown date'})",
-                  "public": False, "study": slug, "run_status": run.get("status")}
+                  "public": False, "study": slug, "run_status": run.get("status"),
+                  "demo": bool(run.get("demo", fallback.get("demo", False)))}
         for key, figure in figures.items():
             if not isinstance(figure, dict) or key in _BOOKKEEPING:
                 continue
@@ -136,7 +139,7 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
                                 else scheme_types):
                 rows.append({**common, "scheme_type": scheme_type, "indicator": key,
                              "value": float(value), "note": figure.get("label")})
-    table = pd.DataFrame(rows, columns=[*COLUMNS, "study", "run_status"])
+    table = pd.DataFrame(rows, columns=[*COLUMNS, "study", "run_status", "demo"])
     for column in ("population", "population_year", "year"):
         table[column] = pd.to_numeric(table[column]).astype("Int64")
     table["value"] = table["value"].astype(float)

@@ -81,10 +81,10 @@ from civeval.diagnosis.validation import (
     validation_problems,
 )
 from civeval.diagnosis.values import as_date, checked_value, parse_date, recorded_value
-from civeval.errors import InputError
-from civeval.evidence import registry
+from civeval.errors import InputError, combine
+from civeval.evidence import registry, store
 from civeval.workbench import paths
-from civeval.workbench.study import Study, combine, load_study
+from civeval.workbench.study import Study, load_study
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -238,7 +238,7 @@ def action_plan(study: Study, library: Library | str | Path | None = None
     if not isinstance(library, Library):
         library = load_library(library)
     language = study.language
-    figures = study.indicators()
+    figures = {key: record.value for key, record in study.evidence().items()}
     deadline = config.deadline
     problems: list[InputError] = []
 
@@ -346,7 +346,7 @@ def action_plan(study: Study, library: Library | str | Path | None = None
                     problem(f"action {action['id']}: {error}", *keys, field)
             baseline = values.get("baseline")
             if baseline is None:
-                baseline = recorded_value(figures.get(item["indicator"], {}).get("value"), kind)
+                baseline = recorded_value(figures.get(item["indicator"]), kind)
             rows.append({"action": action["id"], "indicator": item["indicator"],
                          "label": entry["label"], "kind": kind, "baseline": baseline,
                          "target": values.get("target"), "date": item["date"]})
@@ -428,10 +428,11 @@ def _previous_study(study: Study) -> Study:
         raise ActionPlanError(f"previous_wave: no study {slug!r}" + did_you_mean(slug, known)
                               + f"; studies: {', '.join(known) or 'none'}", **where)
     previous = load_study(slug)
-    if not previous.indicators_file.is_file():
+    evidence_file = previous.output_dir / store.EVIDENCE_FILE
+    if not evidence_file.is_file():
         raise ActionPlanError(
             f"previous_wave: the report of study {slug!r} has not been run yet "
-            f"({paths.display_path(previous.indicators_file)} is missing); run it first: "
+            f"({paths.display_path(evidence_file)} is missing); run it first: "
             f"civeval run {slug}", **where)
     return previous
 
@@ -473,11 +474,11 @@ def follow_up(study: Study, library: Library | str | Path | None = None
         return None
     previous = _previous_study(study)
     _, planned = action_plan(previous, library)
-    figures = study.indicators()
+    figures = {key: record.value for key, record in study.evidence().items()}
     rows = []
     for row in planned.to_dict("records"):
         entry = registry.indicator(row["indicator"], study.language)
-        measured = recorded_value(figures.get(row["indicator"], {}).get("value"), row["kind"])
+        measured = recorded_value(figures.get(row["indicator"]), row["kind"])
         rows.append({**row, "label": entry["label"] if entry else row["label"],
                      "measured": measured,
                      "reached": target_reached(row["baseline"], row["target"], measured,

@@ -23,6 +23,7 @@ from civeval.diagnosis.grid import (
     OPERATORS,
     SYMBOLS,
     Grid,
+    Rule,
     diagnostic_settings,
     fold,
     study_grid,
@@ -30,6 +31,7 @@ from civeval.diagnosis.grid import (
 )
 from civeval.errors import InputError
 from civeval.evidence import registry as indicators
+from civeval.evidence.record import Evidence, Position, Trend
 from civeval.presentation import fmt, i18n
 from civeval.workbench import paths
 
@@ -42,7 +44,8 @@ _OPTIONAL = ["rule", "phase", "oecd_stage", "indicator", "label", "value", "valu
 SCORE_BY = {"criterion": "criteria", "phase": "phases", "oecd_stage": "oecd_stages"}
 ASSESSMENT_KEYS = ("id", "criterion", "phase", "oecd_stage", "kind", "finding", "evidence")
 _KIND_NAMES = {"strength": "strength", "force": "strength", "point fort": "strength",
-               "weakness": "weakness", "faiblesse": "weakness", "point faible": "weakness"}
+               "weakness": "weakness", "faiblesse": "weakness", "point faible": "weakness",
+               "vigilance": "vigilance", "point de vigilance": "vigilance"}
 # XLSX headers (French first, English accepted), compared without case nor accents.
 _XLSX_HEADERS = {"critere": "criterion", "criterion": "criterion", "phase": "phase",
                  "etape": "phase", "type": "kind", "kind": "kind", "constat": "finding",
@@ -61,105 +64,222 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
 
-def evaluate(grid: Grid, figures: Mapping[str, dict], language: str = "fr") -> pd.DataFrame:
-    """Apply the grid's rules to a study's recorded key figures.
+def adverse(trend: Trend | None, better: str | None) -> bool:
+    """Whether ``trend`` is a significant change the wrong way (a decline of a figure for
+    which higher is better), across comparable editions."""
+    return (trend is not None and trend.significant is True and better in ("higher", "lower")
+            and trend.direction == ("down" if better == "higher" else "up"))
 
-    A rule holds when all its conditions hold; it then gives its finding, else its
-    ``otherwise`` finding when it has one, else nothing. A rule needing a figure the study
-    did not record (or recorded empty) is skipped.
+
+def favourable(trend: Trend | None, better: str | None) -> bool:
+    """Whether ``trend`` is a significant change the right way."""
+    return (trend is not None and trend.significant is True and better in ("higher", "lower")
+            and trend.direction == ("up" if better == "higher" else "down"))
+
+
+def worse_quarter(position: Position | None, better: str | None) -> bool:
+    """Whether the figure sits in the worse quarter of enough comparable peers (a rank is
+    only given with at least ``min_peers`` of them)."""
+    if position is None or not position.ranked or better not in ("higher", "lower"):
+        return False
+    return position.percentile <= 25 if better == "higher" else position.percentile >= 75
+
+
+def evaluate(grid: Grid, evidence: Mapping[str, Evidence], language: str = "fr"
+             ) -> pd.DataFrame:
+    """Apply the grid's rules to a study's evidence, weighing level, trend and benchmark.
+
+    For a **level** rule, a figure that does not reach the threshold is a weakness; one
+    that reaches it is a strength only when nothing contradicts it: a significant trend
+    the wrong way across comparable editions, or (unless the rule says ``benchmark:
+    false``) a place in the worse quarter of enough comparable peers, makes it a point of
+    **vigilance** that says both. A strength also
+    needs the rule's ``also`` conditions. For a **trend** rule, a significant change the
+    wrong way is a weakness, the right way a strength. Finally, any figure whose trend is a
+    significant change the wrong way and that no rule judged a weakness or a point of
+    vigilance becomes one: a significant decline is never left out of the diagnosis. A rule
+    whose figure the study did not record (or recorded empty, or suppressed) is skipped.
 
     Parameters
     ----------
     grid : Grid
         From :func:`civeval.diagnosis.grid.load_grid`.
-    figures : mapping
-        ``study.indicators()``: ``{key: {value, label, kind, section?}}``.
+    evidence : mapping
+        The study's records (:meth:`civeval.workbench.study.Study.evidence`).
     language : {"fr", "en"}
         Language of the findings and evidence.
 
     Returns
     -------
     DataFrame
-        One row per finding, in the grid's order, columns ``rule, criterion, phase,
-        oecd_stage, kind`` (strength or weakness), ``finding, indicator, label, value,
-        value_kind`` (the indicator's kind, to format value and threshold), ``threshold,
-        operator`` (as readers see it: <, ≤, >, ≥, =), ``section`` (that recorded the
-        figure), ``source`` ("rule"), ``reference`` (the source of the threshold) and
-        ``evidence`` (the figures, values and thresholds in words). For a rule of several
-        conditions, the indicator columns describe the first; ``evidence`` lists them all.
-        ``attrs``: ``not_evaluated`` (ids of the rules skipped), ``evaluated``, and the
-        grid's ``criteria``, ``phases`` and ``oecd_stages`` as ``{id: label}``.
+        One row per finding, in the grid's order, then the declines no rule judged:
+        ``rule, criterion, phase, oecd_stage, kind`` (strength, weakness or vigilance),
+        ``finding, indicator, label, value, value_kind, threshold, operator`` (as readers see
+        it: ≥ or ≤), ``section`` (that shows the figure), ``source`` ("rule", or "trend" for
+        an unjudged decline), ``reference`` (the source of the threshold) and ``evidence``
+        (the figure, its threshold, trend and rank, in words). ``attrs``: ``not_evaluated``
+        (ids of the rules skipped), ``evaluated``, and the grid's ``criteria``, ``phases``
+        and ``oecd_stages`` as ``{id: label}``.
 
     Examples
     --------
     >>> from civeval.diagnosis.grid import load_grid
-    >>> grid = load_grid()
-    >>> figures = {"turnout_rate": {"value": 0.031, "label": "Taux de participation",
-    ...                             "kind": "percent", "section": "30_participation"}}
-    >>> findings = evaluate(grid, figures)
-    >>> findings[["rule", "kind", "value", "threshold", "operator"]].to_dict("records")
-    [{'rule': 'turnout_below_median', 'kind': 'weakness', 'value': 0.031, 'threshold': 0.04, \
-'operator': '<'}]
-    >>> print(evaluate(grid, figures, language="en").loc[0, "finding"][:60])
-    Turnout (3.1% of the population) is below the national media
-    >>> "proposals_unanswered" in findings.attrs["not_evaluated"]
-    True
+    >>> from civeval.evidence.record import Evidence, Trend
+    >>> decline = Trend(first="2023", last="2025", change=-0.099, test="régression binomiale",
+    ...                 p_value=0.023, significant=True, first_value=0.658, last_value=0.593,
+    ...                 value_kind="percent")
+    >>> attendance = Evidence(key="attendance_rate", value=0.593, kind="percent",
+    ...                       label="Taux de présence", section="30_participation",
+    ...                       trend=decline)
+    >>> found = evaluate(load_grid(), {"attendance_rate": attendance})
+    >>> found[["rule", "kind"]].values.tolist()
+    [['attendance_level', 'vigilance']]
+    >>> found.loc[0, "finding"].replace("\xa0", " ")  # doctest: +NORMALIZE_WHITESPACE
+    'Les membres des conseils sont assidus (59,3 % de présence aux séances), mais leur
+    présence est en baisse significative depuis 2023 (de 65,8 % à 59,3 %).'
     """
-    locale = fmt.LOCALES[language]
     t = i18n.translator(language)
-    rows, skipped, evaluated = [], [], []
+    rows, skipped, evaluated, judged = [], [], [], set()
     for rule in grid.rules:
-        facts = []
-        for condition in rule.conditions:
-            figure = figures.get(condition.indicator)
-            if figure is None or _missing(figure.get("value")):
-                break
-            entry = indicators.indicator(condition.indicator, language)
-            kind = entry["kind"] if entry else figure.get("kind") or "number"
-            value = figure["value"]
-            if kind not in ("text", "date") and (isinstance(value, bool)
-                                                 or not isinstance(value, int | float)):
-                break  # a figure recorded as text cannot be compared with a number
-            facts.append({"condition": condition, "figure": figure, "kind": kind,
-                          "label": figure.get("label") or (entry or {}).get("label"),
-                          "section": figure.get("section") or (entry or {}).get("section")})
-        if len(facts) < len(rule.conditions):
+        record = evidence.get(rule.indicator)
+        if record is None or record.suppressed or not _number(record.value):
             skipped.append(rule.id)
             continue
+        others = [evidence.get(c.indicator) for c in rule.also]
+        if rule.judge == "trend":
+            kind = ("weakness" if adverse(record.trend, rule.better)
+                    else "strength" if favourable(record.trend, rule.better) else None)
+            if record.trend is None or not record.trend.tested:
+                skipped.append(rule.id)
+                continue
+        elif not rule.meets(record.value):
+            kind = "weakness"
+        else:
+            signals = _signals(rule, record, t, language)
+            reached = all(other is not None and _number(other.value)
+                          and OPERATORS[c.operator](other.value, c.threshold)
+                          for c, other in zip(rule.also, others, strict=True))
+            # Without what a strength also needs, the level proves nothing either way.
+            kind = None if not reached else "vigilance" if signals else "strength"
         evaluated.append(rule.id)
-        holds = all(OPERATORS[f["condition"].operator](f["figure"]["value"],
-                                                       f["condition"].threshold)
-                    for f in facts)
-        outcome = rule.outcome if holds else rule.otherwise
-        if outcome is None:
+        text = _finding_text(rule, kind, record, t, language)
+        if text is None:
             continue
-        shown = {}
-        for n, fact in enumerate(facts, start=1):
-            suffix = "" if n == 1 else f"_{n}"
-            shown[f"value{suffix}"] = fmt.by_kind(fact["figure"]["value"], fact["kind"],
-                                                  locale=locale)
-            shown[f"threshold{suffix}"] = threshold_text(fact["condition"].threshold,
-                                                          fact["kind"], locale)
-        evidence = t("diagnostic.separator").join(
-            t("diagnostic.evidence", label=f["label"],
-              value=shown["value" + ("" if n == 1 else f"_{n}")],
-              operator=SYMBOLS[f["condition"].operator],
-              threshold=shown["threshold" + ("" if n == 1 else f"_{n}")])
-            for n, f in enumerate(facts, start=1))
-        first = facts[0]
-        rows.append({
-            "rule": rule.id, "criterion": rule.criterion, "phase": rule.phase,
-            "oecd_stage": rule.oecd_stage, "kind": outcome.kind,
-            "finding": outcome.finding[language].format(**shown),
-            "indicator": first["condition"].indicator, "label": first["label"],
-            "value": first["figure"]["value"], "value_kind": first["kind"],
-            "threshold": first["condition"].threshold,
-            "operator": SYMBOLS[first["condition"].operator], "section": first["section"],
-            "source": "rule", "reference": rule.source, "evidence": evidence})
+        if kind != "strength":
+            judged.add(rule.indicator)
+        rows.append(_row(rule.id, rule.criterion, rule.phase, rule.oecd_stage, kind, text,
+                         record, rule.threshold, rule.operator, "rule", rule.source,
+                         _evidence_text(record, t, language, rule, others)))
+    for record in evidence.values():
+        entry = indicators.indicator(record.key)
+        better = (entry or {}).get("better")
+        if (record.key not in judged and not record.suppressed
+                and adverse(record.trend, better)):
+            rows.append(_row(None, (entry or {}).get("criterion"), None, None, "vigilance",
+                             t("diagnostic.decline", label=record.label,
+                               **_trend_words(record.trend, language)),
+                             record, None, None, "trend", None,
+                             _evidence_text(record, t, language)))
     findings = _frame(rows)
     findings.attrs.update(_grid_attrs(grid, language), not_evaluated=skipped,
                           evaluated=evaluated)
     return findings
+
+
+def _number(value) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and not _missing(value))
+
+
+def _signals(rule: Rule, record: Evidence, t, language: str) -> list[str]:
+    """What contradicts a level that reaches its threshold, in words."""
+    found = []
+    if adverse(record.trend, rule.better):  # a significant decline is never a strength
+        found.append(t("diagnostic.signal.trend", **_trend_words(record.trend, language)))
+    if rule.benchmark and worse_quarter(record.position, rule.better):
+        found.append(t("diagnostic.signal.benchmark", peers=record.position.peers,
+                       percentile=fmt.number(record.position.percentile, 0)))
+    return found
+
+
+def _trend_words(trend: Trend, language: str) -> dict:
+    locale = fmt.LOCALES[language]
+    return {"change": fmt.change(trend.change, locale=locale), "first": trend.first,
+            "last": trend.last, "test": trend.test or "",
+            "p": fmt.p_clause(trend.p_value, locale=locale) if trend.p_value is not None
+            else "", "start": fmt.by_kind(trend.first_value, trend.value_kind, locale=locale),
+            "end": fmt.by_kind(trend.last_value, trend.value_kind, locale=locale)}
+
+
+def _finding_text(rule: Rule, kind: str | None, record: Evidence, t,
+                  language: str) -> str | None:
+    """The rule's text for ``kind``, its placeholders filled; a point of vigilance without a
+    text of its own is the strength's text followed by what contradicts it."""
+    if kind is None:
+        return None
+    locale = fmt.LOCALES[language]
+    entry = indicators.indicator(rule.indicator, language)
+    values = {"value": record.text(language), "label": record.label,
+              "threshold": (threshold_text(rule.threshold, entry["kind"], locale)
+                            if rule.threshold is not None else ""),
+              "peers": record.position.peers if record.position else "",
+              "percentile": (fmt.number(record.position.percentile, 0)
+                             if record.position and record.position.ranked else ""),
+              **({key: "" for key in ("change", "first", "last", "test", "p")}
+                 | (_trend_words(record.trend, language) if record.trend else {}))}
+    signals = _signals(rule, record, t, language)
+    values["signals"] = t("diagnostic.signals_join").join(signals)
+    if kind in rule.findings:
+        return rule.findings[kind][language].format(**values)
+    if kind == "vigilance" and "strength" in rule.findings:
+        strength = rule.findings["strength"][language].format(**values).rstrip(". ")
+        return t("diagnostic.vigilance_text", finding=strength, signals=values["signals"])
+    return None
+
+
+def _evidence_text(record: Evidence, t, language: str, rule: Rule | None = None,
+                   others=()) -> str:
+    """The figure, its threshold, its trend and its rank, in words."""
+    locale = fmt.LOCALES[language]
+    parts = [t("diagnostic.evidence_value", label=record.label, value=record.text(language))]
+    if rule is not None and rule.threshold is not None:
+        entry = indicators.indicator(rule.indicator, language)
+        parts[0] = t("diagnostic.evidence", label=record.label, value=record.text(language),
+                     operator=SYMBOLS[rule.operator],
+                     threshold=threshold_text(rule.threshold, entry["kind"], locale))
+    for condition, other in zip(rule.also if rule else (), others, strict=False):
+        if other is not None:
+            entry = indicators.indicator(condition.indicator, language)
+            parts.append(t("diagnostic.evidence", label=other.label,
+                           value=other.text(language), operator=SYMBOLS[condition.operator],
+                           threshold=threshold_text(condition.threshold, entry["kind"],
+                                                    locale)))
+    trend = record.trend
+    if trend is not None:
+        words = _trend_words(trend, language)
+        key = ("diagnostic.evidence_trend" if trend.tested
+               else "diagnostic.evidence_trend_untested")
+        parts.append(t(key, significance=t("diagnostic.significant" if trend.significant
+                                           else "diagnostic.not_significant"), **words))
+        if trend.breaks:
+            parts.append(t("diagnostic.evidence_breaks",
+                           breaks=t("diagnostic.signals_join").join(trend.breaks)))
+    position = record.position
+    if position is not None:
+        parts.append(t("diagnostic.evidence_rank", percentile=fmt.number(
+            position.percentile, 0, locale=locale), peers=position.peers) if position.ranked
+            else t("diagnostic.evidence_unranked", peers=position.peers,
+                   needed=position.min_peers))
+    return t("diagnostic.separator").join(parts)
+
+
+def _row(rule_id, criterion, phase, stage, kind, text, record: Evidence, threshold,
+         operator, source, reference, evidence) -> dict:
+    return {"rule": rule_id, "criterion": criterion, "phase": phase, "oecd_stage": stage,
+            "kind": kind, "finding": text, "indicator": record.key, "label": record.label,
+            "value": record.value, "value_kind": record.kind, "threshold": threshold,
+            "operator": SYMBOLS[operator] if operator else None, "section": record.section,
+            "source": source, "reference": reference, "evidence": evidence}
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -347,8 +467,8 @@ def _xlsx_assessments(study, grid: Grid, settings: dict) -> list[dict]:
 # ----------------------------------------------------------------------------- diagnosis
 
 def diagnose(study) -> pd.DataFrame:
-    """The study's diagnostic: the grid's rules over its recorded figures, then the
-    consultant's assessments; records the ``strengths`` and ``weaknesses`` counts.
+    """The study's diagnostic: the grid's rules over its evidence, then the consultant's
+    assessments; records the ``strengths``, ``weaknesses`` and ``vigilance_points`` counts.
 
     Returns
     -------
@@ -356,21 +476,25 @@ def diagnose(study) -> pd.DataFrame:
         The columns of :func:`evaluate`; ``attrs`` as there (``not_evaluated``…).
     """
     grid = study_grid(study)
-    ruled = evaluate(grid, study.indicators(), study.language)
+    ruled = evaluate(grid, study.evidence(), study.language)
     assessed = assessments(study, grid)
     findings = _frame(ruled.to_dict("records") + assessed.to_dict("records"))
     findings.attrs = {**ruled.attrs}
-    for key, kind in (("strengths", "strength"), ("weaknesses", "weakness")):
+    for key, kind in (("strengths", "strength"), ("weaknesses", "weakness"),
+                      ("vigilance_points", "vigilance")):
         study.record(key, int((findings["kind"] == kind).sum()),
                      label=indicators.indicator(key, study.language)["label"], kind="number")
     return findings
 
 
 def scores(findings: pd.DataFrame, by: str = "criterion") -> pd.DataFrame:
-    """Strengths, weaknesses and a score per criterion (or phase, or OECD stage).
+    """Strengths, weaknesses, points of vigilance and a score per criterion (or phase, or
+    OECD stage).
 
-    score = (strengths − weaknesses) ÷ (strengths + weaknesses), from −1 (weaknesses only)
-    to +1 (strengths only), 0 when they balance; empty (NaN) without any finding.
+    score = (strengths − weaknesses) ÷ (strengths + weaknesses + points of vigilance), from
+    −1 (weaknesses only) to +1 (strengths only), 0 when they balance; a point of vigilance
+    weighs neither way but keeps the score from claiming more than the findings show. Empty
+    (NaN) without any finding.
 
     Parameters
     ----------
@@ -381,18 +505,21 @@ def scores(findings: pd.DataFrame, by: str = "criterion") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``<by>, label, strengths, weaknesses, findings, score``: every criterion (phase,
+        ``<by>, label, strengths, weaknesses, vigilance, findings, score``: every criterion
+        (phase,
         stage) of the grid in its order, then, when some findings have none, a row with
         ``<by>`` empty for them.
 
     Examples
     --------
-    >>> findings = pd.DataFrame({"criterion": ["impact", "impact", "impact", "pertinence"],
-    ...                          "kind": ["strength", "strength", "weakness", "weakness"]})
+    >>> findings = pd.DataFrame({"criterion": ["impact", "impact", "impact", "pertinence",
+    ...                                        "pertinence"],
+    ...                          "kind": ["strength", "strength", "weakness", "weakness",
+    ...                                   "vigilance"]})
     >>> scores(findings).round(3)
-        criterion       label  strengths  weaknesses  findings  score
-    0      impact      impact          2           1         3  0.333
-    1  pertinence  pertinence          0           1         1 -1.000
+        criterion       label  strengths  weaknesses  vigilance  findings  score
+    0      impact      impact          2           1          0         3  0.333
+    1  pertinence  pertinence          0           1          1         2 -0.500
     """
     if by not in SCORE_BY:
         raise ValueError(f"cannot score by {by!r}; expected one of {', '.join(SCORE_BY)}")
@@ -409,19 +536,22 @@ def scores(findings: pd.DataFrame, by: str = "criterion") -> pd.DataFrame:
         chosen = findings[keys.isna()] if key is None else findings[keys == key]
         strong = int((chosen["kind"] == "strength").sum())
         weak = int((chosen["kind"] == "weakness").sum())
+        watch = int((chosen["kind"] == "vigilance").sum())
+        total = strong + weak + watch
         rows.append({by: key, "label": label, "strengths": strong, "weaknesses": weak,
-                     "findings": strong + weak,
-                     "score": (strong - weak) / (strong + weak) if strong + weak else float("nan")})
-    table = pd.DataFrame(rows, columns=[by, "label", "strengths", "weaknesses", "findings",
-                                        "score"])
+                     "vigilance": watch, "findings": total,
+                     "score": (strong - weak) / total if total else float("nan")})
+    table = pd.DataFrame(rows, columns=[by, "label", "strengths", "weaknesses", "vigilance",
+                                        "findings", "score"])
     table[by] = table[by].astype(object).where(table[by].notna(), None)
     return table
 
 
 def summary_chart(table: pd.DataFrame, language: str = "fr"):
-    """Diverging horizontal bars, one row per criterion (phase…): weaknesses to the left,
-    strengths to the right, each count written on its bar, weaknesses hatched, so that
-    nothing rests on colour alone. Untitled: the report adds the title and alt text.
+    """Diverging horizontal bars, one row per criterion (phase…): weaknesses, then points of
+    vigilance, to the left, strengths to the right, each count written on its bar, the
+    left-hand bars hatched differently, so that nothing rests on colour alone. Untitled: the
+    report adds the title and alt text.
 
     Parameters
     ----------
@@ -436,10 +566,11 @@ def summary_chart(table: pd.DataFrame, language: str = "fr"):
     Examples
     --------
     >>> table = pd.DataFrame({"criterion": ["impact"], "label": ["Impact"], "strengths": [2],
-    ...                       "weaknesses": [1], "findings": [3], "score": [1 / 3]})
+    ...                       "weaknesses": [1], "vigilance": [1], "findings": [4],
+    ...                       "score": [1 / 4]})
     >>> fig = summary_chart(table)
     >>> [text.get_text() for text in fig.axes[0].texts]
-    ['1', '2']
+    ['1', '1', '2']
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
@@ -450,21 +581,27 @@ def summary_chart(table: pd.DataFrame, language: str = "fr"):
     locale = fmt.LOCALES[language]
     positions = list(range(len(table)))[::-1]  # the grid's first criterion on top
     fig, axis = plt.subplots(figsize=(8, 0.55 * len(table) + 1.4))
-    weak = axis.barh(positions, -table["weaknesses"].to_numpy(), color=charts.PALETTE[5],
+    weaknesses = table["weaknesses"].to_numpy()
+    vigilance = table["vigilance"].to_numpy()
+    weak = axis.barh(positions, -weaknesses, color=charts.PALETTE[5],
                      hatch="//", edgecolor="white", label=t("diagnostic.weaknesses"))
+    watch = axis.barh(positions, -vigilance, left=-weaknesses, color=charts.PALETTE[1],
+                      hatch="..", edgecolor="white", label=t("diagnostic.vigilance_points"))
     strong = axis.barh(positions, table["strengths"].to_numpy(), color=charts.PALETTE[0],
                        label=t("diagnostic.strengths"))
-    for bars, counts in ((weak, table["weaknesses"]), (strong, table["strengths"])):
+    for bars, counts in ((weak, table["weaknesses"]), (watch, table["vigilance"]),
+                         (strong, table["strengths"])):
         axis.bar_label(bars, labels=[fmt.integer(c, locale=locale) if c else ""
-                                     for c in counts], padding=3)
+                                     for c in counts], label_type="center")
     axis.set_yticks(positions, table["label"].astype(str))
-    widest = max(int(table["strengths"].max() or 0), int(table["weaknesses"].max() or 0), 1)
+    widest = max(int(table["strengths"].max() or 0), int((weaknesses + vigilance).max() or 0),
+                 1)
     axis.set_xlim(-widest - 0.8, widest + 0.8)
     axis.axvline(0, color="black", linewidth=0.8)
     axis.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     axis.xaxis.set_major_formatter(FuncFormatter(
         lambda value, _: fmt.integer(abs(value), locale=locale)))
     axis.set_xlabel(t("diagnostic.chart_axis"))
-    axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     fig.tight_layout()
     return fig

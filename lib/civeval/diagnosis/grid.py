@@ -29,7 +29,13 @@ from civeval.workbench import paths, yamlsource
 
 GRID_FILE = Path("data/reference/grille_diagnostic.yml")
 LANGUAGES = ("fr", "en")
-KINDS = ("strength", "weakness")
+KINDS = ("strength", "weakness", "vigilance")
+# What a rule judges: the figure's level against a threshold (weighed with its trend and its
+# benchmark position), or its trend across comparable editions.
+JUDGES = ("level", "trend")
+# Placeholders the findings' texts may use, filled by civeval.diagnosis.findings.
+PLACEHOLDERS = ("value", "threshold", "label", "change", "first", "last", "start", "end",
+                "test", "p", "signals", "peers", "percentile")
 OPERATORS = {"<": op.lt, "<=": op.le, ">": op.gt, ">=": op.ge, "==": op.eq}
 # How the evidence shows each operator to readers.
 SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
@@ -51,26 +57,42 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a rule says: strength or weakness, and the finding in each language."""
-
-    kind: str
-    finding: dict[str, str]
-
-
-@dataclass(frozen=True)
 class Rule:
-    """An automatic check over recorded indicators (all conditions must hold)."""
+    """An automatic check over one recorded figure, and how it weighs the signals.
+
+    A **level** rule compares the figure with ``threshold`` on the side ``better`` says is
+    good (``higher`` or ``lower``, from the registry of key figures): a figure that does not
+    reach it gives the ``weakness``; one that reaches it gives the ``strength``, unless a
+    signal contradicts it, which makes it a point of ``vigilance`` saying both: a
+    significant trend the wrong way across comparable editions (always: a significant
+    decline is never a strength) or, unless ``benchmark`` is False, a place in the worse
+    quarter of enough comparable peers. ``also`` lists other conditions a strength needs.
+    A **trend** rule judges the figure's trend: a significant change the wrong way gives
+    the ``weakness``, the right way the ``strength``; no significant change gives nothing.
+    ``findings`` holds the texts by kind, in French and English.
+    """
 
     id: str
     criterion: str
     phase: str
     oecd_stage: str | None
-    conditions: tuple[Condition, ...]
+    indicator: str
+    judge: str
+    better: str
     source: str
-    outcome: Outcome
-    otherwise: Outcome | None = None
+    findings: dict[str, dict[str, str]]
+    threshold: float | None = None
+    benchmark: bool = True
+    also: tuple[Condition, ...] = ()
     concerns: tuple[str, ...] = ()
+
+    @property
+    def operator(self) -> str:
+        """How a figure reaches the threshold: ``>=`` when higher is better, else ``<=``."""
+        return ">=" if self.better == "higher" else "<="
+
+    def meets(self, value) -> bool:
+        return OPERATORS[self.operator](value, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -208,9 +230,9 @@ def load_grid(path: str | Path | None = None) -> Grid:
     >>> grid = load_grid()
     >>> list(grid.phases)
     ['cadrage', 'travail_collectif', 'decision_suivi']
-    >>> rule = next(r for r in grid.rules if r.id == "turnout_below_median")
-    >>> rule.conditions[0], rule.outcome.kind, rule.otherwise.kind
-    (Condition(indicator='turnout_rate', operator='<', threshold=0.04), 'weakness', 'strength')
+    >>> rule = next(r for r in grid.rules if r.id == "turnout_level")
+    >>> rule.indicator, rule.judge, rule.operator, rule.threshold, sorted(rule.findings)
+    ('turnout_rate', 'level', '>=', 0.04, ['strength', 'weakness'])
     """
     file = Path(path) if path is not None else reference_grid_path()
     if not file.is_file():
@@ -274,8 +296,9 @@ def _named_parts(check: _Checker, raw: dict, part: str, allowed: tuple) -> dict[
 def _rule(check: _Checker, grid: Grid, concerns: dict, item, i: int) -> Rule:
     where = ("rules", i)
     check.mapping(item, *where, allowed=("id", "criterion", "phase", "oecd_stage", "concerns",
-                                         "when", "source", "kind", "finding", "otherwise"),
-                  required=("id", "criterion", "phase", "when", "source", "kind", "finding"))
+                                         "indicator", "judge", "threshold", "better",
+                                         "benchmark", "also", "source", *KINDS),
+                  required=("id", "criterion", "phase", "indicator", "source"))
     rule_id = item["id"]
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise check.error(f"the rule id {rule_id!r} must be snake_case (a-z, 0-9, _)",
@@ -298,29 +321,75 @@ def _rule(check: _Checker, grid: Grid, concerns: dict, item, i: int) -> Rule:
         if concern not in concerns:
             raise check.error(f"unknown key to success or point of vigilance {concern!r}",
                               *where, "concerns", j)
-    conditions = _conditions(check, item["when"], (*where, "when"))
     if not isinstance(item["source"], str) or not item["source"].strip():
         raise check.error("the source of the threshold must be a text", *where, "source")
-    outcome = _outcome(check, item, where, len(conditions))
-    otherwise = None
-    if item.get("otherwise") is not None:
-        check.mapping(item["otherwise"], *where, "otherwise", allowed=("kind", "finding"),
-                      required=("kind", "finding"))
-        otherwise = _outcome(check, item["otherwise"], (*where, "otherwise"), len(conditions))
-    return Rule(id=rule_id, criterion=criterion, phase=phase, oecd_stage=stage,
-                conditions=conditions, source=item["source"].strip(), outcome=outcome,
-                otherwise=otherwise, concerns=tuple(item.get("concerns") or ()))
+    key = str(item["indicator"])
+    entry = _numeric_indicator(check, key, (*where, "indicator"))
+    judge = item.get("judge", "level")
+    if judge not in JUDGES:
+        raise check.error(f"unknown judge {judge!r}; expected one of {', '.join(JUDGES)}",
+                          *where, "judge")
+    better = item.get("better", entry.get("better"))
+    if better not in ("higher", "lower"):
+        raise check.error(f"the registry does not say whether a higher or a lower {key!r} is "
+                          "better: give `better: higher` or `better: lower`", *where,
+                          "better" if "better" in item else "indicator")
+    threshold = None
+    if judge == "level":
+        if "threshold" not in item:
+            raise check.error("'threshold' is missing: a level rule compares the figure "
+                              "with it", *where)
+        threshold = _threshold(check, key, entry, item["threshold"], (*where, "threshold"))
+    elif "threshold" in item:
+        raise check.error("a trend rule has no threshold: it judges the trend's test",
+                          *where, "threshold")
+    findings = {kind: check.texts(item[kind], *where, kind) for kind in KINDS if kind in item}
+    if not set(findings) & {"strength", "weakness"}:
+        raise check.error("a rule needs a 'strength' or a 'weakness' text", *where)
+    for kind, texts in findings.items():
+        for language, text in texts.items():
+            _check_placeholders(check, text, (*where, kind, language))
+    benchmark = item.get("benchmark", True)
+    if not isinstance(benchmark, bool):
+        raise check.error("benchmark is true or false: whether a place in the worse quarter "
+                          "of comparable peers turns a strength into a point of vigilance",
+                          *where, "benchmark")
+    also = tuple(_condition(check, condition, (*where, "also", j))
+                 for j, condition in enumerate(check.listing(item.get("also"), *where,
+                                                             "also")))
+    return Rule(id=rule_id, criterion=criterion, phase=phase, oecd_stage=stage, indicator=key,
+                judge=judge, better=better, source=item["source"].strip(), findings=findings,
+                threshold=threshold, benchmark=benchmark, also=also,
+                concerns=tuple(item.get("concerns") or ()))
 
 
-def _conditions(check: _Checker, when, where: tuple) -> tuple[Condition, ...]:
-    check.mapping(when, *where)
-    if "all" in when:
-        check.mapping(when, *where, allowed=("all",))
-        items = check.listing(when["all"], *where, "all")
-        if not items:
-            raise check.error("'all' needs at least one condition", *where, "all")
-        return tuple(_condition(check, c, (*where, "all", j)) for j, c in enumerate(items))
-    return (_condition(check, when, where),)
+def _numeric_indicator(check: _Checker, key: str, where: tuple) -> dict:
+    entry = indicators.indicator(key)
+    if entry is None:
+        raise check.error(f"no section records the indicator {key!r}: it is not in the "
+                          "registry of key figures (civeval.evidence.registry)", *where)
+    if entry["kind"] in ("text", "date"):
+        raise check.error(f"{key!r} is a {entry['kind']}: a rule judges a number", *where)
+    return entry
+
+
+def _threshold(check: _Checker, key: str, entry: dict, threshold, where: tuple) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise check.error(f"the threshold {threshold!r} of {key!r} must be a number", *where)
+    if entry["kind"] in ("percent", "change", "p_value") and abs(threshold) > 1:
+        raise check.error(f"{key!r} is a {entry['kind'].replace('_', '-')}, written as a ratio: "
+                          f"0.04 for 4 %, not {threshold}", *where)
+    return threshold
+
+
+def _check_placeholders(check: _Checker, text: str, where: tuple) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError as error:
+        raise check.error(f"the finding has a broken placeholder ({error})", *where) from None
+    if unknown := sorted(names - set(PLACEHOLDERS)):
+        raise check.error(f"unknown placeholder {{{unknown[0]}}}; placeholders: "
+                          f"{', '.join('{' + a + '}' for a in PLACEHOLDERS)}", *where)
 
 
 def _condition(check: _Checker, item, where: tuple) -> Condition:
@@ -329,48 +398,13 @@ def _condition(check: _Checker, item, where: tuple) -> Condition:
     if "threshold" not in item:
         raise check.error("'threshold' is missing", *where)
     key = str(item["indicator"])
-    entry = indicators.indicator(key)
-    if entry is None:
-        raise check.error(f"no section records the indicator {key!r}: it is not in the "
-                          "registry of key figures (civeval.evidence.registry)",
-                          *where, "indicator")
+    entry = _numeric_indicator(check, key, (*where, "indicator"))
     operator = item["operator"]
     if operator not in OPERATORS:
         raise check.error(f"unknown operator {operator!r}; operators: "
                           f"{', '.join(OPERATORS)}", *where, "operator")
-    threshold = item["threshold"]
-    if entry["kind"] in ("text", "date"):
-        if operator != "==" or not isinstance(threshold, str):
-            raise check.error(f"{key!r} is a {entry['kind']}: compare it with == to a text",
-                              *where, "operator")
-    elif isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise check.error(f"the threshold {threshold!r} of {key!r} must be a number",
-                          *where, "threshold")
-    elif entry["kind"] in ("percent", "p_value") and abs(threshold) > 1:
-        raise check.error(f"{key!r} is a {entry['kind'].replace('_', '-')}, written as a ratio: "
-                          f"0.04 for 4 %, not {threshold}", *where, "threshold")
+    threshold = _threshold(check, key, entry, item["threshold"], (*where, "threshold"))
     return Condition(indicator=key, operator=operator, threshold=threshold)
-
-
-def _outcome(check: _Checker, item: dict, where: tuple, conditions: int) -> Outcome:
-    kind = item["kind"]
-    if kind not in KINDS:
-        raise check.error(f"unknown kind {kind!r}; expected strength or weakness",
-                          *where, "kind")
-    finding = check.texts(item["finding"], *where, "finding")
-    allowed = {"value", "threshold"} | {f"{name}_{n}" for n in range(2, conditions + 1)
-                                        for name in ("value", "threshold")}
-    for language, text in finding.items():
-        try:
-            names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
-        except ValueError as error:
-            raise check.error(f"the finding has a broken placeholder ({error})",
-                              *where, "finding", language) from None
-        if unknown := sorted(names - allowed):
-            raise check.error(f"unknown placeholder {{{unknown[0]}}}; placeholders: "
-                              f"{', '.join('{' + a + '}' for a in sorted(allowed))}",
-                              *where, "finding", language)
-    return Outcome(kind=kind, finding=finding)
 
 
 # ----------------------------------------------------------------------------- the study's grid
@@ -462,26 +496,30 @@ def rules_table(grid: Grid, language: str = "fr") -> pd.DataFrame:
     Examples
     --------
     >>> table = rules_table(load_grid(), "fr")
-    >>> table.loc[table["rule"] == "turnout_below_median", "condition"].item()
-    'Taux de participation < 4\\xa0%'
+    >>> table.loc[table["rule"] == "turnout_level", "condition"].item()
+    'Taux de participation ≥ 4\xa0% ; pèsent aussi sa tendance et son rang parmi les comparables'
     """
     t = i18n.translator(language)
     locale = fmt.LOCALES[language]
     rows = []
     for rule in grid.rules:
-        parts = []
-        for condition in rule.conditions:
-            entry = indicators.indicator(condition.indicator, language)
-            parts.append(f"{entry['label']} {SYMBOLS[condition.operator]} "
-                         f"{threshold_text(condition.threshold, entry['kind'], locale)}")
-        kind = t(f"diagnostic.{rule.outcome.kind}")
-        if rule.otherwise is not None:
-            kind = t("diagnostic.otherwise", kind=kind,
-                     otherwise=t(f"diagnostic.{rule.otherwise.kind}"))
+        entry = indicators.indicator(rule.indicator, language)
+        if rule.judge == "trend":
+            condition = t("diagnostic.condition_trend", indicator=entry["label"])
+        else:
+            parts = [f"{entry['label']} {SYMBOLS[rule.operator]} "
+                     f"{threshold_text(rule.threshold, entry['kind'], locale)}"]
+            for also in rule.also:
+                other = indicators.indicator(also.indicator, language)
+                parts.append(f"{other['label']} {SYMBOLS[also.operator]} "
+                             f"{threshold_text(also.threshold, other['kind'], locale)}")
+            weighs = "trend_benchmark" if rule.benchmark else "trend"
+            condition = t("diagnostic.and").join(parts) + t(f"diagnostic.weighs.{weighs}")
+        kinds = [t(f"diagnostic.{kind}") for kind in KINDS if kind in rule.findings]
         rows.append({"rule": rule.id, "criterion": grid.label("criteria", rule.criterion,
                                                               language),
                      "phase": grid.label("phases", rule.phase, language),
-                     "condition": t("diagnostic.and").join(parts), "kind": kind,
+                     "condition": condition, "kind": t("diagnostic.or").join(kinds),
                      "source": rule.source})
     table = pd.DataFrame(rows, columns=["rule", "criterion", "phase", "condition", "kind",
                                         "source"])

@@ -35,10 +35,10 @@ from civeval.diagnosis.validation import (
     validation_problems,
 )
 from civeval.diagnosis.values import checked_value
+from civeval.errors import combine
 from civeval.evidence import registry
 from civeval.presentation import i18n
 from civeval.workbench import paths, yamlsource
-from civeval.workbench.study import combine
 
 __all__ = [
     "LEVERS",
@@ -284,14 +284,14 @@ def recommend(findings: pd.DataFrame, library: Library | str | Path | None = Non
 
     Examples
     --------
-    >>> findings = pd.DataFrame({"rule": ["proposals_unanswered", "implementation_high"],
+    >>> findings = pd.DataFrame({"rule": ["proposals_answered", "implementation_high"],
     ...                          "kind": ["weakness", "strength"]})
     >>> table = recommend(findings)
     >>> table[["id", "answers", "score", "priority"]].head(2).to_dict("records")
     ... # doctest: +NORMALIZE_WHITESPACE
-    [{'id': 'reponse_motivee', 'answers': ['proposals_unanswered'], 'score': 9,
+    [{'id': 'reponse_motivee', 'answers': ['proposals_answered'], 'score': 9,
       'priority': 'prioritaire'},
-     {'id': 'restitution_annuelle', 'answers': ['proposals_unanswered'], 'score': 6,
+     {'id': 'restitution_annuelle', 'answers': ['proposals_answered'], 'score': 6,
       'priority': 'prioritaire'}]
     """
     check_language(language)
@@ -301,7 +301,9 @@ def recommend(findings: pd.DataFrame, library: Library | str | Path | None = Non
         missing = [c for c in ("rule", "kind") if c not in findings.columns]
         if missing:
             raise ValueError(f"the findings need the column(s) {', '.join(missing)}")
-        weaknesses = list(dict.fromkeys(findings.loc[findings["kind"] == "weakness", "rule"]))
+        # A point of vigilance calls for action too: a level reached but declining.
+        weaknesses = list(dict.fromkeys(findings.loc[findings["kind"].isin(
+            ["weakness", "vigilance"]), "rule"].dropna()))
     else:
         weaknesses = []
     rows = []

@@ -15,10 +15,9 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from civeval.errors import InputError
+from civeval.errors import InputError, combine
 from civeval.evidence import registry
 from civeval.presentation import i18n
-from civeval.workbench.study import combine
 
 __all__ = [
     "ActionPlanError",

@@ -2,9 +2,9 @@
 
 The registry is package data (``civeval/evidence/indicators.yml``): for each key, how it is
 formatted (``kind``), the template that records it (``section``), its general name
-(``label``) and its formula in words (``definition``), in French and English. Keys that
-hold ``<name>`` are patterns (``participants_<edition>``); the placeholder ``<indicator>``
-stands for another key of the registry (``turnout_rate_percentile``).
+(``label``) and its formula in words (``definition``), in French and English, and, where
+it means something, which way it is good (``better``: higher or lower) and the evaluation
+criterion it informs. Keys that hold ``<name>`` are patterns (``participants_<edition>``).
 
 The diagnostic grid may only name keys of the registry, and the main report's annex
 "definitions of indicators" lists it.
@@ -18,8 +18,9 @@ from importlib import resources
 
 import yaml
 
+from civeval.evidence.record import KINDS
+
 REGISTRY = "indicators.yml"
-KINDS = ("number", "percent", "euro", "date", "p_value", "coefficient", "text")
 LANGUAGES = ("fr", "en")
 _PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 
@@ -32,6 +33,8 @@ def _registry() -> dict[str, dict]:
         # The registry ships with the package: a slip in it is a bug, caught by the tests.
         if entry.get("kind") not in KINDS:
             raise ValueError(f"{REGISTRY}: {key}: unknown kind {entry.get('kind')!r}")
+        if entry.get("better") not in (None, "higher", "lower"):
+            raise ValueError(f"{REGISTRY}: {key}: better is higher or lower")
         for field in ("label", "definition"):
             if set(entry.get(field) or {}) != set(LANGUAGES):
                 raise ValueError(f"{REGISTRY}: {key}: {field} needs fr and en")
@@ -58,7 +61,8 @@ def _describe(key: str, entry: dict, language: str) -> dict:
     return {"key": key, "kind": entry["kind"], "section": entry["section"],
             "label": entry["label"][language], "definition": entry["definition"][language],
             "pattern": bool(_PLACEHOLDER.search(key)),
-            "status": entry.get("status", "recorded")}
+            "status": entry.get("status", "recorded"), "better": entry.get("better"),
+            "criterion": entry.get("criterion")}
 
 
 def known_indicators(language: str = "fr") -> list[dict]:
@@ -109,8 +113,8 @@ def indicator(key: str, language: str = "fr") -> dict | None:
     >>> entry = indicator("participants_2023")
     >>> entry["matched"], entry["parts"], entry["kind"]
     ('participants_<edition>', {'edition': '2023'}, 'number')
-    >>> indicator("turnout_rate_percentile")["section"]
-    '40_parangonnage'
+    >>> indicator("turnout_rate")["better"], indicator("abandonment_rate")["better"]
+    ('higher', 'lower')
     >>> indicator("participants_change")["matched"]
     'participants_change'
     >>> indicator("no_such_figure") is None
@@ -123,13 +127,8 @@ def indicator(key: str, language: str = "fr") -> dict | None:
         match = regex.fullmatch(key)
         if match is None:
             continue
-        parts = match.groupdict()
-        # <indicator> names another figure: "foo_percentile" is no figure of anyone's.
-        if "indicator" in parts and not (parts["indicator"] in registry
-                                         and not _PLACEHOLDER.search(parts["indicator"])):
-            continue
         return {**_describe(pattern, registry[pattern], language), "key": key,
-                "matched": pattern, "parts": parts}
+                "matched": pattern, "parts": match.groupdict()}
     return None
 
 

@@ -94,6 +94,19 @@ def percent(ratio, decimals: int = 1, locale: str | None = None) -> str:
     return format_decimal(value, format=pattern, locale=locale)
 
 
+def change(ratio, decimals: int = 1, locale: str | None = None) -> str:
+    """A relative change, always signed, with a true minus sign (U+2212):
+    ``change(0.25)`` gives ``+25,0 %``, ``change(-0.279)`` gives ``−27,9 %``.
+
+    >>> change(-0.279), change(0.25)
+    ('−27,9\xa0%', '+25,0\xa0%')
+    """
+    shown = percent(ratio, decimals, locale)
+    if shown in (MISSING, "∞", "-∞") or _rounded(abs(ratio) * 100, decimals) == 0:
+        return shown
+    return "+" + shown if ratio > 0 else "\u2212" + shown.lstrip("-")
+
+
 def euro(amount, decimals: int = 0, locale: str | None = None) -> str:
     """An amount in euros: ``euro(1234)`` gives ``1 234 €``."""
     if _is_missing(amount):
@@ -146,16 +159,18 @@ def p_clause(value, locale: str | None = None) -> str:
 
 def by_kind(value, kind: str, locale: str | None = None) -> str:
     """Format a recorded key figure according to its kind (see ``Study.record``)."""
+    if _is_missing(value):
+        return MISSING
     if isinstance(value, bool) or kind == "text":
-        return MISSING if _is_missing(value) else str(value)
+        return str(value)
     if kind == "number":
         whole = pd.api.types.is_integer(value) or float(value).is_integer()
         return number(value, 0 if whole else 1, locale=locale)
     if kind == "coefficient":  # kappa, alpha, Kendall's W: two decimals, always
-        return MISSING if _is_missing(value) else number(value, 2, locale=locale)
+        return number(value, 2, locale=locale)
     if kind == "date":
         return date(value, locale=locale)
     if kind == "p_value":
         return p_value(value, locale=locale)
-    formatter = {"percent": percent, "euro": euro}[kind]
+    formatter = {"percent": percent, "euro": euro, "change": change}[kind]
     return formatter(value, locale=locale)

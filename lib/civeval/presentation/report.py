@@ -80,11 +80,95 @@ def key_figures(frame: pd.DataFrame, caption: str | None = None) -> HTML:
     return HTML(f'<table class="cv-table">{title}<tbody>{rows}</tbody></table>')
 
 
+def evidence(records, caption: str | None = None, links: Mapping[str, str] | None = None
+             ) -> HTML:
+    """The key figures of ``records`` (:class:`civeval.evidence.record.Evidence`), each row
+    with the figure's name, its value as every page shows it and what qualifies it (its
+    trend, its rank, its caveats), anchored so that the summary can link to it.
+
+    ``links`` maps a record's key to the page that shows it: the row then links there (the
+    main report's key figures) instead of being the anchor itself.
+    """
+    rows = []
+    for record in records:
+        value = escape(record.text(_language))
+        if links and record.key in links:
+            value = f'<a href="{escape(links[record.key])}#{record.anchor}">{value}</a>'
+            anchor = ""
+        else:
+            anchor = f' id="{record.anchor}"'
+        notes = "<br>".join(escape(note) for note in _qualifiers(record))
+        rows.append(f"<tr{anchor}><td>{escape(record.label)}</td>"
+                    f'<td class="cv-num">{value}</td><td>{notes}</td></tr>')
+    title = f"<caption>{escape(caption)}</caption>" if caption else ""
+    head = "".join(f'<th scope="col">{escape(_translate(f"evidence.column.{name}"))}</th>'
+                   for name in ("indicator", "value", "reading"))
+    return HTML(f'<table class="cv-table cv-evidence">{title}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def answers(table: pd.DataFrame, criteria: Mapping[str, str]) -> HTML:
+    """The answers to the evaluation questions (:func:`civeval.diagnosis.questions.answers`):
+    each question with its criterion, its answer, how solid it is, and links to the rows of
+    the sections it rests on (``table.attrs["pages"]``: record key → page)."""
+    pages = table.attrs.get("pages", {})
+    items = []
+    for row in table.itertuples(index=False):
+        links = ", ".join(
+            f'<a href="{escape(pages[key])}#ev-{escape(key)}">{escape(_label(key))}</a>'
+            for key in row.evidence if key in pages)
+        support = (f"<br><em>{escape(_translate('questions.support'))}</em> {links}"
+                   if links else "")
+        items.append(
+            f'<div class="cv-answer"><p><strong>{escape(row.question)}</strong> '
+            f"<span>({escape(criteria.get(row.criterion, row.criterion))})</span></p>"
+            f"<p>{escape(row.answer)}{support}</p>"
+            f"<p><em>{escape(_translate('questions.solidity'))}</em> "
+            f"{escape(_translate(f'questions.solidity.{row.solidity}'))}</p></div>")
+    return HTML("".join(items))
+
+
+def _label(key: str) -> str:
+    from civeval.evidence import registry
+
+    entry = registry.indicator(key, _language)
+    return entry["label"] if entry else key
+
+
+def _qualifiers(record) -> list[str]:
+    """What a reader must know with a figure: its trend, its rank, its caveats."""
+    notes = []
+    trend = record.trend
+    locale = fmt.LOCALES[_language]
+    if trend is not None and trend.tested:
+        key = ("evidence.trend_significant" if trend.significant
+               else "evidence.trend_not_significant")
+        notes.append(_translate(key, change=fmt.change(trend.change, locale=locale),
+                                first=trend.first, last=trend.last,
+                                p=fmt.p_clause(trend.p_value, locale=locale)
+                                if trend.p_value is not None else ""))
+    if trend is not None and trend.breaks:
+        notes.append(_translate("evidence.trend_breaks", first=trend.first,
+                                breaks=" ; ".join(trend.breaks)))
+    position = record.position
+    if position is not None and position.ranked:
+        notes.append(_translate("evidence.ranked", percentile=fmt.number(
+            position.percentile, 0, locale=locale), peers=position.peers))
+    elif position is not None and position.peers:  # no peer at all: the limits say it once
+        notes.append(_translate("evidence.unranked", peers=position.peers,
+                                median=fmt.by_kind(position.median, record.kind, locale),
+                                needed=position.min_peers))
+    if record.suppressed:
+        notes.append(_translate("evidence.suppressed"))
+    notes.extend(record.caveats)
+    return notes
+
+
 def _cell(value, kind: str | None) -> tuple[str, bool]:
     """Formatted text of one table cell and whether it is numeric."""
     if kind is not None:
-        return escape(fmt.by_kind(value, kind)), kind in {"number", "percent", "euro", "p_value",
-                                                               "coefficient"}
+        return escape(fmt.by_kind(value, kind)), kind in {"number", "percent", "change", "euro",
+                                                               "p_value", "coefficient"}
     if pd.api.types.is_scalar(value) and pd.isna(value):
         return fmt.MISSING, False
     if pd.api.types.is_bool(value):

@@ -12,7 +12,8 @@ import pandas as pd
 
 from civeval.errors import InputError
 from civeval.presentation import fmt, report
-from civeval.workbench.study import Criterion, Study
+from civeval.workbench.schema import Criterion
+from civeval.workbench.study import Study
 
 
 def schemes(study: Study) -> pd.DataFrame:

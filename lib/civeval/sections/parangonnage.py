@@ -8,22 +8,29 @@ always anonymised before anything reaches the report.
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlparse
 
 import pandas as pd
 
 from civeval import benchmark
+from civeval.evidence import registry
+from civeval.evidence.record import Position
 from civeval.presentation import fmt, i18n, report
 from civeval.workbench.study import Study
 
-# Fewer comparable collectivités than this in the client's population band, and the
-# comparison widens to every size, saying so.
-MIN_PEERS = 3
-
 
 def table(study: Study) -> pd.DataFrame:
-    """The reference table and the portfolio of past studies, in one benchmark table."""
-    frames = [benchmark.load_reference(), benchmark.portfolio()]
+    """The reference table and the portfolio of past studies, in one benchmark table.
+
+    A fictional (demo) study is never a peer of a real one, nor a real one of it: the
+    portfolio keeps only the studies of the same kind as this one, and never this one.
+    """
+    past = benchmark.portfolio()
+    if len(past):
+        same_kind = past["demo"].fillna(False).astype(bool) == study.is_demo
+        past = past[same_kind & (past["study"] != study.slug)]
+    frames = [benchmark.load_reference(), past]
     return pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
 
 
@@ -45,37 +52,40 @@ def compare(study: Study, rows: pd.DataFrame, scheme_type: str,
             indicator: str) -> pd.DataFrame | None:
     """The client's ``indicator`` among its peers, anonymised; None without the figure.
 
+    Peers run the same type of scheme in the client's population band. With at least
+    ``benchmark.min_peers`` of them (``study.yml``, 5 by default) the client is ranked;
+    with fewer, they are shown as context and no rank is given. Either way the figure's
+    evidence records its position (:meth:`~civeval.workbench.study.Study.record_position`).
     The table's ``attrs`` hold :func:`civeval.benchmark.compare`'s facts, the figure's
-    ``label`` and ``kind``, the population band and ``widened``: whether the band had to
-    be dropped for lack of peers.
+    ``label`` and ``kind`` (from the registry of key figures), the population band,
+    ``ranked`` and ``min_peers``.
     """
-    figures = study.indicators()
-    figure = figures.get(indicator)
+    record = study.evidence().get(indicator)
     # A figure that measures another of the study's schemes is not this scheme's.
-    if figure is None or figure.get("scheme_type", scheme_type) != scheme_type:
+    if record is None or record.suppressed or (record.scheme_type or scheme_type) != scheme_type:
         return None
-    value = float(figure["value"])
     peers = benchmark.peer_group(rows, scheme_type, study.client.population,
                                  language=study.language)
     band = peers.attrs["band_label"]
-    peers = peers[peers["indicator"] == indicator]
-    widened = len(peers[peers["name"] != study.client.name]) < MIN_PEERS
-    if widened:
-        everyone = benchmark.peer_group(rows, scheme_type, study.client.population,
-                                        bands=((0, float("inf")),), language=study.language)
-        peers = everyone[everyone["indicator"] == indicator]
-    comparison = benchmark.compare(value, peers, indicator, client=study.client.name)
+    comparison = benchmark.compare(float(record.value), peers[peers["indicator"] == indicator],
+                                   indicator, client=study.client.name)
     facts = comparison.attrs
-    if facts["n_peers"]:
-        study.record(f"{indicator}_percentile", float(facts["percentile_rank"]) / 100,
-                     label=study.t("benchmark.percentile", indicator=figure["label"]),
-                     kind="percent")
+    needed = study.config.benchmark.min_peers
+    ranked = facts["n_peers"] >= needed
+    study.record_position(indicator, Position(
+        peers=facts["n_peers"], min_peers=needed,
+        percentile=float(facts["percentile_rank"]) if ranked else None,
+        median=float(facts["peer_median"]) if facts["n_peers"] else None,
+        scope=study.t("benchmark.band", band=band), section=_section()))
     anonymised = benchmark.anonymise(comparison, study.client.name, language=study.language)
-    # The catalogue's general name: the recorded label may name the client's last edition.
-    label = i18n.catalogue(study.language).get(f"indicator.{indicator}", figure["label"])
-    anonymised.attrs.update(facts, band_label=band, label=label,
-                            kind=figure.get("kind") or "number", widened=widened)
+    entry = registry.indicator(indicator, study.language)
+    anonymised.attrs.update(facts, band_label=band, label=entry["label"], kind=entry["kind"],
+                            ranked=ranked, min_peers=needed)
     return anonymised
+
+
+def _section() -> str:
+    return os.environ.get("CIVEVAL_SECTION", "40_parangonnage")
 
 
 def compare_all(study: Study, rows: pd.DataFrame, scheme_type: str,
@@ -87,8 +97,9 @@ def compare_all(study: Study, rows: pd.DataFrame, scheme_type: str,
 
 def overview(study: Study, comparisons: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per compared indicator: the client's value, the number of peers, their
-    median, the client's percentile rank and z-score. Values are formatted by their kind
-    (a rate as a percentage, an amount in euros), so the table mixes units safely."""
+    median, and, with enough peers, the client's percentile rank and z-score. Values are
+    formatted by their indicator's kind (a rate as a percentage, an amount in euros), so
+    the table mixes units safely."""
     rows = []
     for comparison in comparisons.values():
         facts = comparison.attrs
@@ -98,8 +109,8 @@ def overview(study: Study, comparisons: dict[str, pd.DataFrame]) -> pd.DataFrame
             "peers": facts["n_peers"],
             "peer_median": (fmt.by_kind(facts["peer_median"], facts["kind"])
                             if facts["n_peers"] else fmt.MISSING),
-            "percentile_rank": facts["percentile_rank"],
-            "z_score": facts["z_score"]})
+            "percentile_rank": facts["percentile_rank"] if facts["ranked"] else None,
+            "z_score": facts["z_score"] if facts["ranked"] else None})
     return pd.DataFrame(rows, columns=["indicator", "client_value", "peers", "peer_median",
                                        "percentile_rank", "z_score"])
 
@@ -118,24 +129,25 @@ def chart(study: Study, comparison: pd.DataFrame, national: pd.DataFrame):
 
 
 def summary(study: Study, comparison: pd.DataFrame):
-    """One sentence: where the client stands, among how many peers, and how they were
-    chosen (a comparison with at least one peer)."""
+    """One sentence: where the client stands among how many peers chosen how, or, with too
+    few of them, why no rank is given."""
     t = study.t
     facts = comparison.attrs
-    scope = (t("benchmark.widened", band=facts["band_label"]) if facts["widened"]
-             else t("benchmark.band", band=facts["band_label"]))
-    return report.text(t("benchmark.summary", client="{client}", indicator="{indicator}",
-                         value=fmt.by_kind(facts["client_value"], facts["kind"]),
-                         rank=fmt.number(facts["percentile_rank"], 0), n=facts["n_peers"],
-                         median=fmt.by_kind(facts["peer_median"], facts["kind"]),
-                         scope=scope),
+    values = {"value": fmt.by_kind(facts["client_value"], facts["kind"]), "n": facts["n_peers"],
+              "median": fmt.by_kind(facts["peer_median"], facts["kind"]),
+              "band": facts["band_label"], "needed": facts["min_peers"]}
+    if facts["ranked"]:
+        key, values["rank"] = "benchmark.summary", fmt.number(facts["percentile_rank"], 0)
+    else:
+        key = "benchmark.summary_unranked" if facts["n_peers"] else "benchmark.summary_none"
+    return report.text(t(key, client="{client}", indicator="{indicator}", **values),
                        client=study.client.name, indicator=facts["label"])
 
 
 def sources(study: Study, rows: pd.DataFrame, indicators) -> pd.DataFrame:
     """The public figures of ``indicators`` (national aggregates and named collectivités),
-    with their year and source, formatted by the kind the study records them with."""
-    figures = study.indicators()
+    with their year and source, each formatted by its indicator's kind (a rate as a
+    percentage), whether or not the study recorded it."""
     catalogue = i18n.catalogue(study.language)
     public = rows[rows["indicator"].isin(list(indicators))
                   & rows["public"].astype("boolean").fillna(False).astype(bool)]
@@ -145,7 +157,12 @@ def sources(study: Study, rows: pd.DataFrame, indicators) -> pd.DataFrame:
         "indicator": public["indicator"].map(lambda key: catalogue.get(f"indicator.{key}", key)),
         "statistic": public["statistic"].map(lambda s: study.t(f"statistic.{s}")),
         "year": public["year"],
-        "reference_value": [fmt.by_kind(value, figures.get(key, {}).get("kind") or "number")
+        "reference_value": [fmt.by_kind(value, _kind(key))
                             for key, value in zip(public["indicator"], public["value"],
                                                   strict=True)],
         "source": public["source"]}).reset_index(drop=True)
+
+
+def _kind(indicator: str) -> str:
+    entry = registry.indicator(indicator)
+    return entry["kind"] if entry else "number"

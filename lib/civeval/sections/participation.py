@@ -14,7 +14,14 @@ import pandas as pd
 
 from civeval import participation, transparency
 from civeval.errors import InputError
+from civeval.evidence.record import Trend
 from civeval.participation import decidim
+from civeval.participation.comparability import (
+    change_texts,
+    comparable_editions,
+    rule_changes,
+    study_facts,
+)
 from civeval.presentation import charts, fmt, report
 from civeval.privacy import suppress_small_cells
 from civeval.workbench.paths import display_path
@@ -24,19 +31,16 @@ from civeval.workbench.study import Study
 YOUNG_ADULTS = r"^\s*18\s*[-–à]\s*29"
 
 
-def check(study: Study, parameters: dict) -> None:
+def check(study: Study, parameters: dict, locate) -> None:
     """Inputs of ``30_participation`` checked before any kernel starts: the measured
     scheme exists, and every district of the participants appears in the population
-    table, or the rates would be wrong.
+    table, or the rates would be wrong (``locate`` places a parameter in ``study.yml``).
 
     The participants' district column is the one whose values best match the population
     table's districts (its first column).
     """
     if parameters.get("scheme"):
-        index = next(i for i, c in enumerate(study.config.components)
-                     if c.template == "30_participation")
-        study.scheme(parameters["scheme"],
-                     where=study.where("components", index, "parameters", "scheme"))
+        study.scheme(parameters["scheme"], where=locate("scheme"))
     participants, population = parameters.get("participants"), parameters.get("population")
     if not (participants and population):
         return
@@ -137,27 +141,101 @@ def efficiency(study: Study, reach_table: pd.DataFrame, edition: str) -> pd.Data
 
 
 def proposals_by_edition(study: Study, projects: pd.DataFrame, edition: str):
-    """Proposals submitted per edition and per 1,000 inhabitants, with their trend test.
+    """Proposals submitted per edition and per 1,000 inhabitants, with their trend test
+    across comparable editions.
 
     Returns the table and the verdict sentence (stated only when the test supports it).
     """
     table = participation.proposals_per_thousand(projects, study.client.population, by=edition)
-    result = participation.trend(projects, edition).iloc[0]
-    study.record("proposals_change", float(result["change"]),
-                 label=study.t("participation.proposals_change", first=result["first_edition"],
-                               last=result["last_edition"]), kind="percent")
-    return table, _verdict(study, result)
+    trend = edition_trend(study, projects, edition)
+    study.record("proposals_change", trend.change,
+                 label=study.t("participation.proposals_change", first=trend.first,
+                               last=trend.last), kind="change", trend=trend)
+    return table, trend_sentence(study, trend)
 
 
 def essoufflement(study: Study, participants: pd.DataFrame, edition: str):
-    """The trend of participants across editions (count regression) and its verdict."""
-    result = participation.trend(participants, edition).iloc[0]
-    study.record("participants_change", float(result["change"]),
-                 label=study.t("participation.change", first=result["first_edition"],
-                               last=result["last_edition"]), kind="percent")
-    study.record("participants_trend_p_value", float(result["p_value"]),
-                 label=study.t("participation.trend_p"), kind="p_value")
-    return _verdict(study, result)
+    """The trend of participants across comparable editions (count regression) and its
+    verdict; the trend is also the turnout's, whose evidence it joins."""
+    trend = edition_trend(study, participants, edition)
+    study.record("participants_change", trend.change,
+                 label=study.t("participation.change", first=trend.first, last=trend.last),
+                 kind="change", trend=trend)
+    turnout = study.evidence().get("turnout_rate")
+    if turnout is not None:
+        study.record("turnout_rate", turnout.value, label=turnout.label, kind="percent",
+                     trend=trend, editions=turnout.editions, caveats=turnout.caveats)
+    return trend_sentence(study, trend)
+
+
+def edition_trend(study: Study, table: pd.DataFrame, edition: str, count: str | None = None,
+                  facts: pd.DataFrame | None = None, alpha: float = 0.05) -> Trend:
+    """The trend of a count across the comparable editions of the scheme measured.
+
+    Editions are comparable while the rules stay the same (:mod:`civeval.participation.
+    comparability`: what ``study.yml`` declares, and the ``facts`` the data give, such as
+    a vote file's vote type); the trend is tested (:func:`civeval.participation.trend`) on
+    the editions since the last change only, and when fewer than two remain it is not
+    tested at all. The change is that of the editions tested, else of all editions.
+    """
+    counts = (table.groupby(edition).size().rename("count").reset_index() if count is None
+              else table.groupby(edition)[count].sum().rename("count").reset_index())
+    labels = [participation.edition_label(e) for e in counts[edition]]
+    known = study_facts(_scheme_measured(study), study.client.population) \
+        if _scheme_measured(study) is not None else pd.DataFrame(columns=["edition"])
+    if facts is not None:
+        known = (known.set_index("edition").combine_first(facts.set_index("edition"))
+                 .reset_index())
+    known = known[known["edition"].isin(labels)].set_index("edition").reindex(
+        [label for label in labels if label in set(known["edition"])]).reset_index()
+    changes = rule_changes(known, study.language)
+    kept = comparable_editions(labels, changes)
+    tested = counts[[label in kept for label in labels]]
+    span = tested if len(tested) >= 2 else counts
+    first, last = span.iloc[0], span.iloc[-1]
+    result = (participation.trend(tested, edition, "count", alpha=alpha).iloc[0]
+              if len(tested) >= 2 else None)
+    return Trend(
+        first=participation.edition_label(first[edition]),
+        last=participation.edition_label(last[edition]),
+        change=float(last["count"] / first["count"] - 1) if first["count"] else None,
+        test=study.t(f"trend.test.{result['test']}") if result is not None else None,
+        p_value=float(result["p_value"]) if result is not None else None,
+        significant=bool(result["p_value"] < alpha) if result is not None else None,
+        first_value=float(first["count"]), last_value=float(last["count"]),
+        alpha=alpha, excluded=tuple(label for label in labels if label not in kept),
+        breaks=change_texts({e: c for e, c in changes.items() if e in labels},
+                            study.language))
+
+
+def _scheme_measured(study: Study):
+    """The scheme the figures measure: the measured one, else the study's only scheme."""
+    if study.measured_scheme is not None:
+        return study.measured_scheme
+    return study.schemes[0] if len(study.schemes) == 1 else None
+
+
+def trend_sentence(study: Study, trend: Trend):
+    """The verdict of a trend in words: significant or not, with its test and p; untested
+    with fewer than two comparable editions; and what changed in the rules."""
+    t = study.t
+    words = {"change": fmt.change(trend.change), "first": trend.first, "last": trend.last,
+             "test": trend.test or "", "p": fmt.p_clause(trend.p_value)
+             if trend.p_value is not None else "",
+             "start": fmt.by_kind(trend.first_value, trend.value_kind),
+             "end": fmt.by_kind(trend.last_value, trend.value_kind)}
+    if not trend.tested:
+        key = "participation.trend.untested"
+    elif not trend.significant:
+        key = "participation.trend.not_significant"
+    else:
+        key = f"participation.trend.{trend.direction}"
+    text = t(key, **words)
+    if trend.breaks:
+        text += " " + t("participation.trend.breaks", first=trend.first,
+                        excluded=", ".join(trend.excluded) or fmt.MISSING,
+                        breaks=" ; ".join(trend.breaks))
+    return report.text(text.replace("{", "{{").replace("}", "}}"))
 
 
 def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: str,
@@ -192,9 +270,13 @@ def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: 
                                 groups=["variable"]).drop(columns="suppressed")
 
 
-def retention(study: Study, participants: pd.DataFrame, person: str,
-              edition: str) -> pd.DataFrame:
-    """Share of each edition's participants who come back the next time."""
+def retention(study: Study, participants: pd.DataFrame, person: str, edition: str,
+              stable_ids: bool) -> pd.DataFrame | None:
+    """Share of each edition's participants who come back the next time; None when the
+    participants' ids do not name the same person from one edition to the next (the
+    catalogue's ``stable_ids``): a return cannot then be told from a newcomer."""
+    if not stable_ids:
+        return None
     table = participation.retention(participants, person, edition)
     if len(table):
         last = table.iloc[-1]
@@ -216,26 +298,20 @@ def channels(study: Study, participants: pd.DataFrame, channel: str,
 
 
 def districts(study: Study, participants: pd.DataFrame, population: pd.DataFrame,
-              edition: str, winners: pd.DataFrame | None = None):
-    """Participation rate by district in the last edition and the gap between districts;
-    with the winning projects (a project-tracking table), € funded per inhabitant by
-    district over all editions (abandoned projects left out).
+              edition: str):
+    """Participation rate by district in the last edition and the gap between districts.
 
     Returns the table and a sentence naming the most and least participating districts.
     """
     last = participants[participants[edition] == participants[edition].max()]
-    funded = None
-    if winners is not None:
-        kept = winners[winners["status"] != "abandoned"]
-        funded = kept.groupby("district")["budget"].sum()
-    table = participation.territorial_equity(last, population, funded=funded)
+    table = participation.territorial_equity(last, population)
     gap = table.attrs
-    study.record("district_rate_ratio", round(float(gap["rate_ratio"]), 2),
+    study.record("district_rate_ratio", float(gap["rate_ratio"]),
                  label=study.t("participation.district_gap"))
     sentence = report.text(
         study.t("participation.districts_text", most="{most}", least="{least}",
                 most_rate=fmt.percent(gap["max_rate"]), least_rate=fmt.percent(gap["min_rate"]),
-                ratio=fmt.number(gap["rate_ratio"], 1)),
+                ratio=study.evidence()["district_rate_ratio"].text(study.language)),
         most=gap["max_district"], least=gap["min_district"])
     shown = suppress_small_cells(table, ["participants"], threshold=study.small_cell_threshold,
                                  dependent_columns=["participation_rate"])
@@ -247,20 +323,23 @@ def attendance(study: Study, register: pd.DataFrame, members: str, present: str,
                date: str):
     """Council members' attendance rate per year and its trend (binomial regression)."""
     table = participation.attendance(register, members, present, date)
-    trend = table.attrs["trend"].iloc[0]
+    result = table.attrs["trend"].iloc[0]
+    tested = pd.notna(result["p_value"])
+    trend = Trend(
+        first=participation.edition_label(result["first_year"]),
+        last=participation.edition_label(result["last_year"]),
+        change=float(result["last_rate"] / result["first_rate"] - 1)
+        if result["first_rate"] else None,
+        test=study.t(f"trend.test.{result['test']}"),
+        p_value=float(result["p_value"]) if tested else None,
+        significant=bool(result["p_value"] < 0.05) if tested else None,
+        first_value=float(result["first_rate"]), last_value=float(result["last_rate"]),
+        value_kind="percent")
     study.record("attendance_rate", float(table.iloc[-1]["attendance_rate"]),
                  label=study.t("participation.attendance_last",
                                year=participation.edition_label(table.iloc[-1]["year"])),
-                 kind="percent")
-    return table, _verdict(study, trend)
-
-
-def _verdict(study: Study, result: pd.Series):
-    """The test's plain-French verdict as a sentence, with the test named and its p."""
-    verdict = str(result["verdict"])
-    return report.text(study.t("participation.trend_text", verdict="{verdict}", test="{test}",
-                               p=fmt.p_clause(result["p_value"])),
-                       verdict=verdict[:1].upper() + verdict[1:], test=result["label"])
+                 kind="percent", trend=trend)
+    return table, trend_sentence(study, trend)
 
 
 def vote(study: Study, projects: pd.DataFrame) -> pd.DataFrame:
@@ -275,62 +354,6 @@ def vote(study: Study, projects: pd.DataFrame) -> pd.DataFrame:
     return suppress_small_cells(table, ["voters"], threshold=study.small_cell_threshold,
                                 dependent_columns=["voter_share"], secondary=False,
                                 ).drop(columns="suppressed")
-
-
-def implementation(study: Study, projects: pd.DataFrame) -> pd.DataFrame:
-    """Winning projects delivered and abandoned per edition (a project-tracking table).
-
-    implementation rate = finished (open to the public) ÷ winners; abandonment rate =
-    abandoned ÷ winners; the overall rates are recorded.
-    """
-    table = transparency.implementation_rates(projects, by="edition")
-    winners = table["winners"].sum()
-    t = study.t
-    study.record("implementation_rate", float(table["delivered"].sum() / winners),
-                 label=t("participation.implementation_rate"), kind="percent")
-    study.record("abandonment_rate", float(table["abandoned"].sum() / winners),
-                 label=t("participation.abandonment_rate"), kind="percent")
-    return table[["edition", "winners", "delivered", "abandoned", "implementation_rate",
-                  "abandonment_rate"]]
-
-
-def delivery(study: Study, projects: pd.DataFrame):
-    """The Kaplan–Meier curve of the delay from vote to opening, and its median.
-
-    Returns the figure (with title, source and alt text) and a sentence; projects not yet
-    delivered are censored at the extraction date (see
-    :func:`civeval.transparency.delivery_delay`).
-    """
-    t = study.t
-    curve = transparency.delivery_delay(projects, as_of=projects.attrs.get("as_of"))
-    facts = curve.attrs
-    if pd.notna(facts["median"]):
-        study.record("median_delivery_months", float(facts["median"]),
-                     label=t("participation.median_delay"))
-    fig, axis = plt.subplots(figsize=(8, 4))
-    axis.step(curve["time"], curve["survival"], where="post", color=charts.PALETTE[0])
-    axis.fill_between(curve["time"], curve["ci_low"], curve["ci_high"], step="post",
-                      alpha=0.2, color=charts.PALETTE[0])
-    axis.set_xlabel(t("participation.delay_axis"))
-    axis.set_ylim(0, 1.02)
-    charts.format_axis(axis.yaxis, "percent")
-    charts.format_axis(axis.xaxis, "number")
-    figure = report.figure(
-        fig, title=t("participation.delay_title"),
-        alt=t("participation.delay_alt", n=facts["n"], events=facts["events"],
-              median=fmt.number(facts["median"], 0)),
-        source=t("participation.delay_source", date=fmt.date(facts["as_of"])))
-    if pd.isna(facts["median"]):
-        median = t("participation.delay_no_median", n=facts["n"], events=facts["events"])
-    else:
-        # Too few deliveries leave the interval open upwards.
-        key = ("participation.delay_text" if pd.notna(facts["median_ci_high"])
-               else "participation.delay_text_open")
-        median = t(key, median=fmt.number(facts["median"], 0),
-                   low=fmt.number(facts["median_ci_low"], 0),
-                   high=fmt.number(facts["median_ci_high"], 0), n=facts["n"],
-                   events=facts["events"])
-    return figure, report.text(median)
 
 
 def phases(study: Study, export=None, ballots: pd.DataFrame | None = None

@@ -1,39 +1,35 @@
 """The main report (template ``90_rapport``): what an elected official reads in twenty minutes.
 
-It gathers what the other sections recorded (``indicators.json``, each figure tagged with
-the section that recorded it), the diagnostic (:mod:`civeval.diagnosis.findings`) and the action
-plan (:mod:`civeval.diagnosis.actionplan`), and links to the detailed section reports. It runs after
-every section the study has (``follows`` in its header), so their figures and pages exist.
+Every conclusion it draws comes from the study's evidence (:mod:`civeval.evidence`), the one
+record of each key figure the other sections made: the key figures of the summary (each
+linking to the row of the section that shows it, with the same text), the diagnosis
+(:mod:`civeval.diagnosis.findings`), the answers to the evaluation questions
+(:mod:`civeval.diagnosis.questions`), the method and its limits, written from what the study
+actually holds, and the action plan (:mod:`civeval.diagnosis.actionplan`). It runs after
+every section the study has (``follows`` in its header), so their records and pages exist.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from civeval.evidence.record import Evidence
 from civeval.presentation import fmt, i18n, report
 from civeval.workbench.study import Study
 from civeval.workbench.templates import find_template
 
 # The figures an executive summary leads with, in this order, when the study has them.
 HEADLINE = ("turnout_rate", "participants_change", "questionnaire_response_rate",
-            "implementation_rate", "answer_rate", "interviews", "platform_contributors",
-            "attendance_rate", "retention_rate", "median_delivery_months", "proposals",
-            "questionnaire_complete")
-# Figures that say how much material the evaluation rests on.
-SAMPLES = ("questionnaire_complete", "questionnaire_effective_n", "interviews",
-           "stakeholder_groups", "pb_voters", "proposals", "platform_contributors",
-           "open_answers", "records")
+            "implementation_rate_mature", "implementation_rate", "answer_rate", "interviews",
+            "platform_contributors", "attendance_rate", "retention_rate",
+            "median_delivery_months", "proposals", "questionnaire_complete")
 MAIN = "90_rapport"
+BENCHMARK = "40_parangonnage"
 ACTION_PLAN_FILE = "plan_action.xlsx"
+KINDS = ("strength", "weakness", "vigilance")
 
 
-def _figure_rows(figures: dict, keys) -> pd.DataFrame:
-    rows = [{"indicator": figures[key]["label"], "value": figures[key]["value"],
-             "kind": figures[key].get("kind") or "number"} for key in keys if key in figures]
-    return pd.DataFrame(rows, columns=["indicator", "value", "kind"])
-
-
-def check(study: Study, parameters: dict) -> None:
+def check(study: Study, parameters: dict, locate) -> None:
     """Inputs of ``90_rapport`` checked before anything runs: the study's diagnostic grid
     and its consultant's assessments, its action plan (owners, indicators, targets of the
     right type) and its previous wave (a study that exists and has been run).
@@ -62,52 +58,147 @@ def cover(study: Study) -> pd.DataFrame:
                          for label, value in rows])
 
 
-def headline(study: Study, count: int = 5) -> pd.DataFrame:
-    """The ``count`` key figures of the executive summary (``indicator, value, kind``)."""
-    figures = study.indicators()
-    return _figure_rows(figures, [k for k in HEADLINE if k in figures][:count])
+def pages(records) -> dict[str, str]:
+    """The page that shows each record (its section's), for links to its row."""
+    return {record.key: f"{record.section}.html" for record in records if record.section}
 
 
-def samples(study: Study) -> pd.DataFrame:
-    """How much material the evaluation rests on: responses, interviews, votes…"""
-    return _figure_rows(study.indicators(), SAMPLES)
+def headline(study: Study, count: int = 5) -> list[Evidence]:
+    """The ``count`` key figures of the executive summary, in :data:`HEADLINE` order (a
+    figure hidden to protect small groups is never one of them)."""
+    records = study.evidence()
+    return [records[key] for key in HEADLINE
+            if key in records and not records[key].suppressed][:count]
+
+
+def highlights(findings: pd.DataFrame, count: int = 3) -> dict[str, list[str]]:
+    """The first ``count`` strengths, weaknesses and points of vigilance of the diagnostic,
+    rules before the consultant's own assessments (their order in the grid is their order
+    of importance)."""
+    order = findings.assign(rank=(findings["source"] == "consultant").astype(int)).sort_values(
+        "rank", kind="stable")
+    return {kind: order.loc[order["kind"] == kind, "finding"].head(count).tolist()
+            for kind in KINDS}
+
+
+def method(study: Study) -> list[str]:
+    """What the evaluation rests on, in sentences written from what the study holds: the
+    schemes and editions, then each source the sections actually used, with its counts.
+    Nothing is said of an instrument the study does not have."""
+    t = study.t
+    records = study.evidence()
+
+    def value(key):
+        return records[key].text(study.language) if key in records else None
+
+    editions = sum(len(scheme.editions) for scheme in study.schemes)
+    period = (t("fact.from_to", start=fmt.date(study.period[0]), end=fmt.date(study.period[1]))
+              if study.period else fmt.MISSING)
+    sentences = [t("method.scope", schemes=", ".join(s.name for s in study.schemes),
+                   editions=fmt.integer(editions), period=period)]
+    counted = [key.removeprefix("participants_") for key in records
+               if key.startswith("participants_") and key != "participants_change"]
+    if counted:
+        sentences.append(t("method.participants", editions=", ".join(counted)))
+    for key, message in (("pb_voters", "method.vote"),
+                         ("platform_contributors", "method.platform"),
+                         ("proposals", "method.proposals"),
+                         ("winning_projects", "method.tracking"),
+                         ("attendance_rate", "method.register"),
+                         ("questionnaire_complete", "method.survey"),
+                         ("interviews", "method.interviews")):
+        if key in records:
+            sentences.append(t(message, n=value(key), groups=value("stakeholder_groups")
+                               or fmt.MISSING))
+    if "workshop_kendall_w" in records or "workshop_top_proposal" in records:
+        sentences.append(t("method.workshop"))
+    positions = [r.position for r in records.values() if r.position is not None]
+    peers = max((position.peers for position in positions), default=0)
+    if peers:
+        sentences.append(t("method.benchmark", peers=fmt.integer(peers),
+                           needed=study.config.benchmark.min_peers))
+    elif positions:
+        sentences.append(t("method.no_benchmark"))
+    sentences.append(t("method.evidence"))
+    return sentences
+
+
+def limits(study: Study) -> list[str]:
+    """The limits of this evaluation: those of the material it holds, then every caveat
+    its evidence carries (rule changes between editions, figures not measured or not
+    ranked, hidden cells), each said once."""
+    t = study.t
+    records = study.evidence()
+    found = []
+    if "turnout_rate" in records:
+        found.append(t("limits.turnout"))
+    if "questionnaire_complete" in records:
+        found.append(t("limits.survey"))
+    if "interviews" in records:
+        found.append(t("limits.interviews"))
+    for record in records.values():
+        trend = record.trend
+        if trend is not None and trend.breaks:
+            found.append(t("limits.breaks", label=record.label, first=trend.first,
+                           breaks=" ; ".join(trend.breaks)))
+        elif trend is not None and not trend.tested:
+            found.append(t("limits.untested", label=record.label))
+        found.extend(record.caveats)
+    if "participants_change" in records and "retention_rate" not in records:
+        found.append(t("limits.retention"))
+    unranked = [r.label for r in records.values()
+                if r.position is not None and not r.position.ranked and r.position.peers]
+    if unranked:
+        found.append(t("limits.unranked", indicators=", ".join(unranked),
+                       needed=study.config.benchmark.min_peers))
+    for acknowledged in study.config.acknowledge:
+        found.append(t("limits.acknowledged", check=t(f"check.{acknowledged.check}"),
+                       reason=acknowledged.reason))
+    found.append(t("limits.small_cells", threshold=study.small_cell_threshold))
+    return list(dict.fromkeys(found))
 
 
 def sources(study: Study) -> pd.DataFrame:
     """The study's datasets and what each holds, for the method section."""
-    return pd.DataFrame([{"dataset": name, "description": entry.description or ""}
+    return pd.DataFrame([{"dataset": entry.description or name,
+                          "kind": study.t(f"kind.{study.dataset_kind(name)}")}
                          for name, entry in study.config.data.items()],
-                        columns=["dataset", "description"])
+                        columns=["dataset", "kind"])
+
+
+def answers(study: Study, findings: pd.DataFrame) -> pd.DataFrame:
+    """The answer to each evaluation question (:func:`civeval.diagnosis.questions.answers`),
+    with the page of each record it rests on."""
+    from civeval.diagnosis.questions import answers as answer_all
+
+    records = study.evidence()
+    table = answer_all(study.config.questions(), records, findings, study.language)
+    table.attrs["pages"] = pages(records.values())
+    return table
 
 
 def components(study: Study) -> list[dict]:
     """Each section of the study but this one: its title, its page when it was rendered
-    in this run, and the key figures it recorded (``indicator, value, kind``)."""
-    figures = study.indicators()
+    in this run, and the records it made (for the benchmark, the figures it placed among
+    peers)."""
+    records = study.evidence().values()
     shown = []
     for component in study.config.components:
         if component.template == MAIN:
             continue
         template = find_template(component.template)
-        page = f"{component.template}.html"
-        keys = [k for k, f in figures.items() if f.get("section") == component.template]
-        shown.append({"template": component.template, "title": template.title(study.language),
+        page = f"{component.id}.html"
+        mine = [r for r in records if r.section == component.id
+                or (component.template == BENCHMARK and r.position is not None
+                    and r.position.section == component.id)]
+        shown.append({"section": component.id, "title": template.title(study.language),
                       "page": page if (study.output_dir / page).is_file() else None,
-                      "figures": _figure_rows(figures, keys)})
+                      "records": [r for r in mine if not r.suppressed]})
     return shown
 
 
-def strengths_and_weaknesses(findings: pd.DataFrame, count: int = 3) -> dict[str, list[str]]:
-    """The first ``count`` strengths and weaknesses of the diagnostic, rules before the
-    consultant's own assessments (their order in the grid is their order of importance)."""
-    order = findings.assign(rank=(findings["source"] != "rule").astype(int)).sort_values(
-        "rank", kind="stable")
-    return {kind: order.loc[order["kind"] == kind, "finding"].head(count).tolist()
-            for kind in ("strength", "weakness")}
-
-
 def diagnostic(study: Study):
-    """The study's findings (rules over its figures, and the consultant's assessments) and
+    """The study's findings (rules over its evidence, and the consultant's assessments) and
     their scores per criterion; see :mod:`civeval.diagnosis.findings`."""
     from civeval.diagnosis import findings as grid_findings
 
@@ -116,27 +207,41 @@ def diagnostic(study: Study):
 
 
 def scores_chart(study: Study, scores: pd.DataFrame) -> report.HTML:
-    """Strengths and weaknesses per criterion, with title, source and alt text."""
+    """Strengths, weaknesses and points of vigilance for every criterion of the grid (those
+    without a finding too), with title, source and alt text."""
     from civeval.diagnosis import findings as grid_findings
 
     t = study.t
-    shown = scores[scores["findings"] > 0]
+    shown = scores[scores["criterion"].notna() | (scores["findings"] > 0)]
     figure = grid_findings.summary_chart(shown, language=study.language)
     return report.figure(
         figure, title=t("synthesis.chart_title"),
         alt=t("synthesis.chart_alt", criteria=len(shown),
               strengths=int(shown["strengths"].sum()),
-              weaknesses=int(shown["weaknesses"].sum())),
+              weaknesses=int(shown["weaknesses"].sum()),
+              vigilance=int(shown["vigilance"].sum())),
         source=t("synthesis.chart_source", client=study.client.name))
 
 
+def scores_table(study: Study, scores: pd.DataFrame) -> pd.DataFrame:
+    """Every criterion's counts and score, so that the score the text announces is shown."""
+    t = study.t
+    return pd.DataFrame({
+        "criterion": scores["label"], "strengths": scores["strengths"],
+        "weaknesses": scores["weaknesses"], "vigilance": scores["vigilance"],
+        "score": scores["score"].map(lambda v: fmt.number(v, 2) if pd.notna(v)
+                                     else t("synthesis.no_score"))})
+
+
 def findings_table(study: Study, findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings as the report shows them: criterion, strength or weakness, the finding and
-    its evidence (figures, values and thresholds in words, or the consultant's source)."""
+    """Findings as the report shows them: criterion, strength, weakness or point of
+    vigilance, the finding and its evidence (figures, thresholds, trends and ranks in
+    words, or the consultant's source)."""
     t = study.t
     criteria = findings.attrs.get("criteria", {})
     return pd.DataFrame({
-        "criterion": findings["criterion"].map(lambda c: criteria.get(c, c)),
+        "criterion": findings["criterion"].map(lambda c: criteria.get(c, c) if c
+                                               else t("diagnostic.unassigned")),
         "assessment": findings["kind"].map(lambda kind: t(f"synthesis.{kind}")),
         "finding": findings["finding"],
         "evidence": findings["evidence"].fillna("")}).reset_index(drop=True)
@@ -219,7 +324,7 @@ def definitions(study: Study) -> pd.DataFrame:
     from civeval.evidence import registry as indicators
 
     rows = []
-    for key in study.indicators():
+    for key in study.evidence():
         known = indicators.indicator(key, study.language)
         if known:
             rows.append({"indicator": known["label"], "definition": known["definition"]})

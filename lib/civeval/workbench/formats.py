@@ -27,12 +27,15 @@ from civeval.errors import CatalogError
 @dataclass(frozen=True)
 class Format:
     """A catalogue format: its name, its reader (``module:function``), the file suffixes it
-    is guessed from, and the options that name other files."""
+    is guessed from, the options that name other files, and the kind of dataset it provides
+    (see :class:`civeval.workbench.schema.DatasetKind`; None for plain tables, whose kind the
+    catalogue declares)."""
 
     name: str
     target: str
     suffixes: tuple[str, ...] = ()
     path_options: frozenset[str] = frozenset()
+    kind: str | None = None
 
     @property
     def read(self) -> Callable:
@@ -44,34 +47,40 @@ class Format:
         return _options(self.target)
 
 
-def _format(name, target, suffixes=(), path_options=()) -> tuple[str, Format]:
-    return name, Format(name, target, tuple(suffixes), frozenset(path_options))
+def _format(name, target, suffixes=(), path_options=(), kind=None) -> tuple[str, Format]:
+    return name, Format(name, target, tuple(suffixes), frozenset(path_options), kind)
 
 
 FORMATS: dict[str, Format] = dict([
     _format("csv", "civeval.workbench.tables:read_csv", (".csv", ".txt", ".tsv")),
     _format("xlsx", "civeval.workbench.tables:read_excel", (".xlsx", ".xlsm")),
-    _format("margins", "civeval.survey.margins:read_margins"),
-    _format("survey", "civeval.survey.io:read_generic_survey", path_options=("codebook",)),
-    _format("limesurvey", "civeval.survey.io:read_limesurvey", path_options=("codebook",)),
-    _format("kobo", "civeval.survey.io:read_kobo", path_options=("codebook",)),
-    _format("odk", "civeval.survey.io:read_odk", path_options=("codebook",)),
+    _format("margins", "civeval.survey.margins:read_margins", kind="margins"),
+    _format("survey", "civeval.survey.io:read_generic_survey", path_options=("codebook",),
+            kind="survey"),
+    _format("limesurvey", "civeval.survey.io:read_limesurvey", path_options=("codebook",),
+            kind="survey"),
+    _format("kobo", "civeval.survey.io:read_kobo", path_options=("codebook",), kind="survey"),
+    _format("odk", "civeval.survey.io:read_odk", path_options=("codebook",), kind="survey"),
     _format("decidim_survey", "civeval.survey.io:read_decidim_survey",
-            path_options=("codebook",)),
-    _format("pabulib", "civeval.participation.pabulib:read_pabulib_projects", (".pb",)),
-    _format("decidim", "civeval.participation.decidim:read_decidim_entity"),
-    _format("project_tracking", "civeval.transparency.tracking:read_project_tracking"),
-    _format("codebook", "civeval.qual.codebook:read_codebook_table", (".qdc",)),
+            path_options=("codebook",), kind="survey"),
+    _format("pabulib", "civeval.participation.pabulib:read_pabulib_projects", (".pb",),
+            kind="vote"),
+    _format("decidim", "civeval.participation.decidim:read_decidim_entity", kind="platform"),
+    _format("project_tracking", "civeval.transparency.tracking:read_project_tracking",
+            kind="tracking"),
+    _format("codebook", "civeval.qual.codebook:read_codebook_table", (".qdc",), kind="codebook"),
     _format("coded_segments", "civeval.qual.segments:read_coded_segments",
-            path_options=("codebook",)),
+            path_options=("codebook",), kind="interviews"),
     _format("taguette", "civeval.qual.taguette:read_taguette",
-            path_options=("codebook", "documents")),
+            path_options=("codebook", "documents"), kind="interviews"),
     _format("qualcoder", "civeval.qual.qualcoder:read_qualcoder",
-            path_options=("codebook", "documents")),
-    _format("qdpx", "civeval.qual.qdpx:read_qdpx", (".qdpx",), path_options=("codebook",)),
-    _format("workshop", "civeval.qual.votes:read_workshop"),
+            path_options=("codebook", "documents"), kind="interviews"),
+    _format("qdpx", "civeval.qual.qdpx:read_qdpx", (".qdpx",), path_options=("codebook",),
+            kind="interviews"),
+    _format("workshop", "civeval.qual.votes:read_workshop", kind="workshop"),
+    _format("geometry", "civeval.territory:read_geometry", (".geojson", ".gpkg"), kind="geometry"),
     _format("validated_coding", "civeval.qual.validated:read_validated_coding",
-            path_options=("rules",)),
+            path_options=("rules",), kind="coding"),
 ])
 
 

@@ -98,14 +98,18 @@ def input_digests(study, steps) -> dict[str, str]:
 
 
 def step_fingerprints(study, steps, digests: dict[str, str]) -> dict[str, str]:
-    """The fingerprint of each ``(template, component)`` step, in execution order.
+    """The fingerprint of each ``(template, component)`` step, by section (component id),
+    in execution order.
 
     A step's fingerprint covers the workbench's code, the template's source, its
     parameters, the report language, the content of every file it reads (``digests``, from
     :func:`input_digests`, so that no file is read twice) and the fingerprints of the
-    templates it requires or follows.
+    sections whose templates it requires or follows.
     """
     fingerprints: dict[str, str] = {}
+    sections_of: dict[str, list[str]] = {}
+    for template, component in steps:
+        sections_of.setdefault(template.name, []).append(component.id)
     for template, component in steps:
         inputs = step_inputs(study, template, component.parameters)
         content = {
@@ -114,11 +118,12 @@ def step_fingerprints(study, steps, digests: dict[str, str]) -> dict[str, str]:
             "parameters": component.parameters,
             "language": study.language,
             "inputs": {display_path(f): digests.get(display_path(f)) for f in inputs},
-            "requires": {name: fingerprints.get(name)
-                         for name in [*template.requires, *template.follows]},
+            "requires": {section: fingerprints.get(section)
+                         for name in [*template.requires, *template.follows]
+                         for section in sections_of.get(name, [])},
         }
         text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-        fingerprints[template.name] = hashlib.sha256(text.encode()).hexdigest()
+        fingerprints[component.id] = hashlib.sha256(text.encode()).hexdigest()
     return fingerprints
 
 

@@ -55,6 +55,7 @@ class StudyResult:
     inputs: dict[str, str]
     sections: list[SectionResult] = field(default_factory=list)
     error: str | None = None
+    demo: bool = False  # a fictional study: never a peer of a real one
     code: str | None = None  # digest of the workbench's code (civeval.workbench.incremental)
 
     @classmethod

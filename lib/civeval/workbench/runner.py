@@ -40,7 +40,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from civeval import __version__
-from civeval.errors import CivevalError, ParameterError, TemplateError
+from civeval.errors import CivevalError, ParameterError, TemplateError, combine
+from civeval.evidence import store as evidence
 from civeval.presentation import fmt, i18n
 from civeval.workbench import atomic, engine, incremental, workers
 from civeval.workbench.paths import project_root, reports_dir
@@ -51,7 +52,8 @@ from civeval.workbench.records import (
     error_text,
 )
 from civeval.workbench.render import Renderer, generation_date, print_pdf, provenance
-from civeval.workbench.study import Component, Study, combine, load_study
+from civeval.workbench.schema import Component
+from civeval.workbench.study import Study, load_study
 from civeval.workbench.templates import RESERVED, Template, execution_order
 
 # Imported once in the parent, so that each forked child starts with them loaded: this is
@@ -82,6 +84,7 @@ class Plan:
     stale: set[str] = field(default_factory=set)
     previous: dict | None = None  # the last run.json
     inputs: dict[str, str] = field(default_factory=dict)  # SHA-256 of the files read
+    warnings: list[str] = field(default_factory=list)  # shown, but they stop nothing
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -101,10 +104,6 @@ def _stale(study: Study, fingerprints: dict[str, str], previous: dict | None) ->
     done = {s["template"]: s for s in previous.get("sections", [])
             if s.get("status") == "success" and s.get("html")
             and (reports_dir() / study.slug / s["html"]).is_file()}
-    figures = Path(reports_dir() / study.slug / "indicators.json")
-    if figures.is_file() and any("section" not in f for f in json.loads(
-            figures.read_text(encoding="utf-8")).values()):
-        return set(fingerprints)  # figures of an older run: which section made them is unknown
     return {name for name, fingerprint in fingerprints.items()
             if done.get(name, {}).get("fingerprint") != fingerprint}
 
@@ -116,9 +115,8 @@ def plan_study(reference, force: bool = True) -> Plan:
     needed to know it (its file, its templates' parameters, its inputs' hashes).
     """
     study = load_study(reference)
-    components = {c.template: c for c in study.config.components}
     try:
-        ordered = execution_order(list(components))
+        ordered = execution_order(study.config.components)
     except TemplateError as error:
         error.study = study.slug
         if error.file is None:  # about the study's list of components, not a template file
@@ -126,15 +124,15 @@ def plan_study(reference, force: bool = True) -> Plan:
             error.file, error.row, error.column = Path(where["file"]), where["row"], where["column"]
         raise
     steps = []
-    for template in ordered:
-        component = components[template.name]
-        index = study.config.components.index(component)
-        where = study.where("components", index, "parameters")
+    for template, component in ordered:
+        where = study.where("components", study.config.components.index(component),
+                            "parameters")
         reserved = [name for name in component.parameters if name in RESERVED]
         if reserved:
             raise ParameterError(f"template {template.name}: {', '.join(reserved)} is set by "
                                  "the runner and cannot be given in study.yml", **where)
         template.check_parameters(component.parameters, where=where)
+        template.check_datasets(study, component.parameters, _locator(study, component))
         steps.append((template, component))
     inputs = incremental.input_digests(study, steps)
     fingerprints = incremental.step_fingerprints(study, steps, inputs)
@@ -143,8 +141,28 @@ def plan_study(reference, force: bool = True) -> Plan:
     if stale:
         study.check_data()
         for template, component in steps:
-            template.check(study, component.parameters)
-    return Plan(study, steps, fingerprints, stale, previous, inputs)
+            template.check(study, component.parameters, _locator(study, component))
+    return Plan(study, steps, fingerprints, stale, previous, inputs, _unused_datasets(study, steps))
+
+
+def _locator(study: Study, component: Component):
+    """Where a parameter of ``component`` is written in ``study.yml``."""
+    index = study.config.components.index(component)
+    return lambda *keys: study.where("components", index, "parameters", *keys)
+
+
+def _unused_datasets(study: Study, steps) -> list[str]:
+    """Warnings for catalogued datasets that no component reads (a section forgotten, or a
+    dataset left over)."""
+    used = {name for template, component in steps
+            for value in {**{p.name: p.default for p in template.parameters.values()},
+                          **component.parameters}.values()
+            for name in (value if isinstance(value, list) else [value])
+            if isinstance(name, str)}
+    return [f"{where['file']}:{where['row']}:{where['column']}: dataset {name!r} is read by "
+            "no component"
+            for name in study.config.data if name not in used
+            for where in [study.where("data", name)]]
 
 
 def plan(references, force: bool = True) -> list[Plan]:
@@ -187,13 +205,13 @@ def _study_reference(study: Study) -> str:
 def _execute(template: Template, component: Component, study: Study, staging: Path,
              timeout: int) -> SectionResult:
     """Execute one template in this process (a forked child) with the in-process engine."""
-    result = SectionResult(template.name, template.title(study.language))
+    result = SectionResult(component.id, template.title(study.language))
     started = time.perf_counter()
-    notebook_path = staging / f"{template.name}.ipynb"
+    notebook_path = staging / f"{component.id}.ipynb"
     parameters = {"study": _study_reference(study), "output_dir": str(staging),
                   **component.parameters}
     # Figures recorded by this section say so: an incremental run replaces only them.
-    os.environ["CIVEVAL_SECTION"] = template.name
+    os.environ["CIVEVAL_SECTION"] = component.id
     engine.on_cell_start = lambda index: workers.heartbeat(f"cell {index + 1}")
     try:
         papermill.execute_notebook(
@@ -228,8 +246,8 @@ def _facts(study: Study) -> list[tuple[str, str]]:
 
 
 def _figures(study: Study) -> list[dict]:
-    return [{"label": figure["label"], "value": fmt.by_kind(figure["value"], figure["kind"])}
-            for figure in study.indicators().values()]
+    return [{"label": record.label, "value": record.text(study.language)}
+            for record in study.evidence().values()]
 
 
 def _render(section: SectionResult, folder: Path, renderer: Renderer, context: dict,
@@ -257,7 +275,7 @@ def _section_task(template: Template, component: Component, study: Study, stagin
         title = study.config.title if template.meta.get("main") else section.title
         _render(section, staging, renderer, context, study.language, title)
     if section.html and template.meta.get("pdf"):
-        section.warning = print_pdf(staging / section.html, staging / f"{template.name}.pdf")
+        section.warning = print_pdf(staging / section.html, staging / f"{component.id}.pdf")
     return section
 
 
@@ -292,24 +310,20 @@ class _StudyRun:
         for path in target.iterdir():
             if path.is_file() and path.name not in {RUN_FILE, "index.html"}:
                 shutil.copy2(path, self.staging / path.name)
-        figures = self.study.indicators()
-        kept = {k: v for k, v in figures.items() if v.get("section") not in self.plan.stale}
-        if figures:
-            atomic.write_text(self.study.indicators_file,
-                              json.dumps(kept, ensure_ascii=False, indent=2))
+        evidence.keep_sections(self.staging, self.plan.stale)
 
     def next_step(self) -> tuple[Template, Component] | None:
         """The next section to execute; sections up to date or blocked are settled here."""
         while self.queue:
             template, component = self.queue.pop(0)
-            fingerprint = self.plan.fingerprints.get(template.name)
-            if template.name not in self.plan.stale:
-                kept = SectionResult.from_record(self.previous[template.name])
+            fingerprint = self.plan.fingerprints.get(component.id)
+            if component.id not in self.plan.stale:
+                kept = SectionResult.from_record(self.previous[component.id])
                 kept.reused = True
                 self.sections.append(kept)
                 continue
             if self.unfinished & set(template.requires):
-                self.sections.append(SectionResult(template.name,
+                self.sections.append(SectionResult(component.id,
                                                    template.title(self.study.language),
                                                    fingerprint=fingerprint))
                 self.unfinished.add(template.name)  # what requires it is skipped too
@@ -317,18 +331,19 @@ class _StudyRun:
             return template, component
         return None
 
-    def settle(self, template: Template, outcome: workers.TaskResult) -> None:
+    def settle(self, template: Template, component: Component,
+               outcome: workers.TaskResult) -> None:
         """Record a section's result, whatever became of the child that made it."""
         if outcome.status == "ok":
             section = outcome.value
         else:  # the child died, hung or raised outside the notebook
-            section = SectionResult(template.name, template.title(self.study.language),
+            section = SectionResult(component.id, template.title(self.study.language),
                                     status="failed", duration=outcome.duration,
                                     error={"cell": None, "ename": outcome.status,
                                            "evalue": outcome.error})
-            if (self.staging / f"{template.name}.ipynb").exists():
-                section.notebook = f"{template.name}.ipynb"
-        section.fingerprint = self.plan.fingerprints.get(template.name)
+            if (self.staging / f"{component.id}.ipynb").exists():
+                section.notebook = f"{component.id}.ipynb"
+        section.fingerprint = self.plan.fingerprints.get(component.id)
         section.max_rss_mb = round(outcome.max_rss / 2**20, 1)
         if section.status != "success":
             self.unfinished.add(template.name)
@@ -351,7 +366,8 @@ class _StudyRun:
                 started_at=self.started_at, duration=time.perf_counter() - self.started,
                 civeval_version=__version__, git_commit=self.commit,
                 python=platform.python_version(), inputs=self.hashes,
-                sections=self.sections, error=error, code=incremental.code_digest())
+                sections=self.sections, error=error, code=incremental.code_digest(),
+                demo=study.is_demo)
             self._write_pages(result)
             atomic.write_text(self.staging / RUN_FILE, _json(result))
             atomic.replace_dir(self.staging, reports_dir() / study.slug)
@@ -363,7 +379,8 @@ class _StudyRun:
         """The study page: the main report when the study has one that succeeded (a template
         whose header says ``main: true``), the run's status page beside it; else the status
         page itself."""
-        main = {template.name for template, _ in self.plan.steps if template.meta.get("main")}
+        main = {component.id for template, component in self.plan.steps
+                if template.meta.get("main")}
         done = [s.html for s in result.sections if s.template in main and s.html
                 and s.status == "success"]
         status_page = STATUS_PAGE if done else "index.html"
@@ -423,8 +440,8 @@ def _warm(plans: list[Plan]) -> None:
     """Call once, in the parent, what the templates about to run ask to have ready
     (``warm: [module:function]`` in their header, such as a language model), so that every
     child inherits it loaded instead of loading its own."""
-    targets = {str(target) for plan in plans for template, _ in plan.steps
-               if template.name in plan.stale for target in template.meta.get("warm", [])}
+    targets = {str(target) for plan in plans for template, component in plan.steps
+               if component.id in plan.stale for target in template.meta.get("warm", [])}
     for target in sorted(targets):
         module, _, name = target.partition(":")
         getattr(importlib.import_module(module), name)()
@@ -447,17 +464,17 @@ def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
             results[run.study.slug] = run.finish()
             return
         template, component = step
-        pool.submit((run.study.slug, template), _section_task, template, component, run.study,
-                    run.staging, run.timeout, renderer, run.context,
+        pool.submit((run.study.slug, template, component), _section_task, template, component,
+                    run.study, run.staging, run.timeout, renderer, run.context,
                     timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
 
     try:
         for run in runs.values():
             submit(run)
         for outcome in pool.results():
-            slug, template = outcome.key
-            runs[slug].settle(template, outcome)
-            progress.update(task, advance=1, description=f"{slug} · {template.name}")
+            slug, template, component = outcome.key
+            runs[slug].settle(template, component, outcome)
+            progress.update(task, advance=1, description=f"{slug} · {component.id}")
             progress.refresh()
             submit(runs[slug])
     finally:

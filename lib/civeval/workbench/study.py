@@ -1,8 +1,10 @@
 """Studies: one client evaluation, described by ``studies/<slug>/study.yml``.
 
-``load_study`` validates the file against the schema below and returns a :class:`Study`,
-through which notebooks reach everything else: ``study.load("questionnaire")`` reads a
-dataset through the data catalogue, ``study.record(...)`` keeps a key figure for the report.
+``load_study`` validates the file against the schema (:mod:`civeval.workbench.schema`) and
+returns a :class:`Study`, through which notebooks reach everything else:
+``study.load("questionnaire")`` reads a dataset through the data catalogue,
+``study.record(...)`` keeps a key figure, with what a conclusion may rest on, in the study's
+evidence (:mod:`civeval.evidence`).
 
 Every mistake in ``study.yml`` (a typo in a key, a wrong type, an unknown scheme type, a
 missing data file) becomes one :class:`~civeval.errors.StudyError` that names the study, the
@@ -11,285 +13,32 @@ file, and the line and column of each problem.
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
-import re
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from civeval.errors import CatalogError, InputError, StudyError
+from civeval.errors import CatalogError, InputError, StudyError, combine
+from civeval.evidence import store
+from civeval.evidence.record import Evidence, Position, Trend
 from civeval.presentation import i18n
-from civeval.workbench import atomic, formats, yamlsource
+from civeval.workbench import formats, yamlsource
 from civeval.workbench.paths import STUDY_FILE, display_path, list_studies, reports_dir, studies_dir
+from civeval.workbench.schema import (
+    Client,
+    Dataset,
+    DatasetKind,
+    Scheme,
+    StudyConfig,
+    dataset_kind,
+    parse_study_file,
+)
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-class SchemeType(StrEnum):
-    """The closed vocabulary of participation schemes (French names, as clients use them)."""
-
-    BUDGET_PARTICIPATIF = "budget participatif"
-    CONSEIL_DE_QUARTIER = "conseil de quartier"
-    CONSEIL_CITOYEN = "conseil citoyen"
-    ASSEMBLEE_CITOYENNE = "assemblée citoyenne"
-    CONSULTATION = "consultation"
-    SONDAGE_DELIBERATIF = "sondage délibératif"
-    PLATEFORME_NUMERIQUE = "plateforme numérique"
-    CCSPL = "CCSPL"
-    REFERENDUM_LOCAL = "référendum local"
-    PETITION = "pétition"
-
-
-class Criterion(StrEnum):
-    """French evaluation criteria (after the OECD-DAC criteria)."""
-
-    PERTINENCE = "pertinence"
-    COHERENCE = "cohérence"
-    EFFICACITE = "efficacité"
-    EFFICIENCE = "efficience"
-    IMPACT = "impact"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_CODE_PATTERNS = {
-    "commune": (r"^(\d{5}|2[AB]\d{3})$", "a 5-character INSEE commune code such as 35238"),
-    "EPCI": (r"^\d{9}$", "a 9-digit SIREN number such as 243500139"),
-    "département": (r"^(\d{2}|2[AB]|97\d)$", "a département code such as 35, 2A or 974"),
-    "région": (r"^\d{2}$", "a 2-digit région code such as 53"),
-}
-
-
-class Client(_Strict):
-    name: str = Field(min_length=1)
-    insee_code: str
-    kind: Literal["commune", "EPCI", "département", "région"]
-    population: int = Field(gt=0, description="total INSEE population")
-
-    @field_validator("insee_code", mode="before")
-    @classmethod
-    def _code_as_text(cls, value):
-        # YAML reads 35238 as an integer; the code is an identifier.
-        return str(value) if isinstance(value, int) else value
-
-    @model_validator(mode="after")
-    def _code_matches_kind(self):
-        pattern, example = _CODE_PATTERNS[self.kind]
-        if not re.match(pattern, self.insee_code):
-            raise ValueError(f"insee_code {self.insee_code!r} is not {example} (kind {self.kind})")
-        return self
-
-
-def _french_date(value):
-    if isinstance(value, str) and re.match(r"^\d{1,2}/\d{1,2}/\d{4}$", value.strip()):
-        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
-    return value
-
-
-class Edition(_Strict):
-    label: str
-    start: date
-    end: date | None = None
-    budget: float | None = Field(None, ge=0, description="€ allocated to projects")
-    cost: float | None = Field(None, ge=0, description="€ spent running the edition")
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _accept_french_dates(cls, value):
-        return _french_date(value)
-
-    @field_validator("label", mode="before")
-    @classmethod
-    def _label_as_text(cls, value):
-        return str(value) if isinstance(value, int) else value
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.end is not None and self.end < self.start:
-            raise ValueError(f"edition {self.label!r} ends ({self.end}) before it starts "
-                             f"({self.start})")
-        return self
-
-
-class Scheme(_Strict):
-    name: str
-    type: SchemeType
-    description: str | None = None
-    editions: list[Edition] = []
-
-
-class Dataset(_Strict):
-    file: Path
-    format: str | None = None
-    description: str | None = None
-    options: dict[str, Any] = {}
-
-
-class Component(_Strict):
-    template: str
-    parameters: dict[str, Any] = {}
-
-
-class ReportOptions(_Strict):
-    language: Literal["fr", "en"] = "fr"
-    small_cell_threshold: int = Field(5, ge=1)
-    authors: list[str] = []
-    cell_timeout: int = Field(600, gt=0, description="seconds one cell may run")
-
-
-class StudyConfig(_Strict):
-    """The schema of ``study.yml``."""
-
-    title: str
-    client: Client
-    schemes: list[Scheme] = Field(min_length=1)
-    evaluation_questions: dict[Criterion, list[str]] = {}
-    data: dict[str, Dataset] = {}
-    components: list[Component] = [Component(template="00_cadrage")]
-    report: ReportOptions = ReportOptions()
-    # Validated by civeval.diagnosis.grid and civeval.diagnosis.actionplan, which locate their
-    # own errors.
-    diagnostic: dict[str, Any] = {}
-    action_plan: dict[str, Any] = {}
-    previous_wave: str | None = None  # slug of the study of the previous evaluation wave
-
-    @field_validator("components", mode="before")
-    @classmethod
-    def _plain_names(cls, value):
-        if isinstance(value, list):
-            return [{"template": item} if isinstance(item, str) else item for item in value]
-        return value
-
-    @field_validator("data")
-    @classmethod
-    def _dataset_names(cls, value):
-        for name in value:
-            if not re.match(r"^[a-z][a-z0-9_]*$", name):
-                raise ValueError(f"dataset name {name!r} must be lower-case letters, digits "
-                                 "and underscores, starting with a letter")
-        return value
-
-
-# --- reading study.yml with line numbers ---------------------------------------------------
-
-def _fields_at(loc: tuple) -> list[str]:
-    """The keys allowed in the mapping that holds ``loc`` (for "did you mean")."""
-    model: Any = StudyConfig
-    for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
-            continue
-        info = model.model_fields.get(part)
-        if info is None:
-            return []
-        annotation = info.annotation
-        args = getattr(annotation, "__args__", ())
-        candidates = [annotation, *args]
-        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
-                     None)
-    return list(model.model_fields) if model else []
-
-
-def _problem_text(error: dict) -> str:
-    loc = error["loc"]
-    path = ".".join(str(part) for part in loc if part != "[key]")
-    kind = error["type"]
-    value = error.get("input")
-    if kind == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}"
-        close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc), n=1)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
-        return message
-    if kind == "missing":
-        return f"missing required key {path!r}"
-    if kind == "enum" or kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        choices = re.findall(r"'([^']*)'", expected)
-        message = f"{path}: {value!r} is not allowed; expected one of: {', '.join(choices)}"
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
-        return message
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{path}: {message}" if path else message
-
-
-def _impossible_date(node: yaml.Node) -> yaml.Node | None:
-    """The first scalar that YAML takes for a date but no calendar has (2027-02-30)."""
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            try:
-                date.fromisoformat(node.value[:10])
-            except ValueError:
-                return node
-        return None
-    children = (node.value if isinstance(node, yaml.SequenceNode)
-                else [part for pair in node.value for part in pair])
-    return next(filter(None, map(_impossible_date, children)), None)
-
-
-def parse_study_file(file: Path, slug: str) -> tuple[StudyConfig, yaml.Node]:
-    """Read and validate ``study.yml``; raise one :class:`StudyError` listing every problem.
-
-    Returns the configuration and the YAML node tree, which locates keys for later errors.
-    """
-    shown = Path(display_path(file))
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise StudyError(f"is not UTF-8 text ({error.reason})", file=shown, study=slug) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except ValueError as error:  # a date that does not exist (2027-02-30)
-        node = _impossible_date(root)
-        if node is None:
-            raise StudyError(f"cannot be read: {error}", file=shown, study=slug) from None
-        raise StudyError(
-            f"{node.value} is not a date: {error}", file=shown, row=node.start_mark.line + 1,
-            column=node.start_mark.column + 1, study=slug) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise StudyError(
-            f"is not valid YAML: {getattr(error, 'problem', None) or error}", file=shown,
-            row=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-            study=slug,
-        ) from None
-    if not isinstance(raw, dict):
-        raise StudyError("must be a mapping of keys (title, client, schemes, ...)", file=shown,
-                         study=slug)
-    yamlsource.check_duplicate_keys(root, StudyError, file=shown, study=slug)
-    try:
-        return StudyConfig.model_validate(raw), root
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            mark = yamlsource.location_mark(root, item["loc"])
-            problems.append(StudyError(
-                _problem_text(item), file=shown, study=slug,
-                row=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-            ))
-        raise combine(problems) from None
-
-
-def combine(problems: list[InputError]) -> InputError:
-    """One error whose message lists every problem, one per line."""
-    if len(problems) == 1:
-        return problems[0]
-    combined = type(problems[0])("\n".join(str(p) for p in problems))
-    combined.problems = problems
-    return combined
-
-
-# --- the Study object -------------------------------------------------------------------
 
 class Study:
     """A validated study: its configuration, its folder, and where its report goes.
@@ -332,7 +81,7 @@ class Study:
         editions = [e for s in self.schemes for e in s.editions]
         if not editions:
             return None
-        return (min(e.start for e in editions), max(e.end or e.start for e in editions))
+        return (min(e.start for e in editions), max(e.end for e in editions))
 
     @property
     def study_file(self) -> Path:
@@ -351,6 +100,10 @@ class Study:
 
     def dataset_path(self, name: str) -> Path:
         return self.path / self._entry(name).file
+
+    def dataset_kind(self, name: str) -> DatasetKind:
+        """What dataset ``name`` holds: its declared kind, else what its format provides."""
+        return dataset_kind(self._entry(name))
 
     def _entry(self, name: str) -> Dataset:
         try:
@@ -429,42 +182,54 @@ class Study:
         self.measured_scheme = self.scheme(scheme_name)
         return self.measured_scheme
 
-    def parameters_for(self, template: str) -> dict[str, Any]:
-        """The parameters ``study.yml`` gives ``template`` (empty when it is not a
-        component): what a run injects, for a template opened as is in JupyterLab.
+    def parameters_for(self, section: str) -> dict[str, Any]:
+        """The parameters ``study.yml`` gives the component ``section`` (its name, or its
+        template's when it has none; empty when there is no such component): what a run
+        injects, for a template opened as is in JupyterLab.
 
         >>> load_study("demo-saint-aubin").parameters_for("30_participation")["ballots"]
         'vote_2024'
         """
         for component in self.config.components:
-            if component.template == template:
+            if component.id == section:
                 return dict(component.parameters)
         return {}
 
-    # key figures
+    # evidence
     @property
-    def indicators_file(self) -> Path:
-        return self.output_dir / "indicators.json"
+    def is_demo(self) -> bool:
+        """A fictional study: never a peer of a real one, nor a real one of it."""
+        return self.config.demo
 
-    def indicators(self) -> dict[str, dict]:
-        """The key figures recorded so far for this study's report."""
-        if self.indicators_file.is_file():
-            return json.loads(self.indicators_file.read_text(encoding="utf-8"))
-        return {}
+    def evidence(self) -> dict[str, Evidence]:
+        """The key figures recorded so far for this study's report, by key."""
+        return store.read(self.output_dir)
 
-    def record(self, key: str, value, label: str | None = None, kind: str | None = None) -> Any:
-        """Record a key figure; it ends up in ``reports/<slug>/indicators.json``.
+    def record(self, key: str, value, label: str | None = None, kind: str | None = None, *,
+               trend: Trend | None = None, editions=(), caveats=(),
+               suppressed: bool = False) -> Any:
+        """Record a key figure in the study's evidence (``reports/<slug>/evidence.json``).
 
         Parameters
         ----------
         key : str
-            Stable identifier (``participation_rate``), used by later sections.
+            Its key in the registry of key figures (:mod:`civeval.evidence.registry`).
         value : number, str, bool or date
             The figure.
         label : str, optional
             How the report names it (in the report's language).
-        kind : {"number", "percent", "euro", "date", "p_value", "coefficient", "text"}, optional
+        kind : {"number", "percent", "change", "euro", "date", "p_value", "coefficient",
+                "text"}, optional
             How to format it; guessed from the value when omitted.
+        trend : Trend, optional
+            How it moved across comparable editions.
+        editions : sequence of str
+            The editions it covers.
+        caveats : sequence of str
+            What a reader must know before concluding from it, in the report's language.
+        suppressed : bool
+            The figure describes fewer people than the small-cell threshold: it is kept for
+            the record and never shown.
 
         Returns
         -------
@@ -472,34 +237,33 @@ class Study:
 
         Notes
         -----
-        After :meth:`measure`, the figure also carries the measured scheme's type; in a run,
-        the template that recorded it (``section``), so that an incremental run replaces the
-        figures of the sections it re-runs only.
+        In a run, the record names the section that made it (``section``), so that an
+        incremental run replaces the figures of the sections it re-runs only; after
+        :meth:`measure`, the scheme it measures.
         """
-        plain = _plain(value)
+        plain = store.plain(value)
         kind = kind or ("text" if isinstance(plain, str | bool) else "number")
-        if kind not in {"number", "percent", "euro", "date", "p_value", "coefficient", "text"}:
-            raise ValueError(f"unknown kind {kind!r}")
-        figures = self.indicators()
-        figures[key] = {"value": plain, "label": label or key, "kind": kind}
-        if section := os.environ.get("CIVEVAL_SECTION"):  # set by the runner
-            figures[key]["section"] = section
-        if self.measured_scheme is not None:
-            figures[key]["scheme_type"] = str(self.measured_scheme.type)
-        atomic.write_text(self.indicators_file,
-                          json.dumps(figures, ensure_ascii=False, indent=2))
+        scheme = self.measured_scheme
+        store.add(self.output_dir, Evidence(
+            key=key, value=plain, kind=kind, label=label or key,
+            section=os.environ.get("CIVEVAL_SECTION", ""),  # set by the runner
+            scheme=scheme.name if scheme else None,
+            scheme_type=str(scheme.type) if scheme else None,
+            editions=tuple(str(e) for e in editions), trend=trend,
+            suppressed=bool(suppressed), caveats=tuple(caveats)))
         return value
 
+    def section_evidence(self) -> list[Evidence]:
+        """The records made by the section running now (all of them in JupyterLab, where
+        no section is running)."""
+        section = os.environ.get("CIVEVAL_SECTION", "")
+        return [record for record in self.evidence().values() if record.section == section]
 
-def _plain(value):
-    """A JSON-ready copy of ``value`` (numpy scalars and dates included)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp | date):
-        return value.isoformat()[:10]
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    raise TypeError(f"cannot record a value of type {type(value).__name__}")
+    def record_position(self, key: str, position: Position) -> None:
+        """Add the benchmark position of the recorded figure ``key``."""
+        records = self.evidence()
+        records[key] = records[key].with_position(position)
+        store.write(self.output_dir, records)
 
 
 def find_study_dir(path_or_slug: str | Path) -> Path:

@@ -23,6 +23,7 @@ Cells tagged ``lang-fr`` or ``lang-en`` are kept only in reports of that languag
 from __future__ import annotations
 
 import ast
+import difflib
 import graphlib
 import importlib
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ from typing import Any
 import jupytext
 import nbformat
 
-from civeval.errors import ParameterError, TemplateError
+from civeval.errors import ParameterError, TemplateError, combine
 from civeval.workbench.paths import display_path, notebooks_dir
+from civeval.workbench.schema import TABULAR_KINDS, DatasetKind
 
 RESERVED = ("study", "output_dir")
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -135,13 +137,14 @@ class Template:
         report follows every section whose figures it gathers)."""
         return list(self.meta.get("follows", []))
 
-    def check(self, study, values: dict[str, Any]) -> None:
+    def check(self, study, values: dict[str, Any], locate=None) -> None:
         """Run the template's own input check, if its header names one
         (``check: module:function``), before any kernel starts.
 
-        The function receives the study and every parameter (defaults and given values)
-        and raises an :class:`~civeval.errors.InputError` for data that the section could
-        not use, such as a district absent from the population table.
+        The function receives the study, every parameter (defaults and given values) and
+        ``locate(*keys)``, which gives the file, line and column of a parameter in
+        ``study.yml``; it raises an :class:`~civeval.errors.InputError` for data that the
+        section could not use, such as a district absent from the population table.
         """
         target = self.meta.get("check")
         if not target:
@@ -149,7 +152,58 @@ class Template:
         module, _, name = str(target).partition(":")
         function = getattr(importlib.import_module(module), name)
         defaults = {p.name: p.default for p in self.parameters.values()}
-        function(study, {**defaults, **values})
+        function(study, {**defaults, **values}, locate or (lambda *keys: study.where()))
+
+    @property
+    def datasets(self) -> dict[str, tuple[frozenset[str], bool]]:
+        """The parameters that name catalogue datasets (header ``datasets: {parameter: kind}``,
+        a list ``[kind]`` when the parameter takes several): the kinds each accepts and
+        whether it takes a list."""
+        declared = self.meta.get("datasets") or {}
+        return {name: (frozenset(map(str, kinds if isinstance(kinds, list) else [kinds])),
+                       isinstance(kinds, list))
+                for name, kinds in declared.items()}
+
+    def check_datasets(self, study, values: dict[str, Any], locate) -> None:
+        """Raise a :class:`ParameterError` listing every dataset parameter that names no
+        dataset of the catalogue, a dataset of the wrong kind (a projects table where a vote
+        is expected), a list where one dataset is expected, or a dataset bound to another
+        scheme than the one this component measures (its ``scheme`` parameter, or the
+        study's only scheme). ``locate(*keys)`` places each problem in ``study.yml``."""
+        problems = []
+        scheme = values.get("scheme") or (study.schemes[0].name if len(study.schemes) == 1
+                                          else None)
+        catalogue = study.config.data
+        for name, (kinds, many) in self.datasets.items():
+            value = values.get(name)
+            if value is None:
+                continue
+            if isinstance(value, list) and not many:
+                problems.append((f"{name} takes one dataset, not a list", locate(name)))
+                continue
+            for position, dataset in enumerate(value if isinstance(value, list) else [value]):
+                where = locate(name, position) if isinstance(value, list) else locate(name)
+                if not isinstance(dataset, str) or dataset not in catalogue:
+                    close = difflib.get_close_matches(str(dataset), list(catalogue), n=1)
+                    problems.append((f"{name}: no dataset named {dataset!r} in the catalogue"
+                                     + (f" (did you mean {close[0]!r}?)" if close else
+                                        f" (datasets: {', '.join(catalogue) or 'none'})"),
+                                     where))
+                    continue
+                kind = study.dataset_kind(dataset)
+                plain = catalogue[dataset].kind is None and kind == DatasetKind.TABLE
+                if kind not in kinds and not (plain and kinds & TABULAR_KINDS):
+                    problems.append((f"{name}: data.{dataset} holds {_a(kind)}, and {name} "
+                                     f"expects {' or '.join(_a(k) for k in sorted(kinds))}",
+                                     where))
+                bound = catalogue[dataset].scheme
+                if scheme and bound and bound != scheme:
+                    problems.append((f"{name}: data.{dataset} holds data of the scheme "
+                                     f"{bound!r}, not of {scheme!r}, the one this component "
+                                     "measures", where))
+        if problems:
+            raise combine([ParameterError(f"template {self.name}: {message}", **where)
+                           for message, where in problems])
 
     @cached_property
     def parameters(self) -> dict[str, Parameter]:
@@ -200,6 +254,15 @@ class Template:
         return notebook
 
 
+def _a(kind: str) -> str:
+    """A dataset kind as a phrase: "a vote", "a participants table"."""
+    return {"table": "a plain table", "participants": "a participants table",
+            "projects": "a projects table", "population": "a population table",
+            "register": "a meetings register", "members": "a members table",
+            "margins": "population margins", "interviews": "coded interviews",
+            "geometry": "district geometry"}.get(str(kind), f"a {kind}")
+
+
 def find_template(name: str) -> Template:
     path = notebooks_dir() / f"{name}.py"
     if not path.is_file():
@@ -212,19 +275,25 @@ def list_templates() -> list[str]:
     return sorted(p.stem for p in notebooks_dir().glob("*.py") if not p.name.startswith("_"))
 
 
-def execution_order(names: list[str]) -> list[Template]:
-    """The templates ``names`` sorted so that each comes after those it requires and those
-    it follows."""
-    templates = {name: find_template(name) for name in names}
+def execution_order(components) -> list[tuple[Template, Any]]:
+    """The study's ``components`` (each naming its ``template``, with an ``id``) as
+    ``(template, component)`` steps, each after the components whose templates it requires
+    and those it follows."""
+    steps = {component.id: (find_template(component.template), component)
+             for component in components}
+    by_template: dict[str, list[str]] = {}
+    for section, (template, _) in steps.items():
+        by_template.setdefault(template.name, []).append(section)
     graph = {}
-    for name, template in templates.items():
-        absent = [r for r in template.requires if r not in templates]
+    for section, (template, _) in steps.items():
+        absent = [r for r in template.requires if r not in by_template]
         if absent:
-            raise TemplateError(f"template {name} requires {', '.join(absent)}, which the study "
-                                "does not list in its components")
-        graph[name] = [*template.requires, *(f for f in template.follows if f in templates)]
+            raise TemplateError(f"template {template.name} requires {', '.join(absent)}, which "
+                                "the study does not list in its components")
+        graph[section] = [other for name in (*template.requires, *template.follows)
+                          for other in by_template.get(name, [])]
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:
         raise TemplateError(f"templates require each other in a cycle: {error.args[1]}") from None
-    return [templates[name] for name in order]
+    return [steps[section] for section in order]

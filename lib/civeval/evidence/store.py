@@ -1,0 +1,64 @@
+"""Where a study's evidence is kept: ``reports/<slug>/evidence.json``, one record per key.
+
+Sections add records as they run (each a forked child, one at a time per study), so every
+write replaces the whole file atomically; the main report, the benchmark and the next
+evaluation wave read it back. An incremental run keeps the records of the sections it does
+not re-run and drops those of the sections it re-runs, benchmark positions included.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from civeval.evidence.record import Evidence
+from civeval.workbench import atomic
+
+EVIDENCE_FILE = "evidence.json"
+
+
+def read(folder: Path) -> dict[str, Evidence]:
+    """The records kept in ``folder`` (empty when there are none yet)."""
+    file = Path(folder) / EVIDENCE_FILE
+    if not file.is_file():
+        return {}
+    return {key: Evidence.from_json({"key": key, "label": key, "kind": "number", **data})
+            for key, data in json.loads(file.read_text(encoding="utf-8")).items()}
+
+
+def write(folder: Path, records: dict[str, Evidence]) -> None:
+    """Replace the records kept in ``folder``."""
+    data = {key: record.to_json() for key, record in records.items()}
+    atomic.write_text(Path(folder) / EVIDENCE_FILE,
+                      json.dumps(data, ensure_ascii=False, indent=2, default=plain))
+
+
+def add(folder: Path, record: Evidence) -> None:
+    """Add or replace one record."""
+    records = read(folder)
+    records[record.key] = record
+    write(folder, records)
+
+
+def keep_sections(folder: Path, rerun: set[str]) -> None:
+    """Drop the records (and benchmark positions) that the sections ``rerun`` will make
+    again, keeping the others'."""
+    records = read(folder)
+    kept = {key: (record.with_position(None) if record.position is not None
+                  and record.position.section in rerun else record)
+            for key, record in records.items() if record.section not in rerun}
+    if records:
+        write(folder, kept)
+
+
+def plain(value):
+    """A JSON-ready copy of a recorded value (numpy scalars and dates included)."""
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        value = value.item()
+    if isinstance(value, date):  # pandas Timestamps are dates too
+        return value.isoformat()[:10]
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    raise TypeError(f"cannot record a value of type {type(value).__name__}")
+
