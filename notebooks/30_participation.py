@@ -9,6 +9,7 @@
 #       ballots: [vote]
 #       projects: projects
 #       proposals: platform
+#       geometry: geometry
 #     check: civeval.sections.participation:check
 #     requires: []
 #     title:
@@ -40,9 +41,10 @@ register = None  # catalogue dataset: council meetings with members expected and
 members: str = "members"  # register column: members expected
 present: str = "present"  # register column: members present
 date: str = "date"  # register column: date of the meeting
-ballots = None  # catalogue dataset of a vote in Pabulib format (.pb)
+ballots = None  # catalogue dataset(s) of votes in Pabulib format (.pb): one name or a list
 projects = None  # catalogue dataset of the proposals submitted, one row each, with `edition`
 proposals = None  # catalogue dataset of a platform's proposals (format decidim)
+geometry = None  # catalogue dataset of the district boundaries (format geometry), for maps
 
 # %% tags=["remove-cell"]
 import civeval
@@ -58,6 +60,9 @@ if scheme:
 report.setup(study)
 t = study.t
 people = study.load(participants) if participants else None
+votes = section.votes(study, ballots, scheme) if ballots else []
+inhabitants = study.load(population) if population else None
+margin_counts = as_margins(study.load(margins)) if margins else None
 
 # %%
 report.heading(t("participation.title"), level=1)
@@ -83,16 +88,45 @@ if people is not None:
     display(report.heading(t("participation.h.trend")))
     display(section.essoufflement(study, people, edition))
     display(report.heading(t("participation.h.retention")))
-    returning = section.retention(study, people, person, edition,
-                                  study.config.data[participants].stable_ids)
-    display(report.text(t("participation.retention_unmeasured")) if returning is None
-            else report.table(returning, t("participation.retention.caption"),
-                              kinds={"retention_rate": "percent",
-                                     "first_time_share": "percent"}))
+    display(section.retention(study, people, person, edition,
+                              study.config.data[participants].stable_ids))
+
+# %%
+if votes:
+    display(report.heading(t("participation.h.vote")))
+    display(report.text(t("participation.votes_text")))
+    by_edition, rules, verdict = section.vote_editions(study, votes, inhabitants,
+                                                       measure_reach=people is None)
+    display(section.shown(by_edition, t("participation.vote_editions.caption")))
+    if verdict is not None:
+        display(verdict)
+    display(section.shown(rules, t("participation.vote_rules.caption")))
+    by_district = section.vote_districts(study, votes, inhabitants)
+    if by_district is not None:
+        display(report.heading(t("participation.h.vote_districts"), level=3))
+        display(report.text(t("participation.vote_districts_text")))
+        for chart in section.district_maps(study, by_district,
+                                           study.load(geometry) if geometry else None):
+            display(chart)
+        display(section.shown(by_district, t("participation.vote_districts.caption")))
+    display(report.heading(t("participation.h.winners"), level=3))
+    outcomes, notes = section.vote_outcomes(study, votes)
+    display(report.text(t("participation.winners_text")))
+    display(section.shown(outcomes, t("participation.winners.caption")))
+    for note in notes:
+        display(note)
+    display(section.shown(section.top_projects(study, votes),
+                          t("participation.top_projects.caption",
+                            edition=votes[-1].edition)))
+
+# %%
+if people is None:  # without a participants table, the voters' own attributes say who votes
+    for shown in section.voter_tables(study, votes, margin_counts):
+        display(shown)
 
 # %%
 stages = section.phases(study, study.dataset_path(proposals) if proposals else None,
-                        study.load(ballots) if ballots else None)
+                        section.last_vote_table(votes))
 if stages is not None:
     display(report.heading(t("participation.h.phases")))
     display(report.text(t("participation.phases_text")))
@@ -118,7 +152,7 @@ if people is not None and margins:
     display(report.heading(t("participation.h.diversity")))
     display(report.text(t("participation.diversity_text")))
     display(report.table(
-        section.diversity(study, people, as_margins(study.load(margins)), edition),
+        section.diversity(study, people, margin_counts, edition),
         t("participation.diversity.caption"),
         kinds={"share_participants": "percent", "share_population": "percent",
                "representation_ratio": "number"}))
@@ -132,7 +166,7 @@ if people is not None and channel:
 # %%
 if people is not None and population:
     display(report.heading(t("participation.h.districts")))
-    by_district, gap = section.districts(study, people, study.load(population), edition)
+    by_district, gap = section.districts(study, people, inhabitants, edition)
     display(gap)
     display(report.table(by_district, t("participation.districts.caption"),
                          kinds={"participation_rate": "percent"}))
@@ -144,13 +178,6 @@ if register:
     display(verdict)
     display(report.table(presence, t("participation.attendance.caption"),
                          kinds={"attendance_rate": "percent"}))
-
-# %%
-if ballots:
-    display(report.heading(t("participation.h.vote")))
-    display(report.table(section.vote(study, study.load(ballots)),
-                         t("participation.vote.caption"),
-                         kinds={"cost": "euro", "voter_share": "percent"}))
 
 # %%
 if proposals:

@@ -4,6 +4,7 @@
 #     datasets:
 #       tracking: tracking
 #       population: population
+#       geometry: geometry
 #     check: civeval.sections.realisation:check
 #     requires: []
 #     title:
@@ -26,6 +27,7 @@ study: str = "demo-saint-aubin"  # slug or folder of the study
 output_dir = None  # where the report goes; reports/<slug>/ by default
 tracking: str = None  # catalogue dataset of winning projects' progress (format project_tracking)
 population = None  # catalogue dataset: population by district (first column the district)
+geometry = None  # catalogue dataset of district boundaries (format geometry), for the maps
 maturity_years: int = 5  # years from the vote to the extraction that make an edition mature
 scheme = None  # name of the scheme (in study.yml) these data measure, for the benchmark
 
@@ -43,6 +45,7 @@ report.setup(study)
 t = study.t
 winners = study.load(tracking)
 inhabitants = study.load(population) if population else None
+districts = study.load(geometry) if geometry else None
 
 # %%
 report.heading(t("realisation.title"), level=1)
@@ -68,6 +71,8 @@ for split, table, notes in split_tables:
     display(section.show(table, t(f"realisation.split.{split}.caption")))
     for note in notes:
         display(note)
+    if split == "district" and districts is not None:
+        display(section.implementation_map(study, winners, districts))
 
 # %%
 display(report.heading(t("realisation.h.delay")))
@@ -91,3 +96,11 @@ if amounts is not None and inhabitants is not None:
     for text in sentences:
         display(text)
     display(section.show(funded, t("realisation.districts.caption")))
+    if districts is not None:
+        display(section.funding_map(study, winners, funded, districts))
+
+# %%
+report.heading(t("evidence.h.key_figures"))
+
+# %%
+report.evidence(study.section_evidence(), t("evidence.caption"))

@@ -291,3 +291,15 @@ def test_not_utf8(tmp_path):
     path.write_bytes(FIXTURE.read_text(encoding="utf-8").encode("cp1252"))
     assert error_of(path) == (f"{path}, line 18: cannot be decoded as UTF-8 (byte 0xe9); "
                               "Pabulib files are UTF-8")
+
+
+def test_meta_counts_that_disagree_with_the_sections(tmp_path):
+    # A file cut short, or two files pasted together, no longer has the rows META counts.
+    path = variant(tmp_path, "num_votes;5", "num_votes;6")
+    assert error_of(path) == (f"{path}, line 8, column 'value': META says num_votes;6 but the "
+                              "VOTES section holds 5 votes: the file is cut, or its META is "
+                              "wrong")
+    path = variant(tmp_path, "num_projects;4", "num_projects;3")
+    assert error_of(path) == (f"{path}, line 7, column 'value': META says num_projects;3 but "
+                              "the PROJECTS section holds 4 projects: the file is cut, or its "
+                              "META is wrong")

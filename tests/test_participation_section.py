@@ -156,9 +156,13 @@ def test_voters_of_a_pabulib_file_make_the_vote_phase():
 
 def test_proposals_chart_names_the_first_and_last_editions():
     study = load_study("demo-saint-aubin")
-    submitted, _ = section.proposals_by_edition(study, study.load("projets"), "edition")
+    projects = study.load("projets")
+    submitted, _ = section.proposals_by_edition(study, projects, "edition")
     figure = section.proposals_chart(study, submitted, "edition").data
-    assert 'alt="Diagramme en barres : 12 propositions en 2022, 15 en 2024."' in figure
+    # The demo's counts, read from its file (scripts/demo may redraw them).
+    first, last = projects.groupby("edition").size().iloc[[0, -1]]
+    assert (f'alt="Diagramme en barres : {first} propositions en 2022, {last} en 2024."'
+            in figure)
 
 
 def test_an_unknown_measured_scheme_stops_validation(project, capsys):
@@ -204,3 +208,23 @@ def test_figures_of_a_measured_scheme_go_to_its_type_only(tmp_path, monkeypatch)
     assert parangonnage.compare(study, rows, "sondage délibératif", "attendance_rate") is None
     assert parangonnage.compare(study, rows, "conseil de quartier",
                                 "attendance_rate") is not None
+
+
+def test_the_vote_file_beside_a_participants_table_adds_its_winners_only():
+    study = load_study("demo-saint-aubin")
+    votes = section.votes(study, "vote_2024")
+    by_edition, _, verdict = section.vote_editions(study, votes, measure_reach=False)
+    ballots = study.load("vote_2024").attrs["voters"]
+    assert by_edition["voters"].tolist() == [ballots]
+    figures = study.evidence()
+    # The participants table measures reach: the vote file records its own figures only.
+    assert figures["pb_voters"].value == ballots
+    assert "turnout_rate" not in figures and "participants_2024" not in figures
+    assert verdict is None  # one edition of votes: no trend
+    outcomes, notes = section.vote_outcomes(study, votes)
+    projects = study.load("vote_2024")
+    won = projects["selected"] == 1
+    assert outcomes["winners"].tolist() == [won.sum()] and notes == []
+    figures = study.evidence()
+    assert figures["pb_budget_spent"].value == projects.loc[won, "cost"].sum()
+    assert figures["pb_spent_share"].value <= 1

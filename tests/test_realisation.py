@@ -4,6 +4,7 @@ the demo study, on small fixtures, and on the real Paris file."""
 from __future__ import annotations
 
 import html
+import json
 import shutil
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_projects_delivered_and_abandoned_per_edition(demo):
     table = section.by_edition(study, winners, 5)
     per_edition = table.iloc[:-1].set_index("edition")
     status = raw.groupby("Année")["État d'avancement"]
-    assert per_edition["winners"].tolist() == status.size().tolist()  # 5, 5, 5
+    assert per_edition["winners"].tolist() == status.size().tolist()  # 7, 6, 3
     assert per_edition["delivered"].tolist() == status.apply(lambda s: (s == "FIN").sum()).tolist()
     assert per_edition.loc[2022, "abandoned"] == 1
     total = table.iloc[-1]
@@ -80,15 +81,15 @@ def test_projects_delivered_and_abandoned_per_edition(demo):
     evidence = study.evidence()
     delivered = (raw["État d'avancement"] == "FIN").sum()
     assert evidence["implementation_rate"].value == pytest.approx(delivered / len(raw))
-    assert evidence["abandonment_rate"].value == pytest.approx(1 / 15)
-    assert evidence["winning_projects"].value == 15
+    assert evidence["abandonment_rate"].value == pytest.approx(1 / 16)
+    assert evidence["winning_projects"].value == 16
     assert evidence["implementation_rate"].caveats == (
         "Éditions votées il y a moins de 5 ans, dont des projets sont encore en cours : "
         "2022, 2023, 2024.",)
     sentence = said(section.maturity(study, winners, 5))
     assert sentence.startswith("<p>Aucune édition n'a encore été votée 5 ans ou plus avant "
                                "l'extraction du 30/06/2025 : beaucoup de projets sont encore "
-                               f"en cours et le taux de réalisation (33,3{NBSP}%) va encore "
+                               f"en cours et le taux de réalisation (43,8{NBSP}%) va encore "
                                "progresser.")
     assert "implementation_rate_mature" not in study.evidence()
 
@@ -98,9 +99,9 @@ def test_a_shorter_maturity_threshold_states_the_rate_of_older_editions(demo):
     # 2022 was voted in October 2022: two years before the extraction of June 2025.
     sentence = said(section.maturity(study, winners, 2))
     assert ("Parmi les projets votés au moins 2 ans avant l'extraction du 30/06/2025 "
-            f"(édition 2022), 60,0{NBSP}% sont réalisés (3 sur 5) et 20,0{NBSP}% abandonnés, "
-            f"contre 33,3{NBSP}% de projets réalisés toutes éditions confondues.") in sentence
-    assert study.evidence()["implementation_rate_mature"].value == 0.6
+            f"(édition 2022), 71,4{NBSP}% sont réalisés (5 sur 7) et 14,3{NBSP}% abandonnés, "
+            f"contre 43,8{NBSP}% de projets réalisés toutes éditions confondues.") in sentence
+    assert study.evidence()["implementation_rate_mature"].value == pytest.approx(5 / 7)
     assert study.evidence()["implementation_rate_mature"].editions == ("2022",)
     assert section.by_edition(study, winners, 2)["mature"].tolist()[:3] == [True, False, False]
 
@@ -108,19 +109,23 @@ def test_a_shorter_maturity_threshold_states_the_rate_of_older_editions(demo):
 def test_only_the_splits_the_table_can_make_are_shown(demo):
     study, winners = demo
     reading, parts = section.splits(study, winners, 5)
-    # Every demo project is outside priority neighbourhoods, and the table gives no scale
-    # nor theme: the districts are the only split.
-    assert [split for split, _, _ in parts] == ["district"]
-    _, table, notes = parts[0]
+    # The table gives no scale nor theme: the priority neighbourhood (Le Val d'Aubin) and
+    # the districts are the only splits.
+    assert [split for split, _, _ in parts] == ["priority_area", "district"]
+    _, table, notes = parts[1]
     raw = demo_raw()
-    expected = raw.groupby("Quartier")["État d'avancement"].apply(lambda s: (s == "FIN").mean())
+    finished = raw["État d'avancement"] == "FIN"
+    expected = finished.groupby(raw["Quartier"]).mean()
     assert dict(zip(table["group"], table["implementation_rate"], strict=True)) == \
         pytest.approx(expected.to_dict())
     assert notes == []
-    assert "implementation_rate_priority_area" not in study.evidence()
+    priority = raw["QPV"] == "Oui"
+    assert study.evidence()["implementation_rate_priority_area"].value == pytest.approx(
+        finished[priority].mean())
     assert "lire le nombre de lauréats avant le taux" in said(reading)
     intro = said(section.introduction(study, winners, 5, True))
-    assert "<li>les taux selon le quartier</li>" in intro
+    assert ("<li>les taux selon la situation en quartier populaire ou prioritaire et le "
+            "quartier</li>") in intro
     assert "éditions votées il y a au moins" not in intro  # none is mature yet
     assert intro.count("<li>") == 5
 
@@ -160,9 +165,31 @@ def test_budgets_and_euros_per_inhabitant(demo):
     inhabitants = population.set_index("quartier")["population"]
     assert funded["funded_per_inhabitant"].to_dict() == pytest.approx(
         (by_district.reindex(inhabitants.index, fill_value=0) / inhabitants).to_dict())
+    # Every district had a project funded in some edition.
     assert said(sentences[0]).endswith(
-        f"Centre-Bourg reçoit le plus par habitant (82{NBSP}€) ; Le Val d'Aubin n'a bénéficié "
-        "d'aucun projet financé.</p>\n")
+        f"Les Rivières reçoit le plus par habitant (48{NBSP}€), Centre-Bourg le moins "
+        f"(18{NBSP}€).</p>\n")
+    assert study.evidence()["districts_without_funding"].value == 0
+
+
+def test_maps_of_the_implementation_rate_and_of_the_euros_per_inhabitant(demo):
+    study, winners = demo
+    geometry = study.load("quartiers")
+    rates = said(section.implementation_map(study, winners, geometry))
+    assert 'src="data:image/png;base64,' in rates
+    assert ("Carte des quartiers, colorés selon la part de leurs projets lauréats réalisés "
+            "(projets pour toute la ville exclus). Valeur la plus élevée : Centre-Bourg "
+            f"(66,7{NBSP}%) ; la plus basse : Le Val d'Aubin (25,0{NBSP}%).") in rates
+    funded, _ = section.funding_by_district(study, winners, study.load("population_quartiers"))
+    euros = said(section.funding_map(study, winners, funded, geometry))
+    assert (f"Valeur la plus élevée : Les Rivières (48{NBSP}€) ; la plus basse : Centre-Bourg "
+            f"(18{NBSP}€).") in euros
+    assert "Source : suivi des projets lauréats, extraction du 30/06/2025 ; population INSEE" \
+        in euros
+    # Districts written otherwise in the table are matched to the geometry's names.
+    upper = winners.assign(district=winners["district"].str.upper())
+    upper.attrs = winners.attrs
+    assert "Centre-Bourg (66,7" in said(section.implementation_map(study, upper, geometry))
 
 
 # --- small fixtures -----------------------------------------------------------------------
@@ -286,6 +313,41 @@ def test_a_district_missing_from_the_population_stops_validation(project, capsys
         "table (data/population.csv); districts there: Centre, Sud")
 
 
+GEOMETRY = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"nom": name}, "geometry": {
+        "type": "Polygon", "coordinates": [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]}}
+    for x, name in enumerate(["Centre", "Sud"])]})
+MAPPED_STUDY = TRACKING_STUDY.replace(
+    "  population: {file: data/population.csv}\n",
+    "  population: {file: data/population.csv}\n"
+    "  quartiers: {file: data/quartiers.geojson}\n").replace(
+    "maturity_years: %s}", "maturity_years: %s, geometry: quartiers}")
+
+
+def test_a_district_missing_from_the_geometry_stops_validation(project, capsys):
+    from civeval.cli import main
+
+    files = {"data/suivi.csv": "id;edition;statut;quartier\n1;2024;ETUDES;Centre\n"
+                               "2;2024;ETUDES;Sud\n3;2024;ETUDES;Sud\n",
+             "data/population.csv": "quartier;population\nCentre;5000\nSud;7000\nNord;900\n"
+                                    "Est;800\n",
+             "data/quartiers.geojson": GEOMETRY}
+    write_study(project, "carte", MAPPED_STUDY % 5, files=files)
+    assert main(["validate", "carte"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "civeval: error: study 'carte', studies/carte/data/population.csv, line 4, column "
+        "'quartier': 2 districts of studies/carte/data/population.csv (column 'quartier') are "
+        "not in studies/carte/data/quartiers.geojson: 'Nord', 'Est'")
+    files["data/suivi.csv"] += "4;2024;ETUDES;Nord\n"
+    write_study(project, "carte-2", MAPPED_STUDY % 5, files={
+        **files, "data/population.csv": "quartier;population\nCentre;5000\nSud;7000\n"})
+    assert main(["validate", "carte-2"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("civeval: error: study 'carte-2'")
+    assert "1 district of studies/carte-2/data/suivi.csv (column 'quartier') is not in " \
+        "studies/carte-2/data/quartiers.geojson: 'Nord'" in error
+
+
 def test_a_negative_maturity_stops_validation(project, capsys):
     from civeval.cli import main
 
@@ -321,6 +383,12 @@ components:
   - template: 35_realisation
     parameters: {{tracking: projets_gagnants}}
   - 90_rapport
+acknowledge:
+  - check: dates_in_order
+    dataset: projets_gagnants
+    reason: "Le fichier open data date des étapes dans le désordre pour 44 projets (travaux
+      lancés avant les procédures, par exemple) ; les délais ne lisent que le vote et la mise
+      en service."
 """
 
 

@@ -11,7 +11,11 @@ edition, district, channel or category) with the values describing the whole tab
 - diversity of participants against the population: :mod:`civeval.participation.publics`;
 - territorial equity between districts: :mod:`civeval.participation.territory`;
 - essoufflement (trend tests across editions, retention, councils' attendance):
-  :mod:`civeval.participation.trends`.
+  :mod:`civeval.participation.trends`;
+- votes of several editions and districts (voters, turnout, budget, what changed):
+  :mod:`civeval.participation.votes`, their winners under each file's rule
+  (``pabutools``): :mod:`civeval.participation.winners`, and the voters' attributes
+  (age bands, sex, voting method): :mod:`civeval.participation.voters`.
 
 What they share (input checks, the population, edition labels) is
 :mod:`civeval.participation.inputs`.
@@ -25,7 +29,8 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "decidim": ["personal_columns", "read_decidim", "read_decidim_entity"],
     "publics": ["diversity"],
     "inputs": ["edition_label"],
-    "pabulib": ["PabulibElection", "pabulib_vote_counts", "read_pabulib", "read_pabulib_projects"],
+    "pabulib": ["PabulibElection", "PabulibSummary", "pabulib_vote_counts", "read_pabulib",
+                "read_pabulib_projects", "summarise_pabulib"],
     "reach": [
         "channel_shares",
         "participation_rate",
@@ -34,4 +39,7 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     ],
     "territory": ["territorial_equity"],
     "trends": ["attendance", "retention", "trend"],
+    "voters": ["age_bands", "voter_profile"],
+    "votes": ["Vote", "bind_vote", "study_votes"],
+    "winners": ["recomputed_winners"],
 })

@@ -21,25 +21,31 @@ Decidim's budgets module exports this format, and Pabulib publishes real French 
 Never add up district files: one voter can vote in several districts, so their sum counts
 people twice. Read the city-wide file for turnout and each district file for its own results.
 
-Why not ``pabutools`` (1.2): its parser builds one Python object per ballot with exact
-fractions (gmpy2) and deep-copies the whole profile, so a synthetic file of 100,000 voters
-and 300 projects takes 13 s to read, against under 2 s here; it pulls in about 150 MB of
-solver packages (``pulp``, the proprietary ``gurobipy``) that an evaluation never uses; and
-it stops on the first problem without telling the line. This reader keeps the votes in a
-pandas table (one row per voter, ballots as lists) and locates every error; the
-``.projects`` and ``.votes`` tables convert easily into pabutools objects should a voting
-rule have to be rerun.
+Why not ``pabutools`` (1.2) for reading: its parser builds one Python object per ballot
+with exact fractions (gmpy2) and deep-copies the whole profile, so a synthetic file of
+100,000 voters and 300 projects takes 13 s to read, against under 2 s here; and it stops on
+the first problem without telling the line. This reader keeps the votes in a pandas table
+(one row per voter, ballots as lists) and locates every error. ``pabutools`` runs the vote
+rules instead (:mod:`civeval.participation.winners`), from these tables.
 
-Importing this module registers the catalogue format ``pabulib`` (suffix ``.pb``): the
-projects table with the counts of :func:`pabulib_vote_counts`. Notebooks wanting the ballots
-read the file with :func:`read_pabulib`, from ``study.dataset_path(name)``.
+The reader also checks the file against its own META: ``num_projects`` and ``num_votes``
+must be the number of rows of PROJECTS and VOTES, or the file was cut or merged badly.
+
+The catalogue format ``pabulib`` (suffix ``.pb``) is :func:`read_pabulib_projects`: the
+projects table with the counts of :func:`pabulib_vote_counts`. :func:`summarise_pabulib` is
+what analyses of several files work from: the META, the projects with their counts and the
+voters' attributes (age, sex, voting method...) without the ballots, kept in memory per file
+(and file version) so that validating a study and running its sections read each file once.
+Notebooks wanting the ballots read the file with :func:`read_pabulib`, from
+``study.dataset_path(name)``.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
@@ -62,6 +68,10 @@ TEXT_COLUMNS = frozenset({
     "targets", "subunit", "district", "neighborhood", "subdistrict", "proposer", "sex",
     "voting_method", "vote", "points",
 })
+# META counts checked against the sections: key, section, what a row of it is.
+COUNTS = (("num_projects", "PROJECTS", "projects"), ("num_votes", "VOTES", "votes"))
+# Summaries kept in memory (see summarise_pabulib): a study of 3 editions × 21 files fits.
+SUMMARIES_KEPT = 128
 # Pabulib writes "None" where a value is unknown.
 _MISSING = frozenset({"", "None", "none", "NONE"})
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -88,12 +98,15 @@ class PabulibElection:
         (``age``, ``sex``, ``voting_method``...).
     path : pathlib.Path
         The file read.
+    meta_lines : dict
+        The line of each META key in the file, to locate what a key says.
     """
 
     meta: dict
     projects: pd.DataFrame
     votes: pd.DataFrame
     path: Path
+    meta_lines: dict = field(default_factory=dict)
 
     @property
     def vote_type(self) -> str | None:
@@ -126,7 +139,8 @@ def read_pabulib(path: str | Path) -> PabulibElection:
         ``cost``, ``voter_id``, ``vote``, ``points`` for cumulative and scoring votes) is
         missing; a cost or a META number is not a number; a project id or voter id appears
         twice; a ballot names an unknown project or the same project twice; points do not
-        match the projects voted for.
+        match the projects voted for; META ``num_projects`` or ``num_votes`` is not the
+        number of rows of PROJECTS or VOTES (located on its META line, with both counts).
 
     Examples
     --------
@@ -144,10 +158,11 @@ def read_pabulib(path: str | Path) -> PabulibElection:
     path = Path(path)
     lines = _lines(path)
     sections = _sections(lines, path)
-    meta = _meta(sections["META"], path)
+    meta, meta_lines = _meta(sections["META"], path)
     projects = _projects(sections["PROJECTS"], path)
     votes = _votes(sections["VOTES"], path, projects, meta.get("vote_type"))
-    return PabulibElection(meta, projects, votes, path)
+    _check_counts(meta, meta_lines, {"PROJECTS": len(projects), "VOTES": len(votes)}, path)
+    return PabulibElection(meta, projects, votes, path, meta_lines)
 
 
 def pabulib_vote_counts(election: PabulibElection) -> pd.DataFrame:
@@ -197,7 +212,8 @@ def read_pabulib_projects(path: str | Path) -> pd.DataFrame:
     ``score`` columns are kept as published, so the two can be compared). The whole file is
     checked; ``attrs["meta"]`` holds the META section and ``attrs["voters"]`` the number of
     ballots (one per voter). The ``proposer`` column, a person's
-    name in French files, is dropped: reports never show names.
+    name in French files, is dropped: reports never show names. Each call returns a new
+    table, made from :func:`summarise_pabulib`.
 
     Examples
     --------
@@ -210,14 +226,111 @@ def read_pabulib_projects(path: str | Path) -> pd.DataFrame:
     >>> table[["project_id", "votes", "voters"]].values.tolist()
     [['1', 2, 2], ['2', 1, 1]]
     """
+    summary = summarise_pabulib(path)
+    table = summary.projects.copy()
+    table.attrs = {"meta": dict(summary.meta), "voters": summary.ballots}
+    return table
+
+
+@dataclass(frozen=True, eq=False)
+class PabulibSummary:
+    """What a Pabulib file says, without its ballots (see :func:`summarise_pabulib`).
+
+    Shared by every caller: treat its tables as read-only (copy before changing them). Two
+    summaries are equal only when they are the same object (one per file version), which
+    lets results computed from one be kept by it.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file.
+    meta, meta_lines : dict
+        The META section and the line of each of its keys.
+    projects : pandas.DataFrame
+        The projects table of :func:`read_pabulib_projects`.
+    voters : pandas.DataFrame
+        One row per ballot with the voters' attributes the file gives (``age``, ``sex``,
+        ``voting_method``, ``district``...), without ``voter_id``, ``vote`` and ``points``;
+        no column when the file has none.
+    scored : bool
+        Whether the ballots carry points (cumulative, scoring, some ordinal files).
+    """
+
+    path: Path
+    meta: dict
+    meta_lines: dict
+    projects: pd.DataFrame
+    voters: pd.DataFrame
+    scored: bool
+
+    @property
+    def ballots(self) -> int:
+        """The number of ballots: one per voter of this file."""
+        return len(self.voters)
+
+    @property
+    def vote_type(self) -> str | None:
+        return self.meta.get("vote_type")
+
+    @property
+    def rule(self) -> str | None:
+        return self.meta.get("rule")
+
+    @property
+    def budget(self) -> float | None:
+        return self.meta.get("budget")
+
+
+_summaries: OrderedDict[tuple, PabulibSummary] = OrderedDict()
+
+
+# A ballot listing thousands of projects stays far below it; a line of 50 MB is not a ballot.
+MAX_LINE_CHARS = 100_000
+
+
+def summarise_pabulib(path: str | Path) -> PabulibSummary:
+    """Read a Pabulib file (:func:`read_pabulib`, every check included) and keep what an
+    analysis of several files needs: META, projects with their counts, voters' attributes.
+
+    The summary of each file version (path, modification time, size) is kept in memory
+    (the last :data:`SUMMARIES_KEPT` files): checking a study and running its sections, in
+    the same process or in children forked from it, read each file once. A changed file is
+    read again.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bp.pb"
+    >>> _ = path.write_text("META\\nkey;value\\nvote_type;approval\\nbudget;900\\n"
+    ...                     "PROJECTS\\nproject_id;cost\\n1;600\\n2;400\\n"
+    ...                     "VOTES\\nvoter_id;vote;sex\\nv1;2,1;F\\nv2;1;M\\n")
+    >>> summary = summarise_pabulib(path)
+    >>> summary.ballots, summary.budget, summary.voters["sex"].tolist()
+    (2, 900, ['F', 'M'])
+    >>> summary.projects["voters"].tolist()
+    [2, 1]
+    >>> summarise_pabulib(path) is summary  # kept: the file has not changed
+    True
+    """
+    path = Path(path)
+    status = path.stat()
+    key = (str(path.resolve()), status.st_mtime_ns, status.st_size)
+    if key in _summaries:
+        _summaries.move_to_end(key)
+        return _summaries[key]
     election = read_pabulib(path)
     counts = pabulib_vote_counts(election)
-    table = election.projects.drop(columns="proposer", errors="ignore")
+    projects = election.projects.drop(columns="proposer", errors="ignore")
     for column in ("voters", "points", "voter_share"):
-        table[column] = counts[column].to_numpy()
-    table.attrs["meta"] = dict(election.meta)
-    table.attrs["voters"] = len(election.votes)
-    return table
+        projects[column] = counts[column].to_numpy()
+    attributes = election.votes.drop(columns=["voter_id", "vote", "points"], errors="ignore")
+    summary = PabulibSummary(path, dict(election.meta), dict(election.meta_lines), projects,
+                             attributes.reset_index(drop=True),
+                             "points" in election.votes.columns)
+    _summaries[key] = summary
+    while len(_summaries) > SUMMARIES_KEPT:
+        _summaries.popitem(last=False)
+    return summary
 
 
 # --- the file and its sections ------------------------------------------------------------
@@ -236,6 +349,11 @@ def _lines(path: Path) -> list[str]:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise CatalogError(f"line of {len(line):,} characters; a Pabulib line holds at "
+                               f"most {MAX_LINE_CHARS:,} (a ballot of every project is far "
+                               "shorter)", file=path, row=number)
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
@@ -328,8 +446,10 @@ def _number(text: str) -> int | float | None:
 
 # --- META ---------------------------------------------------------------------------------
 
-def _meta(section: _Section, path: Path) -> dict:
+def _meta(section: _Section, path: Path) -> tuple[dict, dict]:
+    """The META values, and the line of each key."""
     meta: dict = {}
+    lines: dict = {}
     first = 0
     header = [cell.strip().lower() for cell in section.lines[0].split(";")]
     if header[:2] == ["key", "value"]:
@@ -343,6 +463,7 @@ def _meta(section: _Section, path: Path) -> dict:
             continue
         key = row[0].strip()
         value = ";".join(row[1:]).strip()
+        lines[key] = number
         if key == "vote_type" and value not in VOTE_TYPES:
             raise CatalogError(f"unknown vote_type {value!r}; Pabulib knows "
                                f"{', '.join(VOTE_TYPES)}", file=path, row=number, column="value")
@@ -353,7 +474,18 @@ def _meta(section: _Section, path: Path) -> dict:
                                    row=number, column="value")
         else:
             meta[key] = value
-    return meta
+    return meta, lines
+
+
+def _check_counts(meta: dict, lines: dict, rows: dict[str, int], path: Path) -> None:
+    """META ``num_projects`` and ``num_votes`` against the rows of their sections."""
+    for key, section, what in COUNTS:
+        declared = meta.get(key)
+        if declared is not None and declared != rows[section]:
+            raise CatalogError(
+                f"META says {key};{declared} but the {section} section holds "
+                f"{rows[section]} {what}: the file is cut, or its META is wrong",
+                file=path, row=lines[key], column="value")
 
 
 # --- PROJECTS -----------------------------------------------------------------------------

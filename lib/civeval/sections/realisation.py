@@ -5,39 +5,49 @@ computes with :mod:`civeval.transparency`, records the key figures and returns w
 template shows: the projects delivered and abandoned per edition, the rate on editions old
 enough to judge, the splits (scale, priority neighbourhood, theme, district), the delay from
 the vote to the opening, the budgets (each project counted once) and, with a population
-table, the euros funded per inhabitant by district. Tables carry their column formats and
+table, the euros funded per inhabitant by district; with a district geometry, maps of the
+implementation rate and of the euros per inhabitant. Tables carry their column formats and
 headings in ``attrs["kinds"]`` and ``attrs["labels"]``.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from IPython.display import HTML
-from matplotlib.ticker import MultipleLocator
 
 from civeval import transparency
-from civeval.errors import InputError, ParameterError
-from civeval.presentation import charts, fmt, report
+from civeval.errors import CatalogError, InputError, ParameterError
+from civeval.presentation import fmt
+from civeval.territory import match_districts
 from civeval.transparency.implementation import SPLITS
 from civeval.transparency.tracking import DEFAULT_MAPPING
+from civeval.workbench.exports import lazy_module
 from civeval.workbench.paths import display_path
 from civeval.workbench.study import Study
 
+if TYPE_CHECKING:
+    from IPython.display import HTML
+
+# What the section draws with, imported once it runs: checking its inputs needs none of it.
+plt, ticker = lazy_module("matplotlib.pyplot"), lazy_module("matplotlib.ticker")
+charts, maps, report = map(lazy_module, ("civeval.presentation.charts",
+                                         "civeval.presentation.maps",
+                                         "civeval.presentation.report"))
+
 _RATES = {"implementation_rate": "percent", "abandonment_rate": "percent",
           "implementation_rate_mature": "percent"}
-# The house palette without its yellow, too pale for a thin line on white; line styles
-# are taken in turn once the colours are used up (Paris has 9 editions).
-_COLOURS = [colour for colour in charts.PALETTE if colour != "#F0E442"]
+# Line styles are taken in turn once the colours are used up (Paris has 9 editions).
 _LINE_STYLES = ("-", "--", ":")
 
 
 def check(study: Study, parameters: dict, locate) -> None:
     """Inputs of ``35_realisation`` checked before any kernel starts: the measured scheme
-    exists, the maturity threshold is a number of years, and every district of the
-    district projects appears in the population table, or a district's euros per
-    inhabitant would be missing."""
+    exists, the maturity threshold is a number of years, every district of the district
+    projects appears in the population table, or a district's euros per inhabitant would
+    be missing, and every district of the projects and of the population table is in the
+    geometry, or the maps would leave it out."""
     if parameters.get("scheme"):
         study.scheme(parameters["scheme"], where=locate("scheme"))
     years = parameters.get("maturity_years")
@@ -45,16 +55,15 @@ def check(study: Study, parameters: dict, locate) -> None:
         raise ParameterError(f"template 35_realisation: maturity_years must be a number of "
                              f"years ≥ 0, not {years}", **locate("maturity_years"))
     tracking, population = parameters.get("tracking"), parameters.get("population")
+    if parameters.get("geometry"):
+        _check_geometry(study, tracking, population, parameters["geometry"])
     if not (tracking and population):
         return
-    projects = study.load(tracking)
+    local = _local_districts(study, tracking)
     # The population's districts are its first column, as funded_by_district reads them.
     districts = sorted(study.load(population).iloc[:, 0].astype(str).str.strip())
-    local = projects["district"].astype("string").str.strip()
-    city_wide = (projects["scale"] == "city").fillna(False).astype(bool)
-    unknown = (local.notna() & (local != "") & ~local.isin(districts) & ~city_wide).to_numpy()
+    unknown = (local.notna() & ~local.isin(districts)).to_numpy(dtype=bool)
     if unknown.any():
-        mapping = study.config.data[tracking].options.get("mapping") or DEFAULT_MAPPING
         # Data rows start on line 2 of the file, under the header.
         raise InputError(
             f"the district(s) {', '.join(sorted(set(local[unknown])))} of the winning "
@@ -62,7 +71,37 @@ def check(study: Study, parameters: dict, locate) -> None:
             f"({study.config.data[population].file.as_posix()}); districts there: "
             f"{', '.join(districts)}",
             file=display_path(study.dataset_path(tracking)), row=int(unknown.argmax()) + 2,
-            column=mapping.get("district"), study=study.slug)
+            column=local.name, study=study.slug)
+
+
+def _local_districts(study: Study, tracking: str) -> pd.Series:
+    """The district of each winning project, missing for city-wide ones, named after the
+    tracking table's own header."""
+    projects = study.load(tracking)
+    city_wide = (projects["scale"] == "city").fillna(False).astype(bool)
+    mapping = study.config.data[tracking].options.get("mapping") or DEFAULT_MAPPING
+    local = projects["district"].astype("string").str.strip().replace("", pd.NA)
+    return local.mask(city_wide).rename(mapping.get("district"))
+
+
+def _check_geometry(study: Study, tracking: str | None, population: str | None,
+                    geometry: str) -> None:
+    """Every district of the projects and of the population table is in the geometry (by
+    name or code); the error lists those that are not, with the closest names."""
+    shapes = study.load(geometry)
+    sides = []
+    if tracking:
+        sides.append((tracking, _local_districts(study, tracking)))
+    if population:
+        districts = study.load(population).iloc[:, 0].astype("string").str.strip()
+        sides.append((population, districts))
+    for name, districts in sides:
+        try:
+            match_districts(districts, shapes, file=display_path(study.dataset_path(name)),
+                            reference_file=display_path(study.dataset_path(geometry)))
+        except CatalogError as error:
+            error.study = study.slug
+            raise
 
 
 def show(table: pd.DataFrame, caption: str) -> HTML:
@@ -118,7 +157,7 @@ def introduction(study: Study, projects: pd.DataFrame, maturity_years: int,
             parts.append(t("realisation.part.per_inhabitant"))
     paragraph = report.text(t("realisation.intro", winners=fmt.integer(len(projects)),
                               editions=span, date=fmt.date(projects.attrs.get("as_of"))))
-    return HTML(paragraph.data + report.bullets(parts).data)
+    return report.HTML(paragraph.data + report.bullets(parts).data)
 
 
 def by_edition(study: Study, projects: pd.DataFrame, maturity_years: int) -> pd.DataFrame:
@@ -277,7 +316,9 @@ def delivery_curves(study: Study, projects: pd.DataFrame):
         study.record("median_delivery_months", float(facts["median"]),
                      label=t("realisation.median_delay"))
     fig, axis = plt.subplots(figsize=(8, 4.5))
-    colours = len(_COLOURS)
+    # The house palette without its yellow, too pale for a thin line on white.
+    line_colours = [colour for colour in charts.PALETTE if colour != "#F0E442"]
+    colours = len(line_colours)
     followed = medians[medians["n"] > 0]
     for number, (edition, follow_up) in enumerate(zip(followed["edition"],
                                                       followed["follow_up"], strict=True)):
@@ -285,13 +326,13 @@ def delivery_curves(study: Study, projects: pd.DataFrame):
         # The curve is known up to the longest follow-up, where it stays flat.
         times = [*curve["time"], follow_up]
         survival = [*curve["survival"], curve["survival"].iloc[-1]]
-        axis.step(times, survival, where="post", color=_COLOURS[number % colours],
+        axis.step(times, survival, where="post", color=line_colours[number % colours],
                   linestyle=_LINE_STYLES[(number // colours) % len(_LINE_STYLES)],
                   linewidth=1.8, label=str(edition))
     longest = float(followed["follow_up"].max()) if len(followed) else 12.0
     step = _month_step(longest)
     axis.set_xlim(0, step * np.ceil(longest / step))
-    axis.xaxis.set_major_locator(MultipleLocator(step))
+    axis.xaxis.set_major_locator(ticker.MultipleLocator(step))
     axis.set_xlabel(t("realisation.delay_axis"))
     axis.set_ylim(0, 1.02)
     charts.format_axis(axis.yaxis, "percent")
@@ -392,3 +433,41 @@ def funding_by_district(study: Study, projects: pd.DataFrame, population: pd.Dat
         kinds={"funded": "euro", "funded_per_inhabitant": "euro", "population": "number"},
         labels={"projects": t("realisation.column.funded_projects")})
     return table, sentences
+
+
+def _on_geometry(values: pd.Series, names: pd.Series, geometry) -> dict:
+    """``values`` keyed by the geometry's name of each district of ``names``."""
+    matched = match_districts(names, geometry, first_line=None)
+    return dict(zip(names.map(matched), values, strict=True))
+
+
+def implementation_map(study: Study, projects: pd.DataFrame, geometry) -> HTML | None:
+    """The implementation rate of each district's winning projects (all editions) on the
+    map of the districts; None when the table gives no district. City-wide projects are
+    left out, as in the table by district."""
+    t = study.t
+    table = transparency.implementation_splits(projects)
+    rates = table[table["split"] == "district"]
+    if rates.empty:
+        return None
+    return maps.choropleth(
+        geometry, _on_geometry(rates["implementation_rate"], rates["group"].astype(str),
+                               geometry),
+        kind="percent", title=t("realisation.map.rate_title"),
+        alt=t("realisation.map.rate_alt"),
+        source=t("realisation.map.source", date=fmt.date(projects.attrs.get("as_of"))),
+        language=study.language)
+
+
+def funding_map(study: Study, projects: pd.DataFrame, funded: pd.DataFrame, geometry) -> HTML:
+    """The euros funded per inhabitant in each district (:func:`funding_by_district`) on
+    the map of the districts."""
+    t = study.t
+    return maps.choropleth(
+        geometry, _on_geometry(funded["funded_per_inhabitant"],
+                               funded["district"].astype(str), geometry),
+        kind="euro", title=t("realisation.map.funding_title"),
+        alt=t("realisation.map.funding_alt"),
+        source=t("realisation.map.funding_source",
+                 date=fmt.date(projects.attrs.get("as_of"))),
+        language=study.language)
