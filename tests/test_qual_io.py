@@ -1,6 +1,7 @@
 """Coded qualitative material is imported exactly, through the codebook, and every fault is
 located (file, line, column)."""
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -649,8 +650,8 @@ def test_qdpx_selection_outside_the_text(tmp_path):
                          'startPosition="18" endPosition="40"')
     line = line_of('guid="p4"')
     assert message == (f"{tmp_path / 'projet.qdpx'}, line {line}, column "
-                       "'endPosition': in project.qde: the selection 18-40 is outside the text "
-                       "of 'Entretien habitant' (34 characters)")
+                       "'endPosition': in project.qde: the selection 18-40 of 'Entretien "
+                       "habitant' is outside the text (34 characters)")
 
 
 def test_qdpx_unknown_role(tmp_path):
@@ -694,6 +695,75 @@ def test_qdpx_that_is_not_a_project(tmp_path):
         archive.writestr("sources/a.txt", "Bonjour")
     assert error_of(read_qdpx, no_project) == (
         f"{no_project}: not a REFI-QDA project: the archive has no project.qde")
+
+
+NVIVO = FIXTURES / "nvivo"
+NVIVO_TEXTS = ["Senkit nem lehet kötelezni", "Les comptes rendus n’arrivent jamais",
+               "aux habitants", "Il faut expliquer chaque refus",
+               "Nous publierons les réponses 📣\nsur le site en juin", "Atelier du 12 mars 🙂"]
+
+
+def make_nvivo_qdpx(tmp_path: Path, old: str = "", new: str = "") -> Path:
+    """The NVivo-shaped project of fixtures/qual/nvivo zipped as NVivo does, its source text
+    (UTF-8 with a BOM, CRLF line endings, emoji) under Sources/."""
+    qde = (NVIVO / "project.qde").read_text(encoding="utf-8")
+    if old:
+        assert qde.count(old) == 1, old
+        qde = qde.replace(old, new)
+    path = tmp_path / "atelier.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr("Sources/3F9A8B7C-6D5E-4F3A-2B1C-0D9E8F7A6B01.txt",
+                         (NVIVO / "entretien_atelier.txt").read_bytes())
+    return path
+
+
+def test_nvivo_positions_count_utf16_code_units(tmp_path):
+    # NVivo counts an emoji as two positions (UTF-16); every selection must still start and
+    # end on the words coded, after one emoji or several, flags and CRLF line endings.
+    segments = read_qdpx(make_nvivo_qdpx(tmp_path))
+    assert segments["text"].tolist() == NVIVO_TEXTS  # the CRLF inside one becomes \n
+    assert segments["segment_id"].tolist()[0] == "Atelier bilan:52-78"
+    assert set(segments["speaker_role"]) == {"habitant"}
+
+
+def test_qdpx_positions_in_code_points_on_request(tmp_path):
+    # The same selections counted in code points (one per emoji), read with offsets: codepoints.
+    in_code_points = {"52": "51", "78": "77", "123": "120", "159": "156", "165": "160",
+                      "178": "173", "190": "185", "220": "215", "258": "252", "310": "303",
+                      "21": "20"}
+    path = tmp_path / "atelier.qdpx"
+    qde = re.sub(r'(start|end)Position="(\d+)"',
+                 lambda found: f'{found[1]}Position="{in_code_points.get(found[2], found[2])}"',
+                 (NVIVO / "project.qde").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr("Sources/3F9A8B7C-6D5E-4F3A-2B1C-0D9E8F7A6B01.txt",
+                         (NVIVO / "entretien_atelier.txt").read_bytes())
+    assert read_qdpx(path, offsets="codepoints")["text"].tolist() == NVIVO_TEXTS
+
+
+def test_qdpx_position_inside_a_surrogate_pair(tmp_path):
+    # Offset 20 falls between the two UTF-16 halves of 🙂: the project does not count UTF-16.
+    path = make_nvivo_qdpx(tmp_path, 'startPosition="0" endPosition="21"',
+                           'startPosition="0" endPosition="20"')
+    qde = (NVIVO / "project.qde").read_text(encoding="utf-8")
+    line = qde[:qde.index('guid="A0000000-0000-4000-8000-000000000006"')].count("\n") + 1
+    assert error_of(read_qdpx, path) == (
+        f"{path}, line {line}, column 'endPosition': in project.qde: the selection 0-20 of "
+        "'Atelier bilan' ends inside a character written as two UTF-16 code units; if the "
+        "project counts code points, set the catalogue option offsets: codepoints")
+
+
+def test_qdpx_source_text_missing_for_a_selection(tmp_path):
+    # The uncoded note's text is absent and not needed; the coded source's text is needed.
+    path = make_nvivo_qdpx(tmp_path, "internal://3F9A8B7C-6D5E-4F3A-2B1C-0D9E8F7A6B01.txt",
+                           "internal://absent.txt")
+    qde = (NVIVO / "project.qde").read_text(encoding="utf-8")
+    line = qde[:qde.index('name="Atelier bilan"\n')].count("\n") + 1
+    assert error_of(read_qdpx, path) == (
+        f"{path}, line {line}, column 'plainTextPath': in project.qde: the text of 'Atelier "
+        "bilan' (internal://absent.txt) is not in the archive")
 
 
 def test_qdpx_is_a_catalogue_format_by_its_suffix(tmp_path):

@@ -129,3 +129,15 @@ def test_same_inputs_give_the_same_html(project):
     assert outputs[0] == outputs[1]
     assert set(outputs[0]) == {"index.html", "00_cadrage.html"}  # the old folder was replaced
     assert "21/09/2026" in outputs[0]["00_cadrage.html"].decode()
+
+
+def test_the_status_page_lists_the_personal_columns_the_imports_dropped(demo_reports):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup((demo_reports / "demo-val-de-brenne" / "execution.html")
+                         .read_text(encoding="utf-8"), "html.parser")
+    heading = next(h for h in page.find_all("h2")
+                   if h.get_text(strip=True) == "Données personnelles écartées à l'import")
+    rows = [[cell.get_text(strip=True) for cell in row.find_all("td")]
+            for row in heading.find_next("table").find("tbody").find_all("tr")]
+    assert ["propositions", "author/name", "donnée personnelle reconnue par son nom"] in rows

@@ -72,8 +72,8 @@ def test_yaml_and_csv_codebooks_declare_the_same_questions():
     ("questions:\n  - {id: Q1, type: text}\n  - {id: Q1, type: text}\n", 3,
      "question Q1 is declared twice (first on line 2)"),
     ("questions:\n  - {id: Q1, type: text, level: [a]}\n", 2,
-     "unknown key(s) level; allowed: id, type, label, levels, neutral, reversed, missing, "
-     "columns, item_labels, minimum, maximum"),
+     "unknown key(s) level; allowed: id, type, label, levels, codes, neutral, reversed, "
+     "missing, columns, item_labels, minimum, maximum"),
     ("questions:\n  - {id: Q1, type: numeric, minimum: dix}\n", 2,
      "question Q1: minimum must be a number, not 'dix'"),
 ])
@@ -311,13 +311,11 @@ def test_errors_name_the_column_as_the_export_does(tmp_path):
 
 
 def test_repeated_respondents_are_refused_without_a_codebook(tmp_path):
-    path = variant(tmp_path, "7a1d9c3b-2e4f-4a6b-9c8d-b2c3d4e5f6a7",
-                   "5f2c8e4a-1b2c-4d5e-8f90-a1b2c3d4e5f6", source=FIXTURES / "kobo.csv")
+    path = variant(tmp_path, '"6","2025-04-14', '"4","2025-04-14')
     with pytest.raises(SurveyError) as caught:
         read_survey(path)
-    assert str(caught.value) == (f"{path}, line 3, column '_uuid': respondent id "
-                                 "5f2c8e4a-1b2c-4d5e-8f90-a1b2c3d4e5f6 is repeated (first seen "
-                                 "on line 2)")
+    assert str(caught.value) == (f"{path}, line 8, column 'id': respondent id 4 is repeated "
+                                 "(first seen on line 6)")
 
 
 def test_undecodable_file_with_a_forced_encoding(tmp_path):
@@ -341,8 +339,9 @@ def test_empty_file(tmp_path):
 
 @pytest.mark.parametrize(("source", "message"), [
     ("kobo", "the KoboToolbox system column(s) _uuid, _submission_time are missing from the "
-             "header"),
-    ("odk", "the ODK system column(s) KEY, SubmissionDate are missing from the header"),
+             "header; export the data from KoboToolbox (Data → Downloads) as CSV or XLS"),
+    ("odk", "the ODK system column(s) KEY, SubmissionDate are missing from the header; export "
+            "the submissions from ODK Central (Submissions → Download → CSV)"),
     ("decidim", "no Decidim survey question header such as '1. Question text'"),
 ])
 def test_a_chosen_source_needs_its_system_columns(source, message):
@@ -368,8 +367,10 @@ data:
     assert responses.columns.tolist() == LIMESURVEY_COLUMNS
     assert responses["Q1[SQ001]"].cat.categories.tolist() == AGREEMENT
     assert responses.attrs["survey"] == {
-        "source": "limesurvey", "incomplete": 2, "excluded": 2,
+        "source": "limesurvey", "variant": "LimeSurvey, headings « question code »",
+        "incomplete": 2, "excluded": 2, "duplicates_dropped": 0,
         "personal_columns_dropped": ["ipaddr", "email"],
+        "personal_reasons": {"ipaddr": "trace", "email": "contact"},
         "missing": {"Q1[SQ001]": 1, "Q1[SQ002]": 1, "Q2[SQ001]": 0, "Q2[SQ002]": 0,
                     "Q3[SQ001][1]": 0, "Q3[SQ001][2]": 0, "Q4": 0},
     }

@@ -2,8 +2,8 @@
 (:mod:`civeval.qual.segments`).
 
 REFI-QDA is the exchange standard QualCoder, Taguette, MAXQDA, ATLAS.ti and NVivo all
-export. A selection's ``segment_id`` is ``<document>:<start>-<end>``, its character span;
-the speaker role comes from a case variable (:data:`~civeval.qual.roles.ROLE_VARIABLES`).
+export. A selection's ``segment_id`` is ``<document>:<start>-<end>``, its span as the project
+states it; the speaker role comes from a case variable (:data:`~civeval.qual.roles.ROLE_VARIABLES`).
 The archive and its XML are opened by :mod:`civeval.qual.refiqda`; the project's own
 codebook is read by :func:`civeval.qual.codebook.read_codebook`. :func:`read_qdpx` is the
 catalogue format ``qdpx`` (suffix ``.qdpx``).
@@ -11,6 +11,8 @@ catalogue format ``qdpx`` (suffix ``.qdpx``).
 
 from __future__ import annotations
 
+import bisect
+import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -27,12 +29,18 @@ from civeval.qual.roles import (
     unknown_role_message,
 )
 from civeval.qual.segments import as_codebook, resolve_code, segments_table
+from civeval.workbench import archives
 
-__all__ = ["read_qdpx"]
+__all__ = ["OFFSET_UNITS", "read_qdpx", "source_slicer"]
+
+OFFSET_UNITS = ("utf16", "codepoints")
+"""How selection positions count: UTF-16 code units, as the standard's .NET and Java
+exporters (NVivo, MAXQDA, ATLAS.ti) count them, or Unicode code points."""
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, roles=None,
-              role_variable: str | None = None) -> pd.DataFrame:
+              role_variable: str | None = None, offsets: str = "utf16") -> pd.DataFrame:
     """Read the coded text of a REFI-QDA project (``.qdpx``).
 
     A ``.qdpx`` is a zip holding ``project.qde`` (XML, namespace ``urn:QDA-XML:project:1.0``)
@@ -40,7 +48,8 @@ def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, r
     ``name``; nested codes are children), ``Users/User`` (``guid``, ``name``: the coders),
     each ``Sources/TextSource`` (``name``; its text in ``PlainTextContent`` or in the
     member ``plainTextPath="internal://…"``), its ``PlainTextSelection`` elements
-    (``startPosition``/``endPosition``: character offsets, end excluded, into the text;
+    (``startPosition``/``endPosition``: offsets into the text, end excluded, counted in
+    UTF-16 code units as the standard's exporters count them, so that an emoji counts two;
     ``creatingUser``) with their ``Coding/CodeRef targetGUID``, and ``Variables`` with
     ``Cases/Case`` (``VariableValue``, ``SourceRef``, ``SelectionRef``) for the speaker
     role. Pictures, PDF, audio and video sources are not read.
@@ -59,6 +68,10 @@ def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, r
         The case variable holding the speaker's group; by default the variable named role,
         rôle, groupe, group, profil or profile. Without such a variable ``speaker_role``
         stays missing; with one, every coded source must belong to a case that has it.
+    offsets : {"utf16", "codepoints"}
+        How the project counts positions: UTF-16 code units (the standard, NVivo), or
+        Unicode code points for an exporter that counts those. The two differ only after
+        a character outside the Basic Multilingual Plane (an emoji, say).
 
     Returns
     -------
@@ -66,14 +79,15 @@ def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, r
         The segments table: ``segment_id`` is ``<source>:<start>-<end>`` (two coders coding
         the same span share it), ``text`` the slice of the source text, ``coder`` the
         coding's user (its name in ``Users``), ``speaker`` missing (case names are often
-        people's names).
+        people's names). Line endings in ``text`` are ``\\n``, whatever the source used.
 
     Raises
     ------
     CatalogError
         Naming the file and, for XML, the line and column in ``project.qde``: not a zip, no
         ``project.qde``, XML not well-formed, a source text missing, a ``CodeRef`` to an
-        unknown code, a selection outside its text, an unknown role.
+        unknown code, a selection outside its text or splitting a character, an unknown
+        role.
 
     Examples
     --------
@@ -94,6 +108,9 @@ def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, r
     path = Path(path)
     if not path.is_file():
         raise CatalogError("file not found", file=path)
+    if offsets not in OFFSET_UNITS:
+        raise CatalogError(f"unknown offsets {offsets!r}; choose one of "
+                           f"{', '.join(OFFSET_UNITS)}", file=path)
     codebook = as_codebook(codebook)
     extra = role_map(roles)
     data, member = read_qdpx_project(path)
@@ -115,14 +132,19 @@ def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, r
     with zipfile.ZipFile(path) as archive:
         for source in _children(root, "Sources", "TextSource"):
             name = source.get("name") or source.get("guid")
+            selections = list(source.iter("PlainTextSelection"))
+            if not selections:  # nothing coded: its text is not needed
+                continue
             text = _source_text(source, archive, member, path, lines)
-            for selection in source.iter("PlainTextSelection"):
+            slice_text = source_slicer(text, offsets)
+            for selection in selections:
                 start, end = (_position(selection, key, error)
                               for key in ("startPosition", "endPosition"))
-                if not 0 <= start <= end <= len(text):
-                    raise error(f"the selection {start}-{end} is outside the text of "
-                                f"{name!r} ({len(text)} characters)", selection,
-                                "endPosition" if end > len(text) else "startPosition")
+                try:
+                    segment = slice_text(start, end)
+                except ValueError as problem:
+                    raise error(f"the selection {start}-{end} of {name!r} {problem.args[0]}",
+                                selection, problem.args[1]) from None
                 role = (source_roles.get(selection.get("guid") or "")
                         or source_roles.get(source.get("guid") or ""))
                 if role is None and variable is not None:
@@ -139,7 +161,7 @@ def read_qdpx(path: str | Path, codebook: Codebook | str | Path | None = None, r
                         user = coding.get("creatingUser") or selection.get("creatingUser")
                         records.append({
                             "segment_id": f"{name}:{start}-{end}", "document": name,
-                            "speaker_role": role, "speaker": None, "text": text[start:end],
+                            "speaker_role": role, "speaker": None, "text": segment,
                             "code": code, "coder": users.get(user, user)})
     return segments_table(records, path)
 
@@ -177,6 +199,53 @@ def _qde_code_name(codebook, code: tuple[str, str], path, member, line) -> str:
     return resolve_code(codebook, name, file=path, row=line, column="targetGUID")
 
 
+def source_slicer(text: str, offsets: str = "utf16"):
+    """A function ``(start, end) -> segment text`` for positions counted in ``offsets``.
+
+    The segment's line endings become ``\\n`` after slicing, since the positions count a
+    ``\\r\\n`` as two. A position outside the text, or one that falls between the two
+    halves of a character that UTF-16 writes as a surrogate pair, raises ``ValueError``
+    whose arguments are the message and the attribute at fault.
+
+    Examples
+    --------
+    >>> text = "Super 👍 Senkit nem lehet"
+    >>> slice_text = source_slicer(text)
+    >>> slice_text(9, 15)  # the emoji counts two UTF-16 code units
+    'Senkit'
+    >>> source_slicer(text, "codepoints")(8, 14)
+    'Senkit'
+    """
+    if offsets == "codepoints" or not _ASTRAL.search(text):
+        starts = None
+        length = len(text)
+    else:
+        # starts[i]: the UTF-16 offset at which the i-th character begins (and the total).
+        starts = [0]
+        for char in text:
+            starts.append(starts[-1] + (2 if ord(char) > 0xFFFF else 1))
+        length = starts[-1]
+
+    def index(position: int, key: str, verb: str) -> int:
+        if starts is None:
+            return position
+        found = bisect.bisect_left(starts, position)
+        if starts[found] != position:
+            raise ValueError(f"{verb} inside a character written as two UTF-16 code units; "
+                             "if the project counts code points, set the catalogue option "
+                             "offsets: codepoints", key)
+        return found
+
+    def slice_text(start: int, end: int) -> str:
+        if not 0 <= start <= end <= length:
+            key = "endPosition" if end > length else "startPosition"
+            raise ValueError(f"is outside the text ({length} characters)", key)
+        segment = text[index(start, "startPosition", "starts"):index(end, "endPosition", "ends")]
+        return segment.replace("\r\n", "\n").replace("\r", "\n")
+
+    return slice_text
+
+
 def _position(selection, key: str, error) -> int:
     value = selection.get(key)
     if value is None or not value.strip().isdigit():
@@ -207,7 +276,7 @@ def _source_text(source, archive: zipfile.ZipFile, member: str, path: Path, line
         raise CatalogError(f"in {member}: the text of {name!r} ({reference}) is not in the "
                            "archive", **where, column="plainTextPath")
     try:
-        return archive.read(found).decode("utf-8-sig")
+        return archives.read_member(archive, found, path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CatalogError(f"in {found}: the text of {name!r} is not UTF-8, as REFI-QDA "
                            "requires", file=path) from None

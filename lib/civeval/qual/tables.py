@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from civeval.errors import CatalogError
@@ -113,6 +112,8 @@ def _csv_records(path: Path, sep: str | None, encoding: str | None):
 
 
 def _excel_records(path: Path, sheet):
+    import openpyxl  # slow to import: most tables are CSV
+
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except Exception as error:  # openpyxl raises many types for a corrupt file

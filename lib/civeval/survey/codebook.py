@@ -16,6 +16,7 @@ A YAML codebook is a list under ``questions``::
                  Pas du tout d'accord]
         neutral: null              # optional: the neutral level, one of the levels
         reversed: false            # a negatively worded item, to reverse when scoring
+        codes: [A1, A2, A3, A4]    # optional: the code the export writes for each level
         missing: [Ne sait pas, NSP]
         columns: [SQ001, SQ002]    # optional: the sub-questions Q1[SQ001], Q1[SQ002]
         item_labels: ["Les horaires me conviennent", "Les arrêts sont proches"]
@@ -23,7 +24,12 @@ A YAML codebook is a list under ``questions``::
       - {id: Q4, type: numeric, label: "Quel est votre âge ?", minimum: 16, maximum: 110}
 
 A CSV codebook has one row per question and the same keys as columns; list cells
-(``levels``, ``missing``, ``columns``) separate their items with ``|``.
+(``levels``, ``codes``, ``missing``, ``columns``) separate their items with ``|``.
+
+A questionnaire's own structure file can serve as its codebook instead, so that nobody
+writes one by hand: a LimeSurvey ``.lss`` (:func:`civeval.survey.lss.read_lss`) or an
+XLSForm (:func:`civeval.survey.xlsform.read_xlsform`); :func:`civeval.survey.io.read_survey`
+accepts either as its ``codebook``.
 """
 
 from __future__ import annotations
@@ -42,8 +48,8 @@ from civeval.errors import SurveyError
 from civeval.workbench import tables
 
 QUESTION_TYPES = ("single", "multiple", "likert", "numeric", "text")
-FIELDS = ("id", "type", "label", "levels", "neutral", "reversed", "missing", "columns",
-          "item_labels", "minimum", "maximum")
+FIELDS = ("id", "type", "label", "levels", "codes", "neutral", "reversed", "missing",
+          "columns", "item_labels", "minimum", "maximum")
 LIST_SEPARATOR = "|"
 # Sub-columns of a multiple-choice question that hold free text rather than a tick
 # (LimeSurvey's Q2[other] and Q2[comment]).
@@ -80,6 +86,7 @@ class Question:
     type: str
     label: str = ""
     levels: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
     neutral: str | None = None
     reversed: bool = False
     missing: tuple[str, ...] = ()
@@ -97,10 +104,16 @@ class Question:
 
 @dataclass(frozen=True)
 class Codebook:
-    """The questions of a questionnaire, in declared order, looked up by id."""
+    """The questions of a questionnaire, in declared order, looked up by id.
+
+    ``personal`` maps the columns a structure file declares as personal data (an XLSForm
+    ``phonenumber`` question, a LimeSurvey file upload) to the reason, named by their tidy
+    names; :func:`civeval.survey.io.read_survey` drops them on import.
+    """
 
     questions: tuple[Question, ...]
     file: Path | None = field(default=None, compare=False)
+    personal: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __iter__(self) -> Iterator[Question]:
         return iter(self.questions)
@@ -228,13 +241,17 @@ def _question(record: dict, line: int, path: Path) -> Question:
     if kind not in QUESTION_TYPES:
         raise problem(f"question {question_id}: unknown type {kind!r}; types: "
                       f"{', '.join(QUESTION_TYPES)}")
-    levels, missing, columns, item_labels = (
-        _items(record.get(key)) for key in ("levels", "missing", "columns", "item_labels"))
+    levels, codes, missing, columns, item_labels = (
+        _items(record.get(key))
+        for key in ("levels", "codes", "missing", "columns", "item_labels"))
     if item_labels and len(item_labels) != len(columns):
         raise problem(f"question {question_id}: {len(item_labels)} item_labels for "
                       f"{len(columns)} columns; give one wording per sub-question, in order")
     if kind in ("single", "likert") and not levels:
         raise problem(f"question {question_id}: a {kind} question needs its levels")
+    if codes and len(codes) != len(levels):
+        raise problem(f"question {question_id}: {len(codes)} codes for {len(levels)} levels; "
+                      "give one code per level, in order")
     seen = set()
     for answer in levels + missing:
         if normalise_label(answer) in seen:
@@ -254,7 +271,7 @@ def _question(record: dict, line: int, path: Path) -> Question:
         raise problem(f"question {question_id}: minimum {minimum:g} is above maximum "
                       f"{maximum:g}")
     return Question(id=question_id, type=kind, label=(record.get("label") or "").strip(),
-                    levels=levels, neutral=neutral,
+                    levels=levels, codes=codes, neutral=neutral,
                     reversed=_flag(record.get("reversed"), question_id, problem),
                     missing=missing, columns=columns, item_labels=item_labels,
                     minimum=minimum, maximum=maximum)
@@ -425,6 +442,9 @@ def _code_choice(values: pd.Series, question: Question, lines, file):
     # responses holds a handful of distinct labels per question.
     levels = question.levels
     by_key = {normalise_label(level): level for level in levels}
+    # Codes are matched as written (A1 and a1 may be two answers); labels first, since an
+    # export gives either and a label can look like another level's code.
+    by_code = dict(zip(question.codes, levels, strict=False))  # no codes: empty
     missing_keys = {normalise_label(code) for code in question.missing}
     codes, distinct = pd.factorize(values)
     decided, is_missing = [], []
@@ -433,9 +453,11 @@ def _code_choice(values: pd.Series, question: Question, lines, file):
         code = _whole_number(value)
         if key in by_key:
             decided.append(by_key[key])
+        elif str(value).strip() in by_code:
+            decided.append(by_code[str(value).strip()])
         elif key in missing_keys:
             decided.append(None)
-        elif question.type == "likert" and code is not None:
+        elif question.type == "likert" and code is not None and not question.codes:
             if not 1 <= code <= len(levels):
                 raise SurveyError(f"answer {code} to question {question.id} is out of range: "
                                   f"codes go from 1 to {len(levels)}", file=file,
@@ -443,7 +465,9 @@ def _code_choice(values: pd.Series, question: Question, lines, file):
             decided.append(levels[code - 1])
         else:
             allowed = _quoted(levels)
-            if question.type == "likert":
+            if question.codes:
+                allowed += f", or codes {_quoted(question.codes)}"
+            elif question.type == "likert":
                 allowed += f", or codes 1 to {len(levels)}"
             if question.missing:
                 allowed += f"; missing codes: {_quoted(question.missing)}"
@@ -522,12 +546,16 @@ def _code_text(values: pd.Series, question: Question, lines, file):
     return values.mask(is_missing), int(is_missing.sum())
 
 
-# Excel gives 1.0 and 0.0 when a column of 0/1 also has empty cells.
-_TICKS = {"1": True, "0": False, "1.0": True, "0.0": False, "true": True, "false": False}
+# Excel gives 1.0 and 0.0 when a column of 0/1 also has empty cells. LimeSurvey writes Y
+# (and N when told to), or with full answers Yes/No in the survey's language.
+_TICKS = {"1": True, "0": False, "1.0": True, "0.0": False, "true": True, "false": False,
+          "y": True, "n": False, "yes": True, "no": False, "oui": True, "non": False,
+          "ja": True, "nein": False}
 
 
 def as_ticks(values: pd.Series, file=None) -> pd.Series:
-    """Ticked options given as 1/0 or true/false, as booleans; an empty cell stays missing.
+    """Ticked options given as 1/0, true/false or Y/N (Oui/Non, Yes/No, Ja/Nein), as
+    booleans; an empty cell stays missing.
 
     The index of ``values`` is taken as the source lines, as :func:`source_lines` explains.
 
@@ -542,7 +570,7 @@ def as_ticks(values: pd.Series, file=None) -> pd.Series:
         position = int(unknown.to_numpy().argmax())
         line = source_lines(values.to_frame())[position]
         raise SurveyError(f"answer {_shown(values.iloc[position])} is not a tick: expected 1, "
-                          "0 or empty", file=file, row=line, column=values.name)
+                          "0, Y, N or empty", file=file, row=line, column=values.name)
     return keys.map(_TICKS).astype("boolean")
 
 
@@ -565,7 +593,7 @@ def skeleton(headers: Sequence[tuple[str, str, tuple[str, ...]]]) -> Codebook:
     Examples
     --------
     >>> skeleton([("q1", "Votre avis ?", ())])["q1"]
-    Question(id='q1', type='text', label='Votre avis ?', levels=(), neutral=None, \
+    Question(id='q1', type='text', label='Votre avis ?', levels=(), codes=(), neutral=None, \
 reversed=False, missing=(), columns=(), item_labels=(), minimum=None, maximum=None)
     """
     return Codebook(tuple(Question(id=question_id, type="text", label=label, columns=columns)

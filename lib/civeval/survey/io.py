@@ -1,7 +1,9 @@
 """Read questionnaire exports into one tidy table: a row per respondent, a column per question.
 
 Each platform exports responses its own way; :func:`read_survey` recognises it from the
-headers and brings every export to the same shape:
+headers (LimeSurvey in :mod:`civeval.survey.limesurvey`, KoboToolbox and ODK in
+:mod:`civeval.survey.kobo_odk`, Decidim and generic tables here) and brings every export to
+the same shape:
 
 - ``respondent_id`` first (from LimeSurvey ``id``, Kobo ``_uuid``, ODK ``KEY``, Decidim
   ``id``; a generic file's ``respondent_id`` or ``id`` column, else numbers 1, 2...), then
@@ -10,19 +12,27 @@ headers and brings every export to the same shape:
   Kobo or ODK select-multiple option ``group/q3/bus`` becomes ``q3[bus]`` (a boolean, the
   space-separated summary column ``q3`` is dropped as it says the same), a Decidim matrix
   row ``3. Question/Row`` becomes ``q3[Row]``;
-- group prefixes removed (Kobo ``group/q1``, ODK ``group-q1`` become ``q1``) and platform
-  metadata dropped;
+- group prefixes removed (Kobo ``group/q1``, ODK ``group-q1`` become ``q1``), geopoint parts
+  named ``loc_latitude``…, and platform metadata dropped;
+- a submission Kobo or ODK holds twice kept once, its latest version; incomplete LimeSurvey
+  responses set aside; both counted;
 - the index holds the line of each response in the source file, so that later checks can
   point at it even after rows were left out.
 
-Personal data is dropped on import, before anything else looks at the values: any column
-whose name contains a word such as e-mail, courriel, nom, prénom, téléphone, IP, token or
-adresse. Their names are kept in ``Survey.personal_columns_dropped``; their values go
-nowhere, error messages included. A question whose text merely mentions such a word
-("Quel nom donner au parc ?") is dropped too: leaking personal data would be worse.
+The codebook may be a codebook file (YAML or CSV, :mod:`civeval.survey.codebook`), the
+LimeSurvey survey structure (``.lss``, :mod:`civeval.survey.lss`) or the XLSForm
+(``.xlsx``, :mod:`civeval.survey.xlsform`): the structure files also tell which headings
+are which questions and which questions hold personal data.
+
+Personal data is dropped on import, before anything else looks at the values, for the
+reasons :mod:`civeval.survey.personal` gives (the study's ``personal_columns`` and
+``keep_columns``, the form's question types, names that say e-mail, phone, address, IP,
+token, a person's name or role). Their names and reasons are kept in
+``Survey.personal_columns_dropped``; their values go nowhere, error messages included.
 
 Its readers are the catalogue formats ``survey``, ``limesurvey``, ``kobo``, ``odk`` and
-``decidim_survey`` (options ``codebook``, ``include_incomplete``, ``encoding``).
+``decidim_survey`` (options ``codebook``, ``include_incomplete``, ``encoding``,
+``personal_columns``, ``keep_columns``, ``language``).
 """
 
 from __future__ import annotations
@@ -37,33 +47,39 @@ import pandas as pd
 
 from civeval.errors import CatalogError, SurveyError
 from civeval.survey.codebook import (
-    FREE_TEXT_SUBQUESTIONS,
     LINE,
     Codebook,
     apply_codebook,
     as_ticks,
     check_respondent_ids,
     load_codebook,
-    normalise_label,
     skeleton,
 )
+from civeval.survey.headings import Headings
+from civeval.survey.kobo_odk import (
+    kobo_headings,
+    latest_submissions,
+    odk_headings,
+    split_summaries,
+)
+from civeval.survey.limesurvey import (
+    is_r_data_file,
+    limesurvey_headings,
+    limesurvey_ticks,
+    looks_like_limesurvey,
+    r_data_answers,
+)
+from civeval.survey.lss import LimeSurveyStructure, read_lss
+from civeval.survey.personal import personal_columns as find_personal_columns
+from civeval.survey.xlsform import XLSForm, read_xlsform
 from civeval.workbench import tables
 
 SOURCES = ("generic", "limesurvey", "kobo", "odk", "decidim")
 _TITLES = {"generic": "generic", "limesurvey": "LimeSurvey", "kobo": "KoboToolbox",
            "odk": "ODK", "decidim": "Decidim survey"}
-# The system columns an export of each platform always has; they identify it.
-_SIGNATURES = {"limesurvey": ("id", "submitdate"), "kobo": ("_uuid", "_submission_time"),
-               "odk": ("KEY", "SubmissionDate"), "decidim": ("id",)}
-_ID_COLUMNS = {"limesurvey": "id", "kobo": "_uuid", "odk": "KEY", "decidim": "id"}
-_SUBMITTED_COLUMNS = {"limesurvey": "submitdate", "kobo": "_submission_time",
-                      "odk": "SubmissionDate", "decidim": "created_at"}
 
-_PERSONAL_WORDS = frozenset({
-    "email", "mail", "courriel", "nom", "prenom", "name", "firstname", "lastname", "username",
-    "telephone", "phone", "phonenumber", "tel", "portable", "ip", "ipaddr", "ipaddress",
-    "token", "adresse", "address",
-})
+
+_GEOPOINT_PART = re.compile(r"_(latitude|longitude|altitude|precision|accuracy)$")
 
 
 def _no_missing_codes() -> pd.Series:
@@ -81,16 +97,23 @@ class Survey:
         ``attrs["survey"]`` repeats the import summary below and ``attrs["codebook"]``
         holds the codebook, for readers of the data catalogue.
     codebook : Codebook or None
-        The codebook applied, or for a Decidim export read without one, a skeleton naming
-        its questions.
+        The codebook applied (read from the structure file when one was given), or for a
+        Decidim or full-text LimeSurvey export read without one, a skeleton naming its
+        questions.
     source : str
         One of ``SOURCES``.
+    variant : str
+        The export variant recognised, in words (« LimeSurvey, headings "code. text" »).
     incomplete : int
         Incomplete responses found (LimeSurvey: no ``submitdate``).
     excluded : int
         Responses left out: the incomplete ones unless ``include_incomplete``.
+    duplicates : int
+        Earlier copies of a submission sent twice (Kobo, ODK), dropped.
     personal_columns_dropped : list of str
         Source names of the columns dropped as personal data.
+    personal_reasons : dict
+        Source name → reason (see :mod:`civeval.survey.personal`) of each column dropped.
     missing : pandas.Series
         For each column converted by the codebook, how many answers were a missing code
         ("Ne sait pas"...), now missing values.
@@ -99,15 +122,20 @@ class Survey:
     responses: pd.DataFrame
     codebook: Codebook | None
     source: str
+    variant: str = ""
     incomplete: int = 0
     excluded: int = 0
+    duplicates: int = 0
     personal_columns_dropped: list[str] = field(default_factory=list)
+    personal_reasons: dict[str, str] = field(default_factory=dict)
     missing: pd.Series = field(default_factory=_no_missing_codes)
 
 
 def read_survey(path: str | Path, source: str | None = None,
-                codebook: Codebook | str | Path | None = None, include_incomplete: bool = False,
-                encoding: str | None = None) -> Survey:
+                codebook: Codebook | LimeSurveyStructure | XLSForm | str | Path | None = None,
+                include_incomplete: bool = False, encoding: str | None = None, *,
+                personal_columns: list[str] = (), keep_columns: list[str] = (),
+                language: str | None = None) -> Survey:
     """Read a survey export (CSV or Excel) into a :class:`Survey`.
 
     Parameters
@@ -117,21 +145,28 @@ def read_survey(path: str | Path, source: str | None = None,
         conventions detected (see :func:`civeval.workbench.tables.read_csv`).
     source : {"generic", "limesurvey", "kobo", "odk", "decidim"}, optional
         The platform; detected from the headers when None.
-    codebook : Codebook or path, optional
-        Applied to the responses with :func:`~civeval.survey.codebook.apply_codebook`.
+    codebook : Codebook, structure or path, optional
+        A codebook (``.yml``, ``.yaml``, ``.csv``), a LimeSurvey structure (``.lss``) or an
+        XLSForm (``.xlsx``, ``.xls``), applied to the responses with
+        :func:`~civeval.survey.codebook.apply_codebook`.
     include_incomplete : bool
         Keep incomplete LimeSurvey responses (their ``submitted_at`` is missing).
     encoding : str, optional
         Force the encoding of a CSV file instead of detecting it.
+    personal_columns, keep_columns : list of str
+        Columns (headers or tidy names) the study declares personal, or never personal.
+    language : str, optional
+        The language of the structure file's labels (``fr``, ``Français (fr)``).
 
     Raises
     ------
     CatalogError
-        The file is empty, cannot be decoded or parsed, or lacks the system columns of the
-        platform it is read as.
+        The file is empty, cannot be decoded or parsed, lacks the system columns of the
+        platform it is read as, or is a LimeSurvey export in no known variant (the message
+        says how to export it).
     SurveyError
-        The responses do not fit the codebook, or a respondent id is repeated; the error
-        names the column as the export does.
+        The responses do not fit the codebook or its structure file, or a respondent id is
+        repeated; the error names the column as the export does.
 
     Examples
     --------
@@ -147,44 +182,123 @@ def read_survey(path: str | Path, source: str | None = None,
     ['respondent_id', 'submitted_at', 'Q1[SQ001]', 'Q2[SQ001]']
     """
     path = Path(path)
-    raw = _read_table(path, encoding)
-    source = source or detect_source(raw.columns)
-    _check_system_columns(raw.columns, source, path)
-    personal = personal_columns(raw.columns)
-    raw = raw.drop(columns=personal)
+    raw = read_table(path, encoding)
+    structure = load_structure(codebook, language)
+    codebook = structure.codebook if isinstance(structure, LimeSurveyStructure | XLSForm) \
+        else structure
+    source = source or detect_source(raw.columns, path)
+    if source not in SOURCES:
+        raise SurveyError(f"unknown survey source {source!r}; sources: {', '.join(SOURCES)}",
+                          file=path)
+    headings = _headings(source, list(raw.columns), path, structure)
+    personal = find_personal_columns(raw.columns, headings.names,
+                                codebook.personal if codebook is not None else None,
+                                personal_columns, keep_columns)
+    kept = set(keep_columns)
+    personal.update({name: reason for name, reason in headings.personal.items()
+                     if name not in kept and name not in personal})
+    personal = {name: personal[name] for name in raw.columns if name in personal}
+    headings_all = dict(headings.names)
+    headings.names = {name: tidy for name, tidy in headings.names.items()
+                      if name not in personal}
+    tidy, source_names = _assemble(raw.drop(columns=list(personal)), headings, path)
 
-    renamed = _QUESTION_NAMES[source](list(raw.columns))
-    tidy, source_names = _assemble(raw, source, renamed, path)
     if source == "limesurvey":
-        tidy = _limesurvey_ticks(tidy)
+        if is_r_data_file(path) and codebook is not None:
+            tidy = r_data_answers(tidy, codebook)
+        tidy = limesurvey_ticks(tidy, codebook)
     elif source in ("kobo", "odk"):
+        if codebook is not None:
+            tidy = _in_source_terms(source_names, split_summaries, tidy, codebook, path)
         for name in tidy.columns:
-            if "[" in name:  # a select-multiple option, named stem[option] by _xlsform_names
+            if "[" in name and tidy[name].dtype != "boolean":  # select-multiple options
                 tidy[name] = _in_source_terms(source_names, as_ticks, tidy[name], path)
+            elif _GEOPOINT_PART.search(name) and not pd.api.types.is_numeric_dtype(tidy[name]):
+                # Kobo writes ";"-separated files with "." decimals.
+                tidy[name] = pd.to_numeric(tidy[name].astype("string").str.replace(",", "."),
+                                           errors="coerce")
 
+    duplicates = 0
+    if source in ("kobo", "odk"):
+        tidy, duplicates = latest_submissions(tidy)
     incomplete = (tidy["submitted_at"].isna() if source == "limesurvey"
-                  else pd.Series(False, index=tidy.index))
+                  and "submitted_at" in tidy else pd.Series(False, index=tidy.index))
     if not include_incomplete:
         tidy = tidy[~incomplete]
 
-    if isinstance(codebook, str | os.PathLike):
-        codebook = load_codebook(codebook)
     missing = _no_missing_codes()
     if codebook is not None:
-        tidy, missing = _in_source_terms(source_names, apply_codebook, tidy, codebook, path)
+        # A question dropped as personal data has no column left to convert.
+        dropped = set(headings_all[name] for name in personal if name in headings_all)
+        applied = Codebook(tuple(question for question in codebook
+                                 if question.id not in dropped), codebook.file,
+                           codebook.personal)
+        tidy, missing = _in_source_terms(source_names, apply_codebook, tidy, applied, path)
     else:
         _in_source_terms(source_names, check_respondent_ids, tidy, path)
-        if source == "decidim":
-            codebook = _decidim_skeleton(raw.columns)
+        codebook = _skeleton(source, headings)
 
-    survey = Survey(tidy, codebook, source, int(incomplete.sum()),
-                    0 if include_incomplete else int(incomplete.sum()), personal, missing)
-    tidy.attrs["survey"] = {"source": source, "incomplete": survey.incomplete,
-                            "excluded": survey.excluded,
+    survey = Survey(tidy, codebook, source, headings.variant, int(incomplete.sum()),
+                    0 if include_incomplete else int(incomplete.sum()), duplicates,
+                    list(personal), personal, missing)
+    tidy.attrs["survey"] = {"source": source, "variant": headings.variant,
+                            "incomplete": survey.incomplete, "excluded": survey.excluded,
+                            "duplicates_dropped": duplicates,
                             "personal_columns_dropped": list(personal),
+                            "personal_reasons": dict(personal),
                             "missing": missing.to_dict()}
     tidy.attrs["codebook"] = codebook
     return survey
+
+
+def load_structure(codebook, language: str | None = None):
+    """The codebook argument of :func:`read_survey` read: a Codebook, a
+    :class:`~civeval.survey.lss.LimeSurveyStructure` or an
+    :class:`~civeval.survey.xlsform.XLSForm` (told by the file's suffix), or None."""
+    if not isinstance(codebook, str | os.PathLike):
+        return codebook
+    path = Path(codebook)
+    suffix = path.suffix.lower()
+    if suffix == ".lss":
+        return read_lss(path, language)
+    if suffix in (".xlsx", ".xls", ".xlsm"):
+        return read_xlsform(path, language)
+    return load_codebook(path)
+
+
+def _headings(source: str, columns: list[str], path: Path, structure) -> Headings:
+    if source == "limesurvey":
+        return limesurvey_headings(columns, path, structure if isinstance(
+            structure, LimeSurveyStructure) else None)
+    form = structure if isinstance(structure, XLSForm) else None
+    if source == "kobo":
+        return kobo_headings(columns, path, form)
+    if source == "odk":
+        return odk_headings(columns, path, form)
+    if source == "decidim":
+        if not any(_DECIDIM_QUESTION.match(name) for name in columns):
+            raise CatalogError("no Decidim survey question header such as '1. Question text'",
+                               file=path, row=1)
+        return Headings(_decidim_names(columns), "id", "created_at", "Decidim survey")
+    id_column = _generic_id_column(columns)
+    return Headings({name: name for name in columns if name != id_column}, id_column, None,
+                    "generic table")
+
+
+def _skeleton(source: str, headings: Headings) -> Codebook | None:
+    """For exports that name their questions in words, a skeleton codebook of them."""
+    if source == "decidim":
+        return _decidim_skeleton(headings.names)
+    if source == "limesurvey" and "full question text" in headings.variant:
+        stems: dict[str, list[tuple[str, str]]] = {}
+        for header, tidy in headings.names.items():
+            stem, _, code = tidy.partition("[")
+            written = re.sub(r"\.\d+$", "", header)  # a repeated heading is read "text.1"
+            label = (written if written in headings.names else header).partition(" [")[0]
+            stems.setdefault(stem, []).append((label, code.rstrip("]")))
+        return skeleton([(stem, items[0][0], tuple(code for _, code in items if code))
+                         for stem, items in stems.items()])
+    return None
 
 
 def _in_source_terms(source_names: dict[str, str], function, *args):
@@ -198,14 +312,18 @@ def _in_source_terms(source_names: dict[str, str], function, *args):
 
 # --- reading and recognising the file -----------------------------------------------------
 
-def _read_table(path: Path, encoding: str | None) -> pd.DataFrame:
-    """The export as read by the catalogue's readers, indexed by source line."""
+def read_table(path: Path, encoding: str | None = None) -> pd.DataFrame:
+    """The export as read by the catalogue's readers, indexed by source line.
+
+    Headers may repeat (full question texts, labels): the second is named ``text.1``.
+    """
+    path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = tables.read_excel(path)
+        frame = tables.read_excel(path, unique_names=False)
         frame.columns = [str(name) for name in frame.columns]
         text_file = False
     else:
-        frame = tables.read_csv(path, encoding=encoding)
+        frame = tables.read_csv(path, encoding=encoding, unique_names=False)
         text_file = True
     frame.index = _line_index(frame, text_file)
     return frame
@@ -230,12 +348,15 @@ def _line_index(frame: pd.DataFrame, text_file: bool) -> pd.Index:
 _DECIDIM_QUESTION = re.compile(r"^(\d+)\.\s+(.+)$", re.DOTALL)
 
 
-def detect_source(columns) -> str:
-    """The platform an export comes from, told by its headers.
+def detect_source(columns, path: Path = Path("export.csv")) -> str:
+    """The platform an export comes from, told by its headers (and, for LimeSurvey's
+    « R (data file) » export, by its name).
 
     Examples
     --------
     >>> detect_source(["id", "submitdate", "lastpage", "Q1[SQ001]"])
+    'limesurvey'
+    >>> detect_source(["ID de la réponse", "Date de soumission", "Votre âge"])
     'limesurvey'
     >>> detect_source(["id", "created_at", "1. Votre quartier ?"])
     'decidim'
@@ -243,99 +364,18 @@ def detect_source(columns) -> str:
     'generic'
     """
     names = set(columns)
-    for source in ("limesurvey", "kobo", "odk"):
-        if set(_SIGNATURES[source]) <= names:
-            return source
+    if looks_like_limesurvey(list(columns), Path(path)):
+        return "limesurvey"
+    if {"_uuid", "_submission_time"} <= names:
+        return "kobo"
+    if {"KEY", "SubmissionDate"} <= names or {"KEY", "PARENT_KEY"} <= names:
+        return "odk"
     if any(_DECIDIM_QUESTION.match(name) for name in names):
         return "decidim"
     return "generic"
 
 
-def _check_system_columns(columns, source: str, path: Path) -> None:
-    if source not in SOURCES:
-        raise SurveyError(f"unknown survey source {source!r}; sources: {', '.join(SOURCES)}",
-                          file=path)
-    title = _TITLES[source]
-    absent = [name for name in _SIGNATURES.get(source, ()) if name not in columns]
-    if absent:
-        raise CatalogError(f"the {title} system column(s) {', '.join(absent)} are missing "
-                           "from the header", file=path, row=1)
-    if source == "decidim" and not any(_DECIDIM_QUESTION.match(name) for name in columns):
-        raise CatalogError(f"no {title} question header such as '1. Question text'",
-                           file=path, row=1)
-
-
-def personal_columns(columns) -> list[str]:
-    """The columns whose name says they hold personal data (see the module documentation).
-
-    Names are split into words at any non-letter and at camelCase humps, without accents.
-
-    Examples
-    --------
-    >>> personal_columns(["Q1", "Adresse e-mail", "ip_hash", "SubmitterName", "nombre"])
-    ['Adresse e-mail', 'ip_hash', 'SubmitterName']
-    """
-    def words(name: str) -> set[str]:
-        humps = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
-        return set(re.split(r"[^a-z0-9]+", normalise_label(humps)))
-
-    return [name for name in columns if words(name) & _PERSONAL_WORDS]
-
-
-# --- question names by platform -------------------------------------------------------------
-# Each function maps the export's question columns to their tidy names; columns it leaves
-# out (system columns, metadata, select-multiple summaries) are dropped.
-
-_LIMESURVEY_SYSTEM = {"id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
-                      "datestamp", "refurl"}
-
-
-def _limesurvey_names(columns: list[str]) -> dict[str, str]:
-    # Question codes cannot contain "_", so Q1_SQ001_1 is unambiguously Q1[SQ001][1].
-    return {name: name if "[" in name else re.sub(r"_([^_]+)", r"[\1]", name)
-            for name in columns if name not in _LIMESURVEY_SYSTEM}
-
-
-# Metadata questions an XLSForm may add, with these default names.
-_XLSFORM_METADATA = {"start", "end", "today", "deviceid", "subscriberid", "simserial",
-                     "phonenumber", "username", "audit"}
-_ODK_SYSTEM = {"SubmissionDate", "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent",
-               "AttachmentsExpected", "Status", "ReviewState", "DeviceID", "Edits",
-               "FormVersion"}
-
-
-def _kobo_names(columns: list[str]) -> dict[str, str]:
-    questions = [name for name in columns
-                 if not name.startswith("_") and name.split("/")[0] not in ("meta", "formhub")
-                 and name not in _XLSFORM_METADATA]
-    return _xlsform_names(questions, group_separator="/")
-
-
-def _odk_names(columns: list[str]) -> dict[str, str]:
-    questions = [name for name in columns
-                 if name not in _ODK_SYSTEM and name.split("-")[0] != "meta"
-                 and name not in _XLSFORM_METADATA]
-    return _xlsform_names(questions, group_separator="-")
-
-
-def _xlsform_names(columns: list[str], group_separator: str) -> dict[str, str]:
-    """Group prefixes removed; select-multiple options ``q/option`` named ``q[option]``."""
-    present = set(columns)
-    summaries = {name.rpartition("/")[0] for name in columns
-                 if name.rpartition("/")[0] in present}
-
-    def ungrouped(name: str) -> str:
-        return name.rpartition(group_separator)[2]
-
-    names = {}
-    for name in columns:
-        parent, _, option = name.rpartition("/")
-        if name in summaries:
-            continue
-        names[name] = f"{ungrouped(parent)}[{option}]" if parent in summaries else ungrouped(
-            name)
-    return names
-
+# --- Decidim and generic tables -----------------------------------------------------------
 
 def _decidim_names(columns: list[str]) -> dict[str, str]:
     names = {}
@@ -381,64 +421,40 @@ def _decidim_skeleton(columns) -> Codebook:
     return skeleton(questions)
 
 
-def _generic_names(columns: list[str]) -> dict[str, str]:
-    return {name: name for name in columns if name != _generic_id_column(columns)}
-
-
 def _generic_id_column(columns) -> str | None:
     return next((name for name in ("respondent_id", "id") if name in columns), None)
 
 
-_QUESTION_NAMES = {"generic": _generic_names, "limesurvey": _limesurvey_names,
-                   "kobo": _kobo_names, "odk": _odk_names, "decidim": _decidim_names}
-
-
-def _assemble(raw: pd.DataFrame, source: str, renamed: dict[str, str],
+def _assemble(raw: pd.DataFrame, headings: Headings,
               path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     """The tidy table and, for error messages, the source name of each of its columns."""
-    id_column = (_generic_id_column(raw.columns) if source == "generic"
-                 else _ID_COLUMNS[source])
-    submitted_column = _SUBMITTED_COLUMNS.get(source)
-    leading = {"respondent_id": (raw[id_column] if id_column
+    id_column, submitted_column = headings.id_column, headings.submitted_column
+    leading = {"respondent_id": (raw[id_column] if id_column in raw.columns
                                  else pd.Series(range(1, len(raw) + 1), index=raw.index))}
     if submitted_column in raw.columns:
-        leading["submitted_at"] = raw[submitted_column]
+        submitted = raw[submitted_column]
+        if not pd.api.types.is_datetime64_any_dtype(submitted):  # dates an Excel sheet holds
+            dates = pd.to_datetime(submitted, errors="coerce", format="mixed")  # as text
+            submitted = dates if dates.notna().sum() == submitted.notna().sum() else submitted
+        leading["submitted_at"] = submitted
     source_names = {"respondent_id": id_column, "submitted_at": submitted_column}
-    for name, tidy_name in renamed.items():
+    for name, tidy_name in headings.names.items():
         if tidy_name in source_names:
             raise SurveyError(f"the columns {source_names[tidy_name]} and {name} would both "
                               f"be named {tidy_name}", file=path, row=1, column=name)
         source_names[tidy_name] = name
-    questions = raw[list(renamed)].rename(columns=renamed)
+    questions = raw[list(headings.names)].rename(columns=headings.names)
     return pd.concat([pd.DataFrame(leading), questions], axis=1), source_names
-
-
-def _limesurvey_ticks(frame: pd.DataFrame) -> pd.DataFrame:
-    """Multiple-choice options (``Y`` or empty) as booleans.
-
-    A question is multiple choice when its ``stem[code]`` columns (free-text ``[other]`` and
-    ``[comment]`` aside) hold only ``Y`` and empty cells, at least one ``Y``; an empty cell
-    is an option not ticked.
-    """
-    options: dict[str, list[str]] = {}
-    for name in frame.columns:
-        match = re.fullmatch(r"([^\[]+)\[([^\]]+)\]", name)
-        if match and match[2] not in FREE_TEXT_SUBQUESTIONS:
-            options.setdefault(match[1], []).append(name)
-    frame = frame.copy()
-    for names in options.values():
-        values = frame[names].stack().dropna()  # every answer given to the question
-        if len(values) and values.eq("Y").all():
-            for name in names:
-                frame[name] = frame[name].eq("Y").astype("boolean")
-    return frame
 
 
 # --- the data catalogue -------------------------------------------------------------------
 
 def _catalogue_reader(source: str):
-    def read(path, codebook=None, include_incomplete=False, encoding=None) -> pd.DataFrame:
-        return read_survey(path, source, codebook, include_incomplete, encoding).responses
+    def read(path, codebook=None, include_incomplete=False, encoding=None,
+             personal_columns=(), keep_columns=(), language=None) -> pd.DataFrame:
+        return read_survey(path, source, codebook, include_incomplete, encoding,
+                           personal_columns=personal_columns, keep_columns=keep_columns,
+                           language=language).responses
 
     read.__name__ = f"read_{source}"
     read.__doc__ = (f"Catalogue reader of {_TITLES[source]} exports: the responses of "

@@ -63,6 +63,8 @@ FORMATS: dict[str, Format] = dict([
     _format("odk", "civeval.survey.io:read_odk", path_options=("codebook",), kind="survey"),
     _format("decidim_survey", "civeval.survey.io:read_decidim_survey",
             path_options=("codebook",), kind="survey"),
+    _format("odk_repeat", "civeval.survey.repeats:read_odk_repeat",
+            path_options=("main", "codebook"), kind="survey"),
     _format("pabulib", "civeval.participation.pabulib:read_pabulib_projects", (".pb",),
             kind="vote"),
     _format("decidim", "civeval.participation.decidim:read_decidim_entity", kind="platform"),
@@ -80,7 +82,7 @@ FORMATS: dict[str, Format] = dict([
     _format("workshop", "civeval.qual.votes:read_workshop", kind="workshop"),
     _format("geometry", "civeval.territory:read_geometry", (".geojson", ".gpkg"), kind="geometry"),
     _format("validated_coding", "civeval.qual.validated:read_validated_coding",
-            path_options=("rules",), kind="coding"),
+            path_options=("rules", "themes"), kind="coding"),
 ])
 
 

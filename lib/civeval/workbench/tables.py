@@ -33,11 +33,19 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 
 
 def decode(data: bytes, path: Path, encoding: str | None = None) -> str:
-    """The text of a file's bytes: UTF-8 (with or without BOM), else Windows-1252, unless
-    ``encoding`` is given; a byte that does not decode is located by its line."""
+    """The text of a file's bytes: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's
+    « Texte Unicode »), else Windows-1252, unless ``encoding`` is given; a byte that does not
+    decode is located by its line, and UTF-16 without a BOM is refused rather than read as
+    Windows-1252 (every other byte would be a NUL)."""
     if encoding is None:
         if data.startswith(b"\xef\xbb\xbf"):
             encoding = "utf-8-sig"
+        elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            encoding = "utf-16"
+        elif b"\x00" in data[:4096]:
+            raise CatalogError("looks like UTF-16 text without a byte order mark (it holds NUL "
+                               "bytes): save it as UTF-8, or set the catalogue option "
+                               "encoding: utf-16-le", file=path)
         else:
             try:
                 return data.decode("utf-8")
@@ -104,7 +112,7 @@ _TOKENIZE_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 def read_csv(path: Path, sep: str | None = None, encoding: str | None = None,
              decimal: str | None = None, text_columns: list[str] | None = None,
-             skip_rows: int = 0) -> pd.DataFrame:
+             skip_rows: int = 0, unique_names: bool = True) -> pd.DataFrame:
     """Read a CSV file, detecting French conventions.
 
     Parameters
@@ -117,6 +125,9 @@ def read_csv(path: Path, sep: str | None = None, encoding: str | None = None,
         Columns kept as text even when they look like numbers or dates.
     skip_rows : int
         Lines to skip before the header (titles some exports put on top).
+    unique_names : bool
+        Refuse a header that names two columns alike; when False, the second is named
+        ``name.1`` (pandas' way), for exports headed by texts that may repeat.
 
     Returns
     -------
@@ -144,6 +155,7 @@ def read_csv(path: Path, sep: str | None = None, encoding: str | None = None,
         raise CatalogError("the file is empty", file=path)
     sep = sep or sniff_separator(text)
     decimal = decimal or ("," if sep != "," else ".")
+    _check_field_counts(text, sep, path, skip_rows)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                             na_values=[""], skipinitialspace=False)
@@ -156,7 +168,7 @@ def read_csv(path: Path, sep: str | None = None, encoding: str | None = None,
                 file=path, row=int(line) + skip_rows,
             ) from None
         raise CatalogError(f"cannot be parsed as CSV: {error}", file=path) from None
-    check_header(frame, path)
+    check_header(frame, path, unique_names)
     if frame.empty:
         raise CatalogError("the file has a header but no data rows", file=path)
     keep = set(text_columns or ())
@@ -166,14 +178,32 @@ def read_csv(path: Path, sep: str | None = None, encoding: str | None = None,
     return frame
 
 
-def check_header(frame: pd.DataFrame, path: Path) -> None:
+def _check_field_counts(text: str, sep: str, path: Path, skip_rows: int) -> None:
+    """Refuse a row with fewer fields than the header (a row written with another
+    separator would otherwise become one cell and empty ones, silently); pandas itself
+    refuses a row with more. Lines holding quotes are left to the CSV parser: a quoted field
+    may hold the separator or a line break."""
+    lines = pd.Series(text.splitlines())
+    plain = lines[~lines.str.contains('"', regex=False) & (lines.str.strip() != "")]
+    if plain.empty or lines.iloc[0].count('"'):
+        return
+    expected = lines.iloc[0].count(sep)
+    counts = plain.str.count(re.escape(sep))
+    short = counts[counts < expected]
+    if len(short):
+        line = int(short.index[0])
+        raise CatalogError(f"expected {expected + 1} fields separated by {sep!r}, found "
+                           f"{int(short.iloc[0]) + 1}", file=path, row=line + 1 + skip_rows)
+
+
+def check_header(frame: pd.DataFrame, path: Path, unique_names: bool = True) -> None:
     seen = set()
     for number, name in enumerate(frame.columns, start=1):
         if str(name).startswith("Unnamed: "):
             raise CatalogError("a column has no name in the header line", file=path, row=1,
                                column=number)
         base = re.sub(r"\.\d+$", "", str(name))
-        if base in seen and base != name:
+        if unique_names and base in seen and base != name:
             raise CatalogError(f"the column name {base!r} appears twice in the header",
                                file=path, row=1, column=number)
         seen.add(name)
@@ -181,8 +211,10 @@ def check_header(frame: pd.DataFrame, path: Path) -> None:
 
 # --- Excel -----------------------------------------------------------------------------
 
-def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0) -> pd.DataFrame:
-    """Read one sheet of an Excel workbook (the first one unless ``sheet`` names another)."""
+def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0,
+               unique_names: bool = True) -> pd.DataFrame:
+    """Read one sheet of an Excel workbook (the first one unless ``sheet`` names another);
+    ``unique_names`` as for :func:`read_csv`."""
     path = Path(path)
     try:
         workbook = pd.ExcelFile(path, engine="openpyxl")
@@ -196,5 +228,5 @@ def read_excel(path: Path, sheet: str | int = 0, skip_rows: int = 0) -> pd.DataF
         frame = pd.read_excel(workbook, sheet_name=sheet, skiprows=skip_rows)
     if frame.empty:
         raise CatalogError(f"the sheet {sheet!r} has no data rows", file=path)
-    check_header(frame, path)
+    check_header(frame, path, unique_names)
     return frame
