@@ -74,18 +74,30 @@ def write_bad_study(project, case):
 
 
 @pytest.mark.parametrize("case", BAD_INPUT)
-@pytest.mark.parametrize("command", ["validate", "run"])
-def test_bad_input_is_one_clear_error(project, capsys, case, command):
+def test_bad_input_is_one_clear_error(project, capsys, case):
     fragments = write_bad_study(project, case)
-    assert_user_error(call(capsys, command, "--all"), *fragments)
+    assert_user_error(call(capsys, "validate", "--all"), *fragments)
+    assert not (project / "reports").exists()
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_a_bad_study_alone_runs_nothing(project, capsys, case):
+    fragments = write_bad_study(project, case)
+    assert_user_error(call(capsys, "run", "bad", "--no-progress"), *fragments)
     assert not (project / "reports").exists()  # validated before any kernel started
 
 
 @pytest.mark.parametrize("case", ["empty-csv", "unknown-parameter"])
-def test_the_installed_command_exits_2_on_bad_input(project, case):
+def test_a_batch_runs_its_valid_studies_and_exits_2_for_the_bad_one(project, case):
     fragments = write_bad_study(project, case)
-    assert_user_error(run_cli("run", "--all", root=project), *fragments)
-    assert not (project / "reports").exists()
+    result = run_cli("run", "--all", "--no-progress", root=project)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("civeval: error: ")
+    for fragment in fragments:
+        assert fragment in result.stderr
+    assert (project / "reports" / "good" / "index.html").is_file()
+    assert not (project / "reports" / "bad").exists()
 
 
 def test_run_needs_studies(project, capsys):

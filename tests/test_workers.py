@@ -22,6 +22,7 @@ import matplotlib
 import numpy
 import pytest
 
+from civeval.workbench import workers
 from civeval.workbench.workers import ForkPool, TaskResult, heartbeat, preload
 
 MB = 1 << 20
@@ -541,3 +542,28 @@ def test_preloaded_module_is_not_imported_again_by_children(tmp_path, monkeypatc
         sys.modules.pop(name, None)
     with pytest.raises(ImportError):
         preload(["civeval_no_such_module"])
+
+
+def _spawn_daemon_and_return():
+    return subprocess.Popen(["sleep", "60"], start_new_session=True).pid
+
+
+def test_a_child_ends_what_it_started_in_another_session(monkeypatch):
+    # The parent's own sweep is off: the child alone must have ended its daemon.
+    monkeypatch.setattr(workers, "_end_adopted", lambda running: None)
+    result = _run_one(_spawn_daemon_and_return)
+    assert result.status == "ok"
+    assert _dead(result.value)
+
+
+def _spawn_daemon_and_die(pid_file):
+    sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    _write_atomically(pid_file, str(sleeper.pid))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_the_parent_ends_what_a_killed_child_left_in_another_session(tmp_path):
+    pid_file = tmp_path / "daemon.pid"
+    result = _run_one(_spawn_daemon_and_die, pid_file, retry=False)
+    assert result.status == "died"
+    assert _reaped(int(pid_file.read_text()))  # adopted by the parent, then ended and reaped

@@ -7,9 +7,11 @@ one message and exit with status 2, without a traceback. ``run`` exits 1 when a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from importlib import resources
@@ -18,9 +20,11 @@ from pathlib import Path
 from rich.console import Console
 
 from civeval import __version__
-from civeval.errors import CivevalError
+from civeval.errors import CivevalError, combine
 from civeval.workbench import atomic
+from civeval.workbench.locks import StudyLock
 from civeval.workbench.paths import (
+    MAX_SLUG,
     STUDY_FILE,
     display_path,
     list_studies,
@@ -49,9 +53,10 @@ def _studies(args) -> list[str]:
 
 def cmd_new(args) -> int:
     slug = args.slug
-    if not re.match(r"^[a-z0-9][a-z0-9-]*$", slug):
-        raise CivevalError(f"study name {slug!r} must be lower-case letters, digits and dashes "
-                           "(for example ville-de-rennes-2026)")
+    if not re.match(r"^[a-z0-9][a-z0-9-]*$", slug) or len(slug) > MAX_SLUG:
+        raise CivevalError(f"study name {slug[:MAX_SLUG]!r}{'…' if len(slug) > MAX_SLUG else ''} "
+                           f"must be lower-case letters, digits and dashes, at most {MAX_SLUG} "
+                           "characters (for example ville-de-rennes-2026)")
     folder = studies_dir() / slug
     if folder.exists():
         raise CivevalError(f"{display_path(folder)} already exists")
@@ -70,12 +75,19 @@ def cmd_new(args) -> int:
 def cmd_validate(args) -> int:
     from civeval.workbench.runner import plan
 
+    blocked = False
     for item in plan(_studies(args)):
         _warn(item.warnings)
+        for failure in item.failures:
+            state = "blocks the client report" if failure in item.blocked else "acknowledged"
+            print(f"civeval: check: study {item.study.slug!r}: {failure} ({state})",
+                  file=sys.stderr)
+        blocked |= bool(item.blocked)
         sections = ", ".join(component.id for _, component in item.steps)
-        print(f"ok  {item.study.slug}: {len(item.study.datasets())} dataset(s), "
-              f"sections {sections}")
-    return 0
+        print(f"{'blocked' if item.blocked else 'ok'}  {item.study.slug}: "
+              f"{len(item.study.datasets())} dataset(s), sections {sections}")
+    # Data a client must not read a conclusion from: as bad as input that does not parse.
+    return 2 if blocked else 0
 
 
 def _warn(warnings: list[str]) -> None:
@@ -93,25 +105,57 @@ def cmd_run(args) -> int:
     fresh = {} if args.force else {
         reference: record for reference in studies
         if (record := incremental.unchanged_since_last_run(reference, reports_dir()))}
+    if len(fresh) < len(studies):  # the others' new figures may change these benchmarks
+        fresh = {reference: record for reference, record in fresh.items()
+                 if not incremental.reads_portfolio(record)}
     results = {reference: StudyResult.up_to_date(record) for reference, record in fresh.items()}
     others = [reference for reference in studies if reference not in fresh]
-    if others:
-        from civeval.workbench.runner import plan, run
+    invalid = []
+    with contextlib.ExitStack() as locks:
+        if others:
+            from civeval.workbench.runner import check_writable, plan_study, run
 
-        plans = plan(others, force=args.force)
-        for item in plans:
-            _warn(item.warnings)
-        ran = run(plans, timeout=args.timeout, show_progress=not args.no_progress,
-                  jobs=args.jobs, scheduler=args.scheduler, force=args.force)
-        results.update(zip(others, ran, strict=True))
-    results = [results[reference] for reference in studies]
+            # A batch runs the studies that are valid and reports the others.
+            plans = []
+            for reference in list(others):
+                try:
+                    plans.append(plan_study(reference, force=args.force))
+                except CivevalError as error:
+                    invalid.append(error)
+                    others.remove(reference)
+            if invalid and not plans and not fresh:
+                raise combine(invalid)
+            if plans:
+                check_writable(reports_dir())
+            # Every study planned, up to date or not: its benchmark may run again once its
+            # peers have. On a cluster, each worker's `civeval run <study>` locks its study.
+            for plan, reference in [] if args.scheduler else list(zip(plans, others,
+                                                                       strict=True)):
+                try:
+                    locks.enter_context(StudyLock(plan.study.slug))
+                except CivevalError as error:
+                    invalid.append(error)
+                    plans.remove(plan)
+                    others.remove(reference)
+            for item in plans:
+                _warn(item.warnings)
+                for failure in item.blocked:
+                    print(f"civeval: check: study {item.study.slug!r}: {failure} (the client "
+                          "report is not produced until it is fixed or acknowledged)",
+                          file=sys.stderr)
+            ran = run(plans, timeout=args.timeout, show_progress=not args.no_progress,
+                      jobs=args.jobs, scheduler=args.scheduler, force=args.force)
+            results.update(zip(others, ran, strict=True))
+    results = [results[reference] for reference in studies if reference in results]
     console.print(status_table(results))
     failed = [r.slug for r in results if r.status not in ("success", UP_TO_DATE)]
     if failed:
         console.print(f"[bold red]{len(failed)} study(ies) failed:[/] {', '.join(failed)}")
+    for problem in invalid:  # the others ran; these could not start
+        print(f"civeval: error: {problem}", file=sys.stderr)
     # Printed whole, never wrapped: users copy this path into their browser.
     print(f"reports: {reports_dir() / 'index.html'}")
-    return 1 if failed else 0
+    return 2 if invalid else 1 if failed else 0
 
 
 def default_to_notebook_view() -> Path:
@@ -171,7 +215,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--all", action="store_true", help="every study under studies/")
         sub.set_defaults(handler=handler)
         if name == "run":
-            sub.add_argument("--timeout", type=int, default=None,
+            sub.add_argument("--timeout", type=_positive, default=None,
                              help="seconds a cell may run (default: the study's cell_timeout)")
             sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
             sub.add_argument("--jobs", "-j", type=_positive, default=None,
@@ -190,16 +234,39 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (what ``timeout``, CI cancellation, service managers and a closed
+    terminal send), raised where the command is so that it stops as on Ctrl-C: children
+    killed, staging folders removed, the last good reports untouched."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum, frame) -> None:
+    # A second signal (timeout's, a cancelled CI job's) must not cut the cleanup short.
+    for other in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(other, signal.SIG_IGN)
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return args.handler(args)
     except CivevalError as error:
         print(f"civeval: error: {error}", file=sys.stderr)
         return error.exit_status
-    except KeyboardInterrupt:
-        print("civeval: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        print(f"civeval: stopped ({signal.Signals(signum).name}); reports of unfinished "
+              "studies left as they were", file=sys.stderr)
+        return 128 + signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -416,7 +416,7 @@ def study_grid(study) -> Grid:
     settings = diagnostic_settings(study)
     if settings.get("grid") is None:
         return load_grid()
-    file = study.path / str(settings["grid"])
+    file = study.inside(settings["grid"], "diagnostic", "grid")
     if not file.is_file():
         raise GridError(f"the diagnostic grid {settings['grid']} does not exist (path "
                         "relative to the study's folder)", **study.where("diagnostic", "grid"))

@@ -66,6 +66,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from civeval.errors import CatalogError
+from civeval.workbench import archives
 
 ENTITIES = ("proposals", "meetings", "results", "projects", "comments", "debates", "budgets",
             "posts", "sortitions", "surveys", "collaborative_drafts", "participatory_processes",
@@ -284,7 +285,7 @@ def _read_zip(path: Path, entity: str | None, language: str,
         for name, files in members.items():
             parts = []
             for member in files:
-                raw = _parse_csv(archive.read(member), path, member=member)
+                raw = _parse_csv(archives.read_member(archive, member, path), path, member=member)
                 parts.append(_normalise(raw, language, resource=_commented(member),
                                         path=path, member=member))
             if len(parts) == 1:

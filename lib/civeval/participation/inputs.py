@@ -19,6 +19,7 @@ __all__ = [
     "as_list",
     "as_population",
     "check_frame",
+    "check_population_table",
     "edition_label",
     "require_columns",
     "shown",
@@ -81,6 +82,28 @@ def as_population(population):
     if not math.isfinite(population) or population <= 0:
         raise InputError(f"the population must be a positive number, not {population}")
     return float(population)
+
+
+def check_population_table(frame: pd.DataFrame, file=None) -> None:
+    """Refuse a population table (catalogue kind ``population``) whose counts are missing,
+    not numbers, zero or negative, naming the first such row: a rate over such a district
+    would be infinite or negative, and would fail only halfway through a run.
+
+    The counts are the ``population`` column, or the second of two columns.
+    """
+    columns = list(frame.columns)
+    column = ("population" if "population" in columns
+              else columns[1] if len(columns) == 2 else None)
+    if column is None:
+        raise InputError("a population table needs a 'population' column (or two columns: "
+                         f"the district and its inhabitants); got {columns}", file=file, row=1)
+    counts = pd.to_numeric(frame[column], errors="coerce")
+    bad = counts.isna() | (counts <= 0)
+    if bad.any():
+        position = int(bad.to_numpy().argmax())
+        raise InputError("inhabitants must be a number above zero, not "
+                         f"{shown([frame[column].iloc[position]])}",
+                         file=file, row=position + 2, column=column)
 
 
 def shown(values, limit: int = 5) -> str:

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from civeval.errors import CatalogError
+from civeval.workbench import archives
 
 __all__ = ["parse_xml", "read_qdpx_project"]
 
@@ -35,7 +36,7 @@ def read_qdpx_project(path: Path) -> tuple[bytes, str]:
             if member is None:
                 raise CatalogError("not a REFI-QDA project: the archive has no project.qde",
                                    file=path)
-            return archive.read(member), member
+            return archives.read_member(archive, member, path), member
     except (zipfile.BadZipFile, OSError) as error:
         raise CatalogError(f"the zip archive cannot be read: {error}", file=path) from None
 
@@ -65,6 +66,13 @@ def parse_xml(data: bytes, path: Path, member: str | None
     parser.StartElementHandler = start
     parser.EndElementHandler = lambda name: builder.end(_local(name))
     parser.CharacterDataHandler = builder.data
+
+    def entity(name, *_rest):
+        # REFI-QDA never declares entities; a document that does may be an entity bomb.
+        raise CatalogError(f"{where}declares the XML entity {name!r}; a REFI-QDA project "
+                           "declares none", file=path, row=parser.CurrentLineNumber)
+
+    parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
     except expat.ExpatError as error:

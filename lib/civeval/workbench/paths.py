@@ -12,6 +12,9 @@ from pathlib import Path
 
 _MARKERS = ("studies", "notebooks")
 STUDY_FILE = "study.yml"
+# A study's folder name names its report folders too (and a staging folder beside them,
+# longer by some 30 characters): file systems refuse names over 255 bytes.
+MAX_SLUG = 100
 # The repository this package was installed from in editable mode (lib/civeval/workbench/).
 SOURCE_CHECKOUT = Path(__file__).resolve().parents[3]
 

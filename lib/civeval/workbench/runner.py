@@ -19,11 +19,13 @@ scheduler address, each study runs on a worker of that cluster instead.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -32,29 +34,30 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-import papermill
-from papermill.exceptions import PapermillExecutionError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from civeval import __version__
+from civeval import __version__, plausibility
+from civeval.benchmark import past_studies
 from civeval.errors import CivevalError, ParameterError, TemplateError, combine
 from civeval.evidence import store as evidence
-from civeval.presentation import fmt, i18n
-from civeval.workbench import atomic, engine, incremental, workers
-from civeval.workbench.paths import project_root, reports_dir
+from civeval.presentation import fmt, i18n, pdf
+from civeval.workbench import atomic, incremental, workers
+from civeval.workbench.paths import display_path, project_root, reports_dir
 from civeval.workbench.records import (
     RUN_FILE,
     SectionResult,
     StudyResult,
     error_text,
 )
-from civeval.workbench.render import Renderer, generation_date, print_pdf, provenance
 from civeval.workbench.schema import Component
 from civeval.workbench.study import Study, load_study
 from civeval.workbench.templates import RESERVED, Template, execution_order
+
+if TYPE_CHECKING:  # planning imports no rendering, notebook or papermill code
+    from civeval.workbench.render import Renderer
 
 # Imported once in the parent, so that each forked child starts with them loaded: this is
 # where the time of a kernel start used to go.
@@ -64,6 +67,9 @@ PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pypl
            "civeval.sections.parangonnage")
 # Where the run's status page goes when the main report takes the study page's place.
 STATUS_PAGE = "execution.html"
+# A section that failed because the disk refused its outputs (ENOSPC, EROFS, EDQUOT): the
+# study's last report must then stay in place.
+_STORAGE_ERROR = re.compile(r"\[Errno (?:28|30|122)\] ([^:\]]+)")
 # A child is killed when a cell runs this long past the in-process cell timeout, which should
 # have stopped it first (a cell stuck in C code does not see the timer's signal).
 KILL_GRACE = 30
@@ -85,6 +91,17 @@ class Plan:
     previous: dict | None = None  # the last run.json
     inputs: dict[str, str] = field(default_factory=dict)  # SHA-256 of the files read
     warnings: list[str] = field(default_factory=list)  # shown, but they stop nothing
+    # Plausibility checks that failed (civeval.plausibility); those not acknowledged in
+    # study.yml block the client report.
+    failures: list = field(default_factory=list)
+    blocked: list = field(default_factory=list)
+    # Sections that read the portfolio: what they read of it and its digest, and those that
+    # must run after every other section of a batch (civeval.workbench.incremental).
+    selections: dict[str, dict] = field(default_factory=dict)
+    portfolio: dict[str, str] = field(default_factory=dict)
+    dependents: set[str] = field(default_factory=set)
+    # Personal columns the imports dropped: dataset → column → reason (Study.check_data).
+    dropped: dict[str, dict] = field(default_factory=dict)
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -134,15 +151,31 @@ def plan_study(reference, force: bool = True) -> Plan:
         template.check_parameters(component.parameters, where=where)
         template.check_datasets(study, component.parameters, _locator(study, component))
         steps.append((template, component))
+    plausibility.check_acknowledgements(study)
+    pdf.logos(study)  # the cover's logos: present, PNG or JPEG
     inputs = incremental.input_digests(study, steps)
-    fingerprints = incremental.step_fingerprints(study, steps, inputs)
+    selections = {component.id: selection for template, component in steps
+                  if (selection := incremental.portfolio_selection(
+                      study, template, component.parameters)) is not None}
+    portfolio = _portfolio_digests(selections, past_studies.portfolio_rows())
+    fingerprints = incremental.step_fingerprints(study, steps, inputs, portfolio)
     previous = previous_run(study.slug)
     stale = set(fingerprints) if force else _stale(study, fingerprints, previous)
+    failures, dropped = [], {}
     if stale:
-        study.check_data()
+        dropped = study.check_data()
         for template, component in steps:
             template.check(study, component.parameters, _locator(study, component))
-    return Plan(study, steps, fingerprints, stale, previous, inputs, _unused_datasets(study, steps))
+        failures = plausibility.run_checks(study)
+    return Plan(study, steps, fingerprints, stale, previous, inputs,
+                _unused_datasets(study, steps), failures,
+                plausibility.unacknowledged(study, failures), selections, portfolio,
+                incremental.portfolio_dependents(steps), dropped)
+
+
+def _portfolio_digests(selections: dict[str, dict], rows: list[dict]) -> dict[str, str]:
+    return {section: past_studies.portfolio_digest(rows, selection)
+            for section, selection in selections.items()}
 
 
 def _locator(study: Study, component: Component):
@@ -205,6 +238,11 @@ def _study_reference(study: Study) -> str:
 def _execute(template: Template, component: Component, study: Study, staging: Path,
              timeout: int) -> SectionResult:
     """Execute one template in this process (a forked child) with the in-process engine."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from civeval.workbench import engine
+
     result = SectionResult(component.id, template.title(study.language))
     started = time.perf_counter()
     notebook_path = staging / f"{component.id}.ipynb"
@@ -236,6 +274,8 @@ def _execute(template: Template, component: Component, study: Study, staging: Pa
 
 
 def _facts(study: Study) -> list[tuple[str, str]]:
+    from civeval.workbench.render import generation_date
+
     t = study.t
     facts = [(t("fact.client"), study.client.name),
              (t("fact.schemes"), ", ".join(s.name for s in study.schemes))]
@@ -253,6 +293,8 @@ def _figures(study: Study) -> list[dict]:
 def _render(section: SectionResult, folder: Path, renderer: Renderer, context: dict,
             language: str, title: str) -> None:
     """Render an executed section; a rendering fault fails the section, not the batch."""
+    import nbformat
+
     try:
         notebook = nbformat.read(folder / section.notebook, as_version=4)
         renderer.section(notebook, folder / f"{section.template}.html", title=title,
@@ -267,6 +309,8 @@ def _render(section: SectionResult, folder: Path, renderer: Renderer, context: d
 def _section_task(template: Template, component: Component, study: Study, staging: Path,
                   timeout: int, renderer: Renderer, context: dict) -> SectionResult:
     """What a forked child does: execute one template, then render it."""
+    from civeval.workbench.render import print_report
+
     fmt.use_language(study.language)
     study.output_dir = staging
     section = _execute(template, component, study, staging, timeout)
@@ -275,7 +319,9 @@ def _section_task(template: Template, component: Component, study: Study, stagin
         title = study.config.title if template.meta.get("main") else section.title
         _render(section, staging, renderer, context, study.language, title)
     if section.html and template.meta.get("pdf"):
-        section.warning = print_pdf(staging / section.html, staging / f"{component.id}.pdf")
+        # The deliverable: the PDF, and its Word version when the header says docx: true.
+        section.warning = print_report(study, staging, section.html, component.id,
+                                       word=bool(template.meta.get("docx")))
     return section
 
 
@@ -284,6 +330,8 @@ class _StudyRun:
 
     def __init__(self, plan: Plan, renderer: Renderer, commit: str | None,
                  timeout: int | None):
+        from civeval.workbench.render import provenance
+
         study = self.study = plan.study
         self.plan, self.renderer, self.commit = plan, renderer, commit
         self.timeout = timeout or study.config.report.cell_timeout
@@ -298,8 +346,12 @@ class _StudyRun:
         self.hashes = plan.inputs
         self.context = {"client": study.client.name, "facts": _facts(study),
                         "provenance": provenance(study.language, __version__, commit)}
-        self.queue = list(plan.steps)
+        # Sections that read the other studies' figures wait until every study of the batch
+        # has recorded its own (_run_forked's second phase).
+        self.queue = [step for step in plan.steps if step[1].id not in plan.dependents]
+        self.deferred = [step for step in plan.steps if step[1].id in plan.dependents]
         self.sections: list[SectionResult] = []
+        self.reasons: dict[str, str] = {}  # why a section runs again, when it is not its inputs
         self.unfinished: set[str] = set()
         self.previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
         if set(self.previous) & (set(plan.fingerprints) - plan.stale):
@@ -321,6 +373,14 @@ class _StudyRun:
                 kept = SectionResult.from_record(self.previous[component.id])
                 kept.reused = True
                 self.sections.append(kept)
+                continue
+            if template.meta.get("main") and self.plan.blocked:
+                self.sections.append(SectionResult(
+                    component.id, template.title(self.study.language), status="blocked",
+                    fingerprint=fingerprint, error={
+                        "cell": None, "ename": "PlausibilityCheck",
+                        "evalue": "; ".join(map(str, self.plan.blocked))}))
+                self.unfinished.add(template.name)
                 continue
             if self.unfinished & set(template.requires):
                 self.sections.append(SectionResult(component.id,
@@ -344,13 +404,20 @@ class _StudyRun:
             if (self.staging / f"{component.id}.ipynb").exists():
                 section.notebook = f"{component.id}.ipynb"
         section.fingerprint = self.plan.fingerprints.get(component.id)
+        section.selection = self.plan.selections.get(component.id)
+        section.portfolio = self.plan.portfolio.get(component.id)
+        section.reason = self.reasons.get(component.id)
         section.max_rss_mb = round(outcome.max_rss / 2**20, 1)
         if section.status != "success":
             self.unfinished.add(template.name)
         self.sections.append(section)
 
     def finish(self) -> StudyResult:
-        """Check the inputs, write run.json and the study page, swap the folder in."""
+        """Check the inputs, write run.json and the study page, swap the folder in.
+
+        When the disk refuses (full, read-only, over quota), the last report stays as it
+        was and the failure goes to the status page beside it, if even that fits.
+        """
         study, plan = self.study, self.plan
         try:
             now = incremental.input_digests(study, plan.steps)
@@ -368,11 +435,36 @@ class _StudyRun:
                 python=platform.python_version(), inputs=self.hashes,
                 sections=self.sections, error=error, code=incremental.code_digest(),
                 demo=study.is_demo)
-            self._write_pages(result)
-            atomic.write_text(self.staging / RUN_FILE, _json(result))
-            atomic.replace_dir(self.staging, reports_dir() / study.slug)
+            refused = self._storage_refused()
+            if refused:
+                return self._keep_last_report(result, refused)
+            try:
+                self._write_pages(result)
+                atomic.write_text(self.staging / RUN_FILE, _json(result))
+                atomic.replace_dir(self.staging, reports_dir() / study.slug)
+            except OSError as problem:
+                return self._keep_last_report(result, problem.strerror or str(problem))
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
+        return result
+
+    def _storage_refused(self) -> str | None:
+        """Why a section could not write its outputs, when the disk refused them."""
+        for section in self.sections:
+            evalue = (section.error or {}).get("evalue") or ""
+            if (found := _STORAGE_ERROR.search(evalue)) is not None:
+                return found.group(1)
+        return None
+
+    def _keep_last_report(self, result: StudyResult, reason: str) -> StudyResult:
+        target = reports_dir() / self.study.slug
+        result.status = "failed"
+        result.error = (f"the report could not be written in {display_path(target)} "
+                        f"({reason}); the last report is kept as it was")
+        with contextlib.suppress(OSError):  # the disk may have no room even for this page
+            if target.is_dir():
+                _write_study_page(result, self.study, self.renderer, target / STATUS_PAGE,
+                                  self.plan.failures, self.plan.dropped)
         return result
 
     def _write_pages(self, result: StudyResult) -> None:
@@ -384,7 +476,8 @@ class _StudyRun:
         done = [s.html for s in result.sections if s.template in main and s.html
                 and s.status == "success"]
         status_page = STATUS_PAGE if done else "index.html"
-        _write_study_page(result, self.study, self.renderer, self.staging / status_page)
+        _write_study_page(result, self.study, self.renderer, self.staging / status_page,
+                          self.plan.failures, self.plan.dropped)
         if done:
             shutil.copyfile(self.staging / done[0], self.staging / "index.html")
 
@@ -397,7 +490,9 @@ def _json(result: StudyResult) -> str:
 
 
 def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
-                      target: Path) -> None:
+                      target: Path, failures=(), dropped=None) -> None:
+    from civeval.workbench.render import provenance
+
     t = study.t
     # No durations here: the same inputs must give the same page.
     sections = [{"title": s.title, "status": s.status, "html": s.html,
@@ -405,14 +500,27 @@ def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
     if result.error:
         sections.append({"title": t("study.inputs_check"), "status": "failed", "html": None,
                          "error": result.error})
+    acknowledged = {(item.check, item.dataset): item.reason for item in study.config.acknowledge}
+    checks = [{"check": t(f"check.{failure.check}"), "message": failure.message,
+               "dataset": failure.dataset or fmt.MISSING,
+               "reason": acknowledged.get((failure.check, failure.dataset),
+                                          acknowledged.get((failure.check, None)))}
+              for failure in failures]
     renderer.page("study.html.j2", target, language=study.language,
                   page_title=study.config.title, facts=_facts(study), status=result.status,
-                  figures=_figures(study), sections=sections,
+                  figures=_figures(study), sections=sections, checks=checks,
+                  dropped=[{"dataset": name, "column": column,
+                            "reason": t(f"survey.personal.{reason}") if reason
+                            else t("survey.personal.unknown")}
+                           for name, columns in (dropped or {}).items()
+                           for column, reason in columns.items()],
                   provenance=provenance(study.language, __version__, result.git_commit))
 
 
 def write_index(renderer: Renderer, language: str = "fr") -> Path:
     """Write ``reports/index.html`` over every study that has a report."""
+    from civeval.workbench.render import provenance
+
     t = i18n.translator(language)
     studies = []
     for run_file in sorted(reports_dir().glob(f"*/{RUN_FILE}")):
@@ -428,6 +536,18 @@ def write_index(renderer: Renderer, language: str = "fr") -> Path:
                   facts=[], studies=studies,
                   provenance=provenance(language, __version__, git_commit()))
     return target
+
+
+def check_writable(folder: Path) -> None:
+    """Refuse to start a batch whose reports folder cannot be written (read-only, full, not
+    ours), before anything runs: one message, and every report left as it was."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=".write-check.", dir=folder))
+        probe.rmdir()
+    except OSError as problem:
+        raise CivevalError(f"cannot write in the reports folder {display_path(folder)} "
+                           f"({problem.strerror or problem}); no report was changed") from None
 
 
 def _progress(console: Console, show: bool) -> Progress:
@@ -448,28 +568,37 @@ def _warm(plans: list[Plan]) -> None:
 
 
 def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
-                progress: Progress, task, renderer: Renderer, commit: str | None
-                ) -> list[StudyResult]:
-    """Run the plans' stale sections in forked children, ``jobs`` at a time."""
+                progress: Progress, task, renderer: Renderer, commit: str | None,
+                force: bool = False) -> list[StudyResult]:
+    """Run the plans' stale sections in forked children, ``jobs`` at a time.
+
+    In two phases: every study's own sections first; then, once every figure of the batch
+    is recorded, the sections that read the other studies' figures (the benchmark, and the
+    main report after it), so that one batch gives the benchmark two would. A study up to
+    date at planning runs its benchmark again when its peers' figures changed.
+    """
     os.environ.setdefault("MPLBACKEND", "Agg")
     workers.preload(PRELOAD)
     _warm(plans)
-    runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout) for plan in plans}
+    runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
+            for plan in plans if plan.stale}
     results: dict[str, StudyResult] = {}
     pool = workers.ForkPool(jobs)
+    second_phase = False
 
     def submit(run: _StudyRun) -> None:
         step = run.next_step()
         if step is None:
-            results[run.study.slug] = run.finish()
+            if second_phase:
+                results[run.study.slug] = run.finish()
             return
         template, component = step
         pool.submit((run.study.slug, template, component), _section_task, template, component,
                     run.study, run.staging, run.timeout, renderer, run.context,
                     timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
 
-    try:
-        for run in runs.values():
+    def drain() -> None:
+        for run in list(runs.values()):
             submit(run)
         for outcome in pool.results():
             slug, template, component = outcome.key
@@ -477,12 +606,80 @@ def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
             progress.update(task, advance=1, description=f"{slug} · {component.id}")
             progress.refresh()
             submit(runs[slug])
+
+    snapshot = None
+    try:
+        drain()
+        second_phase = True
+        if any(plan.selections for plan in plans):
+            snapshot = _snapshot(plans, runs)
+            os.environ[past_studies.SNAPSHOT_VARIABLE] = str(snapshot)
+            for plan in plans:
+                _restale(plan, runs, past_studies.portfolio_rows(), force, renderer, commit,
+                         timeout, progress, task)
+        for run in runs.values():  # a run made by _restale has its own sections to settle
+            run.queue += run.deferred
+        drain()
     finally:
         pool.close()
+        os.environ.pop(past_studies.SNAPSHOT_VARIABLE, None)
+        if snapshot is not None:
+            shutil.rmtree(snapshot.parent, ignore_errors=True)
         for slug, run in runs.items():
             if slug not in results:
                 run.abandon()
-    return [results[plan.study.slug] for plan in plans]
+    return [results.get(plan.study.slug) or StudyResult.up_to_date(plan.previous)
+            for plan in plans]
+
+
+def _snapshot(plans: list[Plan], runs: dict[str, _StudyRun]) -> Path:
+    """The portfolio as the batch leaves it: the figures the studies of the batch have just
+    recorded (in their staging folders), the others' from their last report."""
+    rows = [row for row in past_studies.portfolio_rows() if row["study"] not in runs]
+    for slug, run in runs.items():
+        study = run.study
+        evidence_file = run.staging / evidence.EVIDENCE_FILE
+        figures = (json.loads(evidence_file.read_text(encoding="utf-8"))
+                   if evidence_file.is_file() else {})
+        rows += past_studies.study_rows({
+            "slug": slug, "client": study.client.name, "client_kind": study.client.kind,
+            "population": study.client.population,
+            "scheme_types": [str(s.type) for s in study.schemes],
+            "year": study.period[1].year if study.period else None, "demo": study.is_demo,
+            "status": "success", "started_at": run.started_at}, figures)
+    folder = Path(tempfile.mkdtemp(prefix=".portfolio.", dir=reports_dir()))
+    past_studies.write_snapshot(folder / "portfolio.json", rows)
+    return folder / "portfolio.json"
+
+
+def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bool,
+             renderer: Renderer, commit: str | None, timeout: int | None, progress: Progress,
+             task) -> None:
+    """After the first phase: the fingerprints of the sections that read the portfolio (and
+    of those after them) from the portfolio as it now is; those that changed become stale,
+    saying why when only their peers did."""
+    if not plan.selections:
+        return
+    previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
+    plan.portfolio = _portfolio_digests(plan.selections, rows)
+    plan.fingerprints = incremental.step_fingerprints(plan.study, plan.steps, plan.inputs,
+                                                      plan.portfolio)
+    before = incremental.step_fingerprints(plan.study, plan.steps, plan.inputs, {
+        section: previous.get(section, {}).get("portfolio")
+        for section in plan.selections})
+    stale = {section for section in plan.dependents
+             if force or previous.get(section, {}).get("fingerprint")
+             != plan.fingerprints[section] or section in plan.stale}
+    newly = stale - plan.stale
+    if not newly and plan.study.slug not in runs:
+        return
+    plan.stale |= stale
+    if plan.study.slug not in runs:
+        runs[plan.study.slug] = _StudyRun(plan, renderer, commit, timeout)
+    run = runs[plan.study.slug]
+    run.reasons.update({section: "peers" for section in stale
+                        if before[section] == previous.get(section, {}).get("fingerprint")})
+    progress.update(task, total=progress.tasks[0].total + len(newly))
 
 
 def _remote_study(slug: str, root: str, reports: str, force: bool,
@@ -539,15 +736,20 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
     console = console or Console(stderr=True)
     os.environ["CIVEVAL_ROOT"] = str(project_root())
     stale = [p for p in plans if p.stale]
+    if stale:
+        check_writable(reports_dir())
     results = {p.study.slug: StudyResult.up_to_date(p.previous) for p in plans if not p.stale}
     if stale:
+        from civeval.workbench.render import Renderer
+
         renderer, commit = Renderer(), git_commit()
         with _progress(console, show_progress) as progress:
             task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
             if scheduler:
                 done = _run_on_cluster(stale, scheduler, force, timeout, progress, task)
             else:
-                done = _run_forked(stale, jobs, timeout, progress, task, renderer, commit)
+                done = _run_forked(plans, jobs, timeout, progress, task, renderer, commit,
+                                   force)
         results.update((r.slug, r) for r in done)
         write_index(renderer)
     return [results[p.study.slug] for p in plans]

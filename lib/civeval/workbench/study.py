@@ -13,6 +13,7 @@ file, and the line and column of each problem.
 
 from __future__ import annotations
 
+import importlib
 import os
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,15 @@ from civeval.evidence import store
 from civeval.evidence.record import Evidence, Position, Trend
 from civeval.presentation import i18n
 from civeval.workbench import formats, yamlsource
-from civeval.workbench.paths import STUDY_FILE, display_path, list_studies, reports_dir, studies_dir
+from civeval.workbench.paths import (
+    MAX_SLUG,
+    STUDY_FILE,
+    display_path,
+    list_studies,
+    project_root,
+    reports_dir,
+    studies_dir,
+)
 from civeval.workbench.schema import (
     Client,
     Dataset,
@@ -38,6 +47,10 @@ from civeval.workbench.schema import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# What a dataset of a kind must satisfy beyond parsing, checked at validation (kind →
+# "module:function" called with the table and its file), so that it fails before a run.
+KIND_CHECKS = {"population": "civeval.participation.inputs:check_population_table"}
 
 
 class Study:
@@ -129,11 +142,40 @@ class Study:
         """Every file the study reads: its ``study.yml`` and each catalogued file."""
         return [self.study_file, *(self.path / d.file for d in self.config.data.values())]
 
+    def inside(self, relative, *where) -> Path:
+        """The file ``relative`` names, which must lie in the study's folder (or the shared
+        ``data/reference/``) once symbolic links are followed: one client's study never reads
+        another client's files, nor anything else on the machine.
+
+        Raises
+        ------
+        StudyError
+            At ``where`` in ``study.yml`` (the key path that names the file).
+        """
+        path = Path(str(relative))
+        resolved = (self.path / path).resolve()
+        allowed = (self.path.resolve(), (project_root() / "data" / "reference").resolve())
+        if not path.is_absolute() and any(resolved.is_relative_to(root) for root in allowed):
+            return resolved
+        raise StudyError(f"{path.as_posix()!r} is outside the study's folder: a study reads "
+                         "only its own files (and data/reference/)", **self.where(*where))
+
     def check_files(self) -> None:
-        """Raise one error listing every catalogued file that is missing or of unknown format."""
+        """Raise one error listing every catalogued file (and file an option names) that lies
+        outside the study's folder, is missing, or is of an unknown format."""
         problems = []
         for name, entry in self.config.data.items():
-            file = self.path / entry.file
+            try:
+                file = self.inside(entry.file, "data", name, "file")
+                try:
+                    named = formats.reader_for(file, entry.format).path_options
+                except InputError:
+                    named = frozenset()
+                for option in named & set(entry.options):
+                    self.inside(entry.options[option], "data", name, "options", option)
+            except StudyError as error:
+                problems.append(error)
+                continue
             if not file.is_file():
                 problems.append(CatalogError(
                     f"data.{name}: file {entry.file.as_posix()!r} not found",
@@ -146,16 +188,35 @@ class Study:
         if problems:
             raise combine(problems)
 
-    def check_data(self) -> None:
-        """Parse every catalogued dataset; raise one error listing all that fail."""
-        problems = []
-        for name in self.config.data:
+    def check_data(self) -> dict[str, dict[str, str | None]]:
+        """Parse every catalogued dataset; raise one error listing all that fail.
+
+        Returns the personal columns each import dropped (dataset → column → reason key of
+        ``survey.personal.*``, or None), for the run's status page.
+        """
+        problems, dropped = [], {}
+        for name, entry in self.config.data.items():
             try:
-                self.load(name)
+                frame = self.load(name)
+                check = KIND_CHECKS.get(self.dataset_kind(name))
+                if check is not None:
+                    module, _, function = check.partition(":")
+                    getattr(importlib.import_module(module), function)(
+                        frame, Path(display_path(self.path / entry.file)))
             except InputError as error:
+                error.study = self.slug
                 problems.append(error)
+                continue
+            attrs = getattr(frame, "attrs", {})
+            survey = attrs.get("survey", {})
+            columns = survey.get("personal_columns_dropped") or attrs.get(
+                "personal_columns_dropped") or []
+            if columns:
+                reasons = survey.get("personal_reasons", {})
+                dropped[name] = {column: reasons.get(column) for column in columns}
         if problems:
             raise combine(problems)
+        return dropped
 
     def scheme(self, name: str, where: dict | None = None) -> Scheme:
         """The scheme called ``name``.
@@ -297,6 +358,10 @@ def load_study(path_or_slug: str | Path, output_dir: str | Path | None = None) -
     ('Saint-Aubin-sur-Loire', ['id_projet', 'edition', 'titre'])
     """
     folder = find_study_dir(path_or_slug)
+    if len(folder.name) > MAX_SLUG:
+        raise StudyError(f"the study folder's name is {len(folder.name)} characters long: rename "
+                         f"it to at most {MAX_SLUG} (it names the report's folders)",
+                         file=display_path(folder))
     file = folder / STUDY_FILE
     config, yaml_root = parse_study_file(file, folder.name)
     study = Study(folder, config, output_dir, yaml_root)

@@ -33,12 +33,17 @@ Limitations
 * Nothing else in the parent may reap these children (``os.waitpid(-1, ...)``, SIGCHLD set to
   ``SIG_IGN``); the task is then reported as ``"died"`` with an unknown exit status.
 * A process that a task moves to another process group or session (``setsid``,
-  ``start_new_session=True``) escapes the kill.
+  ``start_new_session=True``) is not in the child's group: it is found through ``/proc``
+  instead. The child is the subreaper of everything it starts and ends it all before it sends
+  its result; the parent, also a subreaper, ends what a killed child left behind. A process
+  that daemonises from a child that the pool killed may still escape, for the instant between
+  the kill and the parent's sweep.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import gc
 import importlib
@@ -77,6 +82,12 @@ _READS_PER_EVENT = 16
 # Exit status of a child that could not send its result (EX_SOFTWARE).
 _EXIT_NO_RESULT = 70
 _MAX_ATTEMPTS = 2
+
+# prctl options (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+# How long a child waits for the processes it killed to die before it gives up.
+_CLEANUP_ROUNDS = 200
 
 # File descriptors owned by the pools of this process: a child closes them, so a task can
 # neither read its siblings' pipes nor keep them open after the parent has closed them.
@@ -199,12 +210,13 @@ def _shutdown(resources: _Resources) -> None:
     # Kill all before reaping any: the zombie leaders keep their group ids reserved, so no
     # process that reuses a pid can be hit.
     for child in children:
-        _kill_group(child.pid)
+        _kill_tree(child.pid)
     for child in children:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(child.pid, 0)
         resources.release(child)
     resources.children.clear()
+    _end_adopted(())
     _POOL_FDS.discard(resources.selector_fd)
     resources.selector.close()
 
@@ -217,6 +229,83 @@ def _kill_group(pid: int) -> None:
         # (not reaped), so its pid cannot belong to anyone else.
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def _prctl(option: int, value: int) -> bool:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        return False
+
+
+def _processes() -> dict[int, tuple[int, int]]:
+    """Every process of the machine: pid → (parent pid, process group), from ``/proc``."""
+    table = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as file:
+                    stat = file.read()
+            except OSError:  # it exited meanwhile
+                continue
+            # The command name, in parentheses, may hold spaces: the fields follow the last ")".
+            fields = stat[stat.rindex(b")") + 2:].split()
+            table[int(entry.name)] = (int(fields[1]), int(fields[2]))
+    return table
+
+
+def _descendants(pid: int, table: dict[int, tuple[int, int]] | None = None) -> list[int]:
+    """Every process below ``pid``, whatever its session or process group."""
+    table = _processes() if table is None else table
+    children: dict[int, list[int]] = {}
+    for process, (parent, _group) in table.items():
+        children.setdefault(parent, []).append(process)
+    found, pending = [], [pid]
+    while pending:
+        below = children.get(pending.pop(), [])
+        found += below
+        pending += below
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a running child's process group and every process below it (those that left
+    the group with ``setsid`` included): found first, while the tree still links them."""
+    for process in _descendants(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process, signal.SIGKILL)
+    _kill_group(pid)
+
+
+def _end_descendants() -> None:
+    """In a child, kill and reap every process the task left running below it (the child is
+    their subreaper, so those whose parent died are its own children by now)."""
+    for _round in range(_CLEANUP_ROUNDS):
+        left = _descendants(os.getpid())
+        if not left:
+            return
+        for process in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        time.sleep(0.005)
+
+
+def _end_adopted(running: Iterable[int]) -> None:
+    """In the parent, kill and reap the processes it adopted as subreaper: those a child left
+    behind when it was killed, in another group than the parent's (its own subprocesses
+    stay in its group)."""
+    me, group, running = os.getpid(), os.getpgrp(), set(running)
+    for process, (parent, process_group) in _processes().items():
+        if parent == me and process_group != group and process not in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(process, 0)
 
 
 def _exit_state(pid: int) -> str:
@@ -305,6 +394,8 @@ class ForkPool:
         self._closed = False
         self._resources = _Resources()
         self._running = self._resources.children
+        # What a killed child leaves behind becomes this process's child, to be ended.
+        _prctl(_PR_SET_CHILD_SUBREAPER, 1)
         # Runs on close(), on garbage collection and at interpreter exit, whichever comes first.
         self._finalizer = weakref.finalize(self, _shutdown, self._resources)
 
@@ -425,6 +516,7 @@ class ForkPool:
             fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         # Whatever sits in the parent's buffers would otherwise be written by every child too.
         _flush_stdio()
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError as exc:
@@ -434,7 +526,7 @@ class ForkPool:
                                          attempts=task.attempts))
             return
         if pid == 0:
-            _child_main(task, write_fd, read_fd)
+            _child_main(task, write_fd, read_fd, parent)
         # Also done by the child, but whichever runs first wins the race: the group must exist
         # before the parent may need to kill it.
         with contextlib.suppress(OSError):
@@ -474,7 +566,7 @@ class ForkPool:
             if child.deadline is not None and not child.timed_out and now >= child.deadline:
                 label = f"({child.label})" if child.label else "(no heartbeat received)"
                 child.timed_out = f"no progress for {child.task.timeout:g} s {label}"
-                _kill_group(child.pid)
+                _kill_tree(child.pid)
 
     def _read(self, child: _Child, drain: bool = False) -> None:
         """Read what ``child`` sent; with ``drain``, everything up to EOF or an empty pipe."""
@@ -529,6 +621,7 @@ class ForkPool:
                 _pid, status, usage = os.wait4(child.pid, 0)
                 max_rss = usage.ru_maxrss * 1024  # KiB on Linux
         self._resources.release(child)
+        _end_adopted(self._running)
         task = child.task
         result = TaskResult(task.key, "died", attempts=task.attempts, max_rss=max_rss,
                             duration=time.monotonic() - child.started)
@@ -579,7 +672,7 @@ class _Channel:
             view = view[os.write(self.fd, view):]
 
 
-def _child_main(task: _Task, write_fd: int, read_fd: int) -> NoReturn:
+def _child_main(task: _Task, write_fd: int, read_fd: int, parent: int) -> NoReturn:
     """Run ``task`` in the freshly forked child, send its result and leave with ``os._exit``.
 
     It never returns: returning would continue the parent's code (the caller's loop, pytest,
@@ -587,7 +680,7 @@ def _child_main(task: _Task, write_fd: int, read_fd: int) -> NoReturn:
     """
     code = _EXIT_NO_RESULT
     try:
-        code = _child_run(task, write_fd, read_fd)
+        code = _child_run(task, write_fd, read_fd, parent)
     except BaseException:  # nothing can be reported; the parent sees an exit without result
         code = _EXIT_NO_RESULT
     finally:
@@ -597,15 +690,21 @@ def _child_main(task: _Task, write_fd: int, read_fd: int) -> NoReturn:
             os._exit(code)
 
 
-def _child_run(task: _Task, write_fd: int, read_fd: int) -> int:
+def _child_run(task: _Task, write_fd: int, read_fd: int, parent: int) -> int:
     global _CHANNEL
     # Own process group: the parent kills the child with everything it started in one call,
     # and a Ctrl-C meant for the parent's terminal does not reach it.
     os.setpgid(0, 0)
     # The parent's handlers are not the task's: SIGINT would raise KeyboardInterrupt in the
     # task's code, and an ignored SIGCHLD breaks waiting for subprocesses.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
+    # Whatever the task starts stays below the child, even what leaves with setsid; and the
+    # child does not outlive a parent killed without a chance to clean up.
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(_EXIT_NO_RESULT)
     with contextlib.suppress(ValueError, OSError):
         signal.set_wakeup_fd(-1)  # it would write into the parent's event loop
     for fd in (read_fd, *_POOL_FDS):
@@ -639,6 +738,7 @@ def _child_run(task: _Task, write_fd: int, read_fd: int) -> int:
         except Exception as exc:
             payload = _dumps(("error", None, f"the return value ({type(value).__name__}) is "
                               f"not picklable: {_one_line(exc)}", format_exc()))
+    _end_descendants()
     _CHANNEL.send(_RESULT, payload)
     return 0
 

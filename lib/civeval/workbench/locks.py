@@ -1,0 +1,84 @@
+"""One batch at a time per study: a lock file beside its reports.
+
+Two batches writing the same study would each build a staging folder and swap it in last;
+the report would be whichever finished second, its run record perhaps the other's. The lock
+is an advisory ``flock`` on ``reports/.<slug>.lock``, released by the kernel when the process
+ends however it ends, so a killed batch never leaves a study locked; the file says who holds
+it, for the message the second batch prints, and is removed when the batch ends.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from civeval.errors import CivevalError
+from civeval.workbench.paths import reports_dir
+
+
+class StudyLocked(CivevalError):
+    """Another process is running the study."""
+
+
+class StudyLock:
+    """Hold the lock of study ``slug`` until :meth:`release` (or the end of a ``with``).
+
+    Raises
+    ------
+    StudyLocked
+        When another process holds it, naming that process.
+    """
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self.path = reports_dir() / f".{slug}.lock"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(self.path)
+                os.close(self._fd)
+                raise StudyLocked(f"study {slug!r} is being run by another civeval process "
+                                  f"({holder}); wait for it to end, or stop it") from None
+            # The holder before us may have removed the file between our open and our lock:
+            # a lock on a file no longer at the path locks nothing.
+            try:
+                if os.stat(self.path).st_ino == os.fstat(self._fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(self._fd)
+        os.ftruncate(self._fd, 0)  # a batch killed outright leaves its file behind
+        os.write(self._fd, json.dumps({
+            "pid": os.getpid(), "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": " ".join(sys.argv)}).encode())
+
+    def release(self) -> None:
+        """Remove the lock file (reports/ keeps only reports) and drop the lock."""
+        if self._fd >= 0:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> StudyLock:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+
+def _holder(path: Path) -> str:
+    try:
+        who = json.loads(path.read_text(encoding="utf-8"))
+        return (f"pid {who['pid']} on {who['host']}, since {who['since']}: "
+                f"{who['command']}")
+    except (OSError, ValueError, KeyError, TypeError):  # written at this very moment
+        return "process not yet known"
