@@ -104,3 +104,9 @@ report.table(framing.questions(study))
 
 # %%
 report.table(inventory, caption=t("framing.inventory.source"))
+
+# %%
+report.heading(t("evidence.h.key_figures"))
+
+# %%
+report.evidence(study.section_evidence(), t("evidence.caption"))

@@ -62,6 +62,9 @@ report.heading(t("qual.title"), level=1)
 if coded is not None:
     display(report.heading(t("qual.h.heard")))
     display(report.table(section.heard(study, coded), t("qual.heard.caption")))
+    note = section.heard_note(study, coded)
+    if note is not None:
+        display(note)
     display(report.heading(t("qual.h.themes")))
     display(report.table(section.themes(study, coded, themes_codebook),
                          t("qual.themes.caption"), kinds={"share": "percent"}))
@@ -90,6 +93,14 @@ if coded is not None:
 # %%
 if workshop:
     display(report.heading(t("qual.h.workshop")))
-    priorities, sentence = section.workshop(study, study.load(workshop))
+    priorities, sentence, note = section.workshop(study, study.load(workshop))
     display(sentence)
     display(report.table(priorities, t("qual.workshop.caption"), kinds=priorities.attrs["kinds"]))
+    if note is not None:
+        display(note)
+
+# %%
+report.heading(t("evidence.h.key_figures"))
+
+# %%
+report.evidence(study.section_evidence(), t("evidence.caption"))

@@ -2,6 +2,7 @@
 # jupyter:
 #   civeval:
 #     inputs: [data/reference/participatory_budgets.csv]
+#     reads: [portfolio]  # the other studies' figures: a change re-runs this section
 #     follows: [30_participation, 35_realisation]
 #     requires: []
 #     title:

@@ -2,6 +2,7 @@
 # jupyter:
 #   civeval:
 #     check: civeval.sections.rapport:check
+#     docx: true
 #     follows: [00_cadrage, 10_questionnaire, 20_entretiens, 30_participation, 35_realisation,
 #       40_parangonnage]
 #     inputs: [catalogue, data/reference/grille_diagnostic.yml, data/reference/recommandations.yml]

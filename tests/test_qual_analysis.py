@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from civeval.errors import InputError
-from civeval.qual import SEGMENT_COLUMNS, analysis
+from civeval.presentation import spreadsheets
+from civeval.qual import SEGMENT_COLUMNS
 from civeval.qual.analysis import (
     code_case_matrix,
     code_frequencies,
@@ -222,7 +223,7 @@ def test_export_xlsx_is_atomic(tmp_path, monkeypatch):
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(analysis, "format_sheet", broken)
+    monkeypatch.setattr(spreadsheets, "format_sheet", broken)  # once the sheet is written
     with pytest.raises(RuntimeError):
         export_xlsx({"a": pd.DataFrame({"x": [1]})}, path)
     assert path.read_bytes() == b"previous workbook"

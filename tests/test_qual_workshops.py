@@ -8,7 +8,14 @@ import pytest
 from scipy import stats
 
 from civeval.errors import InputError
-from civeval.qual.workshops import consensus, group_priorities, kendall_w, rank_proposals
+from civeval.qual.workshops import (
+    consensus,
+    group_priorities,
+    group_sizes,
+    kendall_w,
+    merge_groups,
+    rank_proposals,
+)
 
 
 def workshop(rows, participants=None) -> pd.DataFrame:
@@ -142,6 +149,24 @@ def test_participants_of_several_workshops_add_up():
     table = rank_proposals(pd.concat([VOTES, second], ignore_index=True))
     assert table.attrs["group_participants"] == {"élu": 6, "habitant": 60}
     assert table.attrs["small_groups"] == []
+
+
+def test_small_tables_merge_with_their_family_votes_and_people_added_up():
+    votes = workshop([("a", "élu", 2), ("b", "élu", 4), ("a", "agent", 3), ("b", "agent", 3),
+                      ("a", "habitant", 9), ("b", "habitant", 12)],
+                     participants={"élu": 2, "agent": 3, "habitant": 7})
+    assert group_sizes(votes) == {"élu": 2, "agent": 3, "habitant": 7}
+    merged = merge_groups(votes, {"élu": "institution", "agent": "institution",
+                                  "habitant": "habitant"})
+    assert merged.to_dict("list") == {
+        "workshop": ["atelier 1"] * 4, "proposal": ["a", "b", "a", "b"],
+        "group": ["institution", "institution", "habitant", "habitant"],
+        "votes": [5, 7, 9, 12], "participants": [5, 5, 7, 7]}
+    # A hidden table leaves no vote behind, and every group needs a decision.
+    hidden = merge_groups(votes, {"élu": None, "agent": None, "habitant": "habitant"})
+    assert hidden["votes"].sum() == 21 and set(hidden["group"]) == {"habitant"}
+    with pytest.raises(ValueError, match="no shown group given for 'agent'"):
+        merge_groups(votes, {"élu": None, "habitant": "habitant"})
 
 
 def test_inconsistent_participants_are_refused():

@@ -8,8 +8,10 @@ on a chart, never name them (:func:`civeval.benchmark.peers.anonymise`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -18,14 +20,16 @@ import yaml
 
 from civeval.benchmark.reference import COLUMNS
 from civeval.errors import CatalogError
-from civeval.workbench import paths
+from civeval.workbench import atomic, paths, yamlsource
 
 __all__ = ["portfolio"]
 
 # Key figures of the framing section: they describe the study, not the scheme's results.
 _BOOKKEEPING = {"population", "schemes", "editions", "evaluation_questions", "datasets",
                 "records"}
-_NUMERIC_KINDS = {"number", "percent", "euro", "coefficient"}
+_NUMERIC_KINDS = {"number", "percent", "change", "euro", "coefficient"}
+# The environment variable naming a batch's snapshot of the portfolio (portfolio_rows).
+SNAPSHOT_VARIABLE = "CIVEVAL_PORTFOLIO"
 
 
 def _read_json(file: Path) -> dict:
@@ -38,8 +42,10 @@ def _read_json(file: Path) -> dict:
 def _study_yml(file: Path) -> dict:
     """What the study file says about the client and its schemes ({} when unreadable)."""
     try:
-        config = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        text = yamlsource.read_text(file, CatalogError, shown=file)
+        yamlsource.compose(text, CatalogError, file=file)  # bounded, unlike safe_load alone
+        config = yaml.safe_load(text) or {}
+    except (OSError, CatalogError, yaml.YAMLError):
         return {}
     if not isinstance(config, dict):
         return {}
@@ -52,6 +58,92 @@ def _study_yml(file: Path) -> dict:
             "demo": bool(config.get("demo", False)),
             "scheme_types": [str(s["type"]) for s in schemes if s.get("type")],
             "year": max(years) if years else None}
+
+
+def study_rows(run: dict, figures: dict, fallback: dict | None = None) -> list[dict]:
+    """The benchmark rows of one study: ``run`` holds what ``run.json`` says of it (slug,
+    client, kind, population, scheme types, year, demo, status), ``figures`` its evidence
+    (``evidence.json``), ``fallback`` what its ``study.yml`` says when ``run`` lacks it."""
+    fallback = fallback or {}
+    slug = str(run.get("slug"))
+    population = (run.get("population") or (figures.get("population") or {}).get("value")
+                  or fallback.get("population"))
+    scheme_types = run.get("scheme_types") or fallback.get("scheme_types") or [None]
+    started = str(run.get("started_at") or "")
+    year = run.get("year") or fallback.get("year") or (int(started[:4]) if
+                                                        started[:4].isdigit() else None)
+    common = {"name": run.get("client") or slug,
+              "kind": run.get("client_kind") or fallback.get("kind"),
+              "population": population, "population_year": None, "year": year,
+              "statistic": "value",
+              "source": f"civeval study {slug} (run of {started[:10] or 'unknown date'})",
+              "public": False, "study": slug, "run_status": run.get("status"),
+              "demo": bool(run.get("demo", fallback.get("demo", False)))}
+    rows = []
+    for key, figure in figures.items():
+        if not isinstance(figure, dict) or key in _BOOKKEEPING:
+            continue
+        value = figure.get("value")
+        if (figure.get("kind", "number") not in _NUMERIC_KINDS or isinstance(value, bool)
+                or not isinstance(value, int | float) or not math.isfinite(value)):
+            continue
+        for scheme_type in ([figure["scheme_type"]] if figure.get("scheme_type")
+                            else scheme_types):
+            rows.append({**common, "scheme_type": scheme_type, "indicator": key,
+                         "value": float(value), "note": figure.get("label")})
+    return rows
+
+
+def portfolio_rows(reports_dir=None, studies_dir=None) -> list[dict]:
+    """The rows of :func:`portfolio`, as plain dicts (cheap enough to fingerprint).
+
+    During a batch the runner sets ``CIVEVAL_PORTFOLIO`` to a snapshot file of the rows
+    (:func:`write_snapshot`), where the studies of the batch give the figures they have
+    just recorded: every benchmark of the batch then reads the same portfolio.
+    """
+    if snapshot := os.environ.get(SNAPSHOT_VARIABLE):
+        return json.loads(Path(snapshot).read_text(encoding="utf-8"))
+    reports_dir = Path(reports_dir) if reports_dir is not None else paths.reports_dir()
+    studies_dir = Path(studies_dir) if studies_dir is not None else paths.studies_dir()
+    rows = []
+    for run_file in sorted(reports_dir.glob("*/run.json")):
+        run = _read_json(run_file)
+        run.setdefault("slug", run_file.parent.name)
+        evidence_file = run_file.parent / "evidence.json"
+        figures = _read_json(evidence_file) if evidence_file.is_file() else {}
+        rows += study_rows(run, figures, _study_yml(studies_dir / str(run["slug"])
+                                                    / "study.yml"))
+    return rows
+
+
+def write_snapshot(path: Path, rows: list[dict]) -> None:
+    """Keep ``rows`` for the benchmarks of a batch (see :func:`portfolio_rows`)."""
+    atomic.write_text(Path(path), json.dumps(rows, ensure_ascii=False))
+
+
+def peers_read(rows: list[dict], selection: dict) -> list[tuple]:
+    """Exactly what a benchmark reads of the portfolio: the figures of ``selection``'s
+    indicators recorded by the other studies of the same kind (demo or real), for the same
+    scheme types and population band, with their values.
+
+    ``selection``: ``study`` (its slug), ``demo``, ``scheme_types``, ``band`` (low, high)
+    and ``indicators``.
+    """
+    low, high = selection["band"]
+    return sorted(
+        (row["study"], row["indicator"], row["scheme_type"], row["value"], row["population"])
+        for row in rows
+        if row["study"] != selection["study"] and bool(row["demo"]) == selection["demo"]
+        and row["scheme_type"] in selection["scheme_types"]
+        and row["indicator"] in selection["indicators"]
+        and row["population"] is not None and low <= float(row["population"]) < high)
+
+
+def portfolio_digest(rows: list[dict], selection: dict) -> str:
+    """SHA-256 of what a benchmark reads of the portfolio (:func:`peers_read`): it changes
+    when, and only when, one of those figures does."""
+    text = json.dumps(peers_read(rows, selection), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
@@ -105,41 +197,10 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
           name  population     indicator  value  public
     0  Ville A       31000  turnout_rate  0.061   False
     """
-    reports_dir = Path(reports_dir) if reports_dir is not None else paths.reports_dir()
-    studies_dir = Path(studies_dir) if studies_dir is not None else paths.studies_dir()
-    rows = []
-    for run_file in sorted(reports_dir.glob("*/run.json")):
-        run = _read_json(run_file)
-        slug = str(run.get("slug") or run_file.parent.name)
-        evidence_file = run_file.parent / "evidence.json"
-        figures = _read_json(evidence_file) if evidence_file.is_file() else {}
-        fallback = _study_yml(studies_dir / slug / "study.yml")
-        population = (run.get("population")
-                      or (figures.get("population") or {}).get("value")
-                      or fallback.get("population"))
-        scheme_types = run.get("scheme_types") or fallback.get("scheme_types") or [None]
-        started = str(run.get("started_at") or "")
-        year = run.get("year") or fallback.get("year") or (int(started[:4]) if
-                                                            started[:4].isdigit() else None)
-        common = {"name": run.get("client") or slug,
-                  "kind": run.get("client_kind") or fallback.get("kind"),
-                  "population": population, "population_year": None, "year": year,
-                  "statistic": "value",
-                  "source": f"civeval study {slug} (run of {started[:10] or 'unknown date'})",
-                  "public": False, "study": slug, "run_status": run.get("status"),
-                  "demo": bool(run.get("demo", fallback.get("demo", False)))}
-        for key, figure in figures.items():
-            if not isinstance(figure, dict) or key in _BOOKKEEPING:
-                continue
-            value = figure.get("value")
-            if (figure.get("kind", "number") not in _NUMERIC_KINDS or isinstance(value, bool)
-                    or not isinstance(value, int | float) or not math.isfinite(value)):
-                continue
-            for scheme_type in ([figure["scheme_type"]] if figure.get("scheme_type")
-                                else scheme_types):
-                rows.append({**common, "scheme_type": scheme_type, "indicator": key,
-                             "value": float(value), "note": figure.get("label")})
-    table = pd.DataFrame(rows, columns=[*COLUMNS, "study", "run_status", "demo"])
+    table = pd.DataFrame(portfolio_rows(reports_dir, studies_dir),
+                         columns=[*COLUMNS, "study", "run_status", "demo"])
+    if table.empty:
+        return table
     for column in ("population", "population_year", "year"):
         table[column] = pd.to_numeric(table[column]).astype("Int64")
     table["value"] = table["value"].astype(float)

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from civeval.benchmark.wording import wording
 from civeval.errors import InputError
@@ -26,7 +25,9 @@ __all__ = ["BANDS", "anonymise", "band_label", "compare", "peer_group"]
 BANDS = ((0, 20_000), (20_000, 50_000), (50_000, 100_000), (100_000, math.inf))
 
 
-def _band_of(population: float, bands: Sequence[tuple[float, float]]) -> tuple[float, float]:
+def band_of(population: float, bands: Sequence[tuple[float, float]] = BANDS
+            ) -> tuple[float, float]:
+    """The band (low included, high excluded) a population falls in."""
     for low, high in bands:
         if low <= population < high:
             return low, high
@@ -103,7 +104,7 @@ def peer_group(table: pd.DataFrame, scheme_type: str, population: float,
     >>> peer_group(table, "Budget participatif", 31_000)["name"].tolist()
     ['B', 'C']
     """
-    low, high = _band_of(float(population), bands)
+    low, high = band_of(float(population), bands)
     for column in ("scheme_type", "population"):
         if column not in table.columns:
             raise InputError(f"peer_group needs the column {column}")
@@ -178,6 +179,8 @@ def compare(client_value: float, peers: pd.DataFrame, indicator: str,
     if "year" in rows.columns:
         rows = rows.sort_values("year", na_position="first", kind="stable")
     rows = rows.drop_duplicates("name", keep="last").copy()
+    from scipy import stats  # slow to import: planning a study reads this module's bands
+
     values = rows["value"].to_numpy(dtype=float)
     n = len(values)
     spread = float(np.std(values, ddof=1)) if n > 1 else math.nan

@@ -428,6 +428,14 @@ def _previous_study(study: Study) -> Study:
         raise ActionPlanError(f"previous_wave: no study {slug!r}" + did_you_mean(slug, known)
                               + f"; studies: {', '.join(known) or 'none'}", **where)
     previous = load_study(slug)
+    mine, theirs = study.client, previous.client
+    if (mine.country, mine.insee_code or mine.name) != (theirs.country,
+                                                        theirs.insee_code or theirs.name):
+        # Another client's figures would reach this client's report.
+        raise ActionPlanError(
+            f"previous_wave: study {slug!r} evaluates another client ({theirs.name}, "
+            f"{theirs.insee_code or theirs.country}); the previous wave must be a study of "
+            f"{mine.name} ({mine.insee_code or mine.country})", **where)
     evidence_file = previous.output_dir / store.EVIDENCE_FILE
     if not evidence_file.is_file():
         raise ActionPlanError(

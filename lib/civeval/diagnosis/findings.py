@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from civeval import plausibility
 from civeval.diagnosis.grid import (
     OPERATORS,
     SYMBOLS,
@@ -416,7 +417,7 @@ def _xlsx_assessments(study, grid: Grid, settings: dict) -> list[dict]:
     from openpyxl import load_workbook
 
     name = str(settings["assessments_file"])
-    file = study.path / name
+    file = study.inside(name, "diagnostic", "assessments_file")
     if not file.is_file():
         raise AssessmentError(f"the assessment grid {name} does not exist (path relative to "
                               "the study's folder)", **study.where("diagnostic",
@@ -476,7 +477,7 @@ def diagnose(study) -> pd.DataFrame:
         The columns of :func:`evaluate`; ``attrs`` as there (``not_evaluated``…).
     """
     grid = study_grid(study)
-    ruled = evaluate(grid, study.evidence(), study.language)
+    ruled = evaluate(grid, plausibility.conclusive(study.evidence()), study.language)
     assessed = assessments(study, grid)
     findings = _frame(ruled.to_dict("records") + assessed.to_dict("records"))
     findings.attrs = {**ruled.attrs}

@@ -19,7 +19,7 @@ from civeval.diagnosis.recommendations import lever_label, priority_label, prior
 from civeval.diagnosis.validation import check_language
 from civeval.diagnosis.values import parse_date
 from civeval.presentation import i18n
-from civeval.presentation.spreadsheets import format_sheet, sheet_names
+from civeval.presentation.spreadsheets import sheet_names, write_sheet
 from civeval.workbench.atomic import atomic_path
 
 __all__ = ["export_xlsx"]
@@ -133,8 +133,7 @@ def export_xlsx(actions: pd.DataFrame, indicators: pd.DataFrame, path: str | Pat
     names = sheet_names([t("actionplan.sheet.actions"), t("actionplan.sheet.indicators")])
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, table in zip(names, (sheet_actions, sheet_indicators), strict=True):
-            table.to_excel(writer, sheet_name=name, index=False)
-            format_sheet(writer.sheets[name], table, index=False)
+            write_sheet(writer, name, table, index=False)
         _finish_actions(writer.sheets[names[0]], sheet_actions, header, t)
         _finish_indicators(writer.sheets[names[1]], sheet_indicators, header, kinds)
     return path

@@ -148,8 +148,9 @@ def _qualifiers(record) -> list[str]:
                                 p=fmt.p_clause(trend.p_value, locale=locale)
                                 if trend.p_value is not None else ""))
     if trend is not None and trend.breaks:
-        notes.append(_translate("evidence.trend_breaks", first=trend.first,
-                                breaks=" ; ".join(trend.breaks)))
+        notes.append(_translate("evidence.trend_breaks" if trend.tested
+                                else "evidence.trend_breaks_untested",
+                                first=trend.first, breaks=" ; ".join(trend.breaks)))
     position = record.position
     if position is not None and position.ranked:
         notes.append(_translate("evidence.ranked", percentile=fmt.number(

@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 
 from civeval.errors import InputError
-from civeval.presentation.spreadsheets import format_sheet, sheet_names
-from civeval.qual.roles import ROLES
+from civeval.presentation.spreadsheets import sheet_names, write_sheet
+from civeval.qual.roles import order_groups
 from civeval.workbench.atomic import atomic_path
 
 __all__ = [
@@ -114,13 +114,6 @@ def _coded(segments: pd.DataFrame, *, coder=None, roll_up=None, by=None) -> pd.D
     themes = _theme_map(pd.unique(rows["code"]), roll_up)
     rows = rows.assign(code=rows["code"].map(themes))
     return rows.drop_duplicates(ignore_index=True)
-
-
-def _order_groups(values) -> list:
-    """Stakeholder groups in the order of ROLES, then the others alphabetically."""
-    values = list(values)
-    known = [role for role in ROLES if role in values]
-    return known + sorted((v for v in values if v not in ROLES), key=str)
 
 
 def _code_order(counts: pd.Series) -> list:
@@ -216,7 +209,7 @@ def code_frequencies(segments: pd.DataFrame, by: str | None = "speaker_role",
     n_missing = int(len(segments[_KEY].drop_duplicates())
                     - len(with_group[_KEY].drop_duplicates()))
     group_documents = with_group.groupby(by)["document"].nunique()
-    groups = _order_groups(group_documents.index)
+    groups = order_groups(group_documents.index)
     coded = coded.dropna(subset=[by])
     mentions = coded.groupby(["code", by])["document"].nunique()
     segment_counts = coded.groupby(["code", by]).size()
@@ -347,7 +340,7 @@ def who_was_heard(segments: pd.DataFrame, by: str = "speaker_role") -> pd.DataFr
     })
     has_speaker = grouped["speaker"].count() > 0
     table["speakers"] = table["speakers"].astype("Int64").where(has_speaker)
-    table = table.reindex(_order_groups(table.index)).rename_axis("group").reset_index()
+    table = table.reindex(order_groups(table.index)).rename_axis("group").reset_index()
     all_segments = segments[_KEY].drop_duplicates()
     table.attrs.update(
         documents=int(segments["document"].nunique()),
@@ -589,7 +582,6 @@ def export_xlsx(tables: Mapping[str, pd.DataFrame], path) -> Path:
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, table in zip(names, frames, strict=True):
             index = not (isinstance(table.index, pd.RangeIndex) and table.index.name is None)
-            table.to_excel(writer, sheet_name=name, index=index)
-            format_sheet(writer.sheets[name], table, index)
+            write_sheet(writer, name, table, index)
     return path
 

@@ -5,7 +5,9 @@ refuses any answer the analyst has not validated: **proposed codes are never pub
 unvalidated**. It also counts the answers coded by hand (final codes different from the
 proposal), which the report states, and :func:`coding_summary` counts answers per code.
 :func:`read_coding` reads the file back, unvalidated answers included, to resume validating;
-:func:`read_validated_coding` is the catalogue format ``validated_coding``.
+:func:`read_validated_coding` is the catalogue format ``validated_coding``, whose
+final codes are checked against keyword rules (option ``rules``) or against the themes
+file of theme discovery (option ``themes``, :mod:`civeval.qual.themebook`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 from civeval.errors import InputError
 from civeval.qual.coding import as_bool, code_key, code_resolver, resolve_codes, split_codes
 from civeval.qual.rules import read_rules
+from civeval.qual.themebook import Themebook, read_themes
 
 __all__ = ["coding_summary", "load_validated", "read_coding", "read_validated_coding"]
 
@@ -88,7 +91,15 @@ def read_coding(path: str | Path) -> pd.DataFrame:
     return frame.drop(columns=["line", "by_hand"])
 
 
-def _parse(path: Path, rows, resolve) -> pd.DataFrame:
+def _suggestion_resolver(codebook):
+    """How proposed codes are read: through a themes file's names (a suggested theme
+    renamed, merged or dropped since), else as written."""
+    if isinstance(codebook, Themebook):
+        return codebook.resolve_suggested
+    return lambda code: code
+
+
+def _parse(path: Path, rows, resolve, suggest=lambda code: code) -> pd.DataFrame:
     seen: dict[str, int] = {}
     records = []
     for line, record in rows:
@@ -105,7 +116,13 @@ def _parse(path: Path, rows, resolve) -> pd.DataFrame:
             raise InputError(f"validated must be True or False, not {record['validated']!r}",
                              file=path, row=line, column="validated")
         final = resolve_codes(split_codes(record["final_codes"]), resolve, file=path, row=line)
-        proposed = split_codes(record["proposed_codes"])
+        try:
+            proposed = split_codes(
+                [found for code in split_codes(record["proposed_codes"])
+                 if (found := suggest(code)) is not None])
+        except KeyError as error:
+            raise InputError(error.args[0], file=path, row=line,
+                             column="proposed_codes") from None
         records.append({"line": line, "respondent": respondent,
                         "answer": record.get("answer", ""), "proposed_codes": proposed,
                         "final_codes": final, "validated": validated,
@@ -122,9 +139,13 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
     ----------
     path : path
         A file written by :func:`~civeval.qual.coding.save_coding`.
-    codebook : Codebook, CodingRules, table or list of codes, optional
+    codebook : Codebook, CodingRules, Themebook, table or list of codes, optional
         When given, every final code must be one of its codes (as for
-        :func:`~civeval.qual.coding.save_coding`).
+        :func:`~civeval.qual.coding.save_coding`). With a
+        :class:`~civeval.qual.themebook.Themebook` (theme discovery), proposed codes are
+        read through its names too: a suggested theme renamed or merged since is the theme
+        it became, a dropped one no theme, and one the file does not know means the coding
+        was proposed from other themes.
 
     Returns
     -------
@@ -133,14 +154,18 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
         code has no row). ``attrs``: ``answers`` (validated answers, all of the file's),
         ``validated`` (the same number), ``coded`` (answers with at least one code),
         ``by_hand`` (answers whose final codes differ from the proposal: codes the analyst
-        removed, changed or added; recomputed, not read from the ``by_hand`` column).
+        removed, changed or added; recomputed, not read from the ``by_hand`` column),
+        ``per_answer`` (one row per answer: ``respondent``, its ``line`` in the file,
+        ``proposed_codes`` and ``final_codes``, for the agreement between the two;
+        proposed codes are never published) and ``file``.
 
     Raises
     ------
     InputError
         Naming the file, line and column: an empty file or one without answers, a missing
         column, a respondent missing or given twice, an answer not validated (the report
-        never shows proposed codes), a final code not in ``codebook``.
+        never shows proposed codes), a final code not in ``codebook``, a proposed code not
+        in a themes file.
 
     Examples
     --------
@@ -161,7 +186,7 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
     """
     path = Path(path)
     _, rows = _read_rows(path)
-    frame = _parse(path, rows, code_resolver(codebook))
+    frame = _parse(path, rows, code_resolver(codebook), _suggestion_resolver(codebook))
     pending = frame[~frame["validated"]]
     if len(pending):
         more = f" (nor are {len(pending) - 1} more)" if len(pending) > 1 else ""
@@ -174,14 +199,29 @@ def load_validated(path: str | Path, codebook=None) -> pd.DataFrame:
     long["respondent"] = long["respondent"].astype(frame["respondent"].dtype)
     long.attrs.update(answers=len(frame), validated=int(frame["validated"].sum()),
                       coded=int((frame["final_codes"].map(len) > 0).sum()),
-                      by_hand=int(frame["by_hand"].sum()), file=str(path))
+                      by_hand=int(frame["by_hand"].sum()), file=str(path),
+                      per_answer=frame[["respondent", "line", "proposed_codes",
+                                        "final_codes"]].copy())
     return long
 
 
-def read_validated_coding(path: str | Path, rules: str | Path | None = None) -> pd.DataFrame:
+def read_validated_coding(path: str | Path, rules: str | Path | None = None,
+                          themes: str | Path | None = None) -> pd.DataFrame:
     """The catalogue format ``validated_coding``: :func:`load_validated`, the final codes
-    checked against the coding rules file ``rules`` when given."""
-    return load_validated(path, read_rules(rules) if rules is not None else None)
+    checked against the coding rules file ``rules``, or against the themes file ``themes``
+    when the codebook came from theme discovery (:mod:`civeval.qual.themebook`; its
+    ``discovery`` section is then in ``attrs["themes"]``, and the file's name in
+    ``attrs["themes_file"]``)."""
+    if rules is not None and themes is not None:
+        raise InputError("give the coding either keyword rules or a themes file, not both",
+                         file=path)
+    if themes is None:
+        return load_validated(path, read_rules(rules) if rules is not None else None)
+    book = read_themes(themes)
+    validated = load_validated(path, book)
+    validated.attrs.update(themes=book.discovery, themes_file=str(themes),
+                           theme_names=book.names)
+    return validated
 
 
 def coding_summary(validated: pd.DataFrame) -> pd.DataFrame:

@@ -24,15 +24,18 @@ Every function returns a tidy DataFrame; ``attrs`` hold ``group_participants`` a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from civeval.errors import InputError
 from civeval.privacy import THRESHOLD
-from civeval.qual.roles import ROLES
+from civeval.qual.roles import order_groups
 
-__all__ = ["consensus", "group_priorities", "kendall_w", "rank_proposals"]
+__all__ = ["consensus", "group_priorities", "group_sizes", "kendall_w", "merge_groups",
+           "rank_proposals"]
 
 CONSENSUS, DIVISIVE = "consensus", "clivant"
 """Labels of :func:`consensus`."""
@@ -48,12 +51,6 @@ def _fail(message: str, votes: pd.DataFrame, position: int | None = None, column
         return InputError(message + where, column=column)
     return InputError(message, file=source, row=None if position is None else position + 2,
                       column=column)
-
-
-def _order_groups(values) -> list:
-    values = list(values)
-    return [role for role in ROLES if role in values] + sorted(
-        (v for v in values if v not in ROLES), key=str)
 
 
 def _votes(votes) -> tuple[pd.DataFrame, dict]:
@@ -102,16 +99,80 @@ def _participants(votes: pd.DataFrame) -> dict:
                     "same number on every row of a group", votes, column="participants")
     per_group = frame.groupby(keys, dropna=False)["participants"].first().groupby(
         "group").sum()
-    sizes = {group: int(per_group[group]) for group in _order_groups(per_group.index)}
+    sizes = {group: int(per_group[group]) for group in order_groups(per_group.index)}
     return {"group_participants": sizes,
             "small_groups": [group for group, n in sizes.items() if n < THRESHOLD],
             "small_group_threshold": THRESHOLD}
 
 
+def group_sizes(votes: pd.DataFrame) -> dict[str, int]:
+    """People per group, all workshops together, from ``participants``; empty when the
+    table does not give them.
+
+    Examples
+    --------
+    >>> votes = pd.DataFrame({"proposal": ["bancs", "parc", "bancs"],
+    ...                       "group": ["habitant", "habitant", "élu"], "votes": [3, 2, 1],
+    ...                       "participants": [12, 12, 3]})
+    >>> group_sizes(votes)
+    {'élu': 3, 'habitant': 12}
+    """
+    return _votes(votes)[1].get("group_participants", {})
+
+
+def merge_groups(votes: pd.DataFrame, shown: Mapping[str, str | None]) -> pd.DataFrame:
+    """The votes table with each group replaced by the group it is shown under, their
+    votes and participants added up, and the rows of hidden groups left out.
+
+    Parameters
+    ----------
+    votes : DataFrame
+        One row per proposal and group (see the module's notes).
+    shown : mapping
+        Every group of ``votes`` → the group it is shown under, or None when hidden (see
+        :func:`civeval.qual.groups.shown_groups`).
+
+    Returns
+    -------
+    DataFrame
+        ``[workshop,] proposal, group, votes[, participants]``, one row per proposal and
+        group shown (and workshop), in the order groups and proposals first appear.
+
+    Examples
+    --------
+    >>> votes = pd.DataFrame({"proposal": ["bancs", "bancs", "bancs", "parc"],
+    ...                       "group": ["élu", "agent", "habitant", "élu"],
+    ...                       "votes": [1, 4, 6, 2], "participants": [3, 5, 9, 3]})
+    >>> print(merge_groups(votes, {"élu": "institution", "agent": "institution",
+    ...                            "habitant": None}).to_string())
+      proposal        group  votes  participants
+    0    bancs  institution      5             8
+    1     parc  institution      2             8
+    """
+    _votes(votes)
+    unknown = sorted(set(votes["group"]) - set(shown), key=str)
+    if unknown:
+        raise ValueError(f"no shown group given for {', '.join(map(repr, unknown))}")
+    keys = ["workshop"] if "workshop" in votes.columns else []
+    kept = votes.assign(group=votes["group"].map(shown),
+                        votes=pd.to_numeric(votes["votes"]))
+    kept = kept[kept["group"].notna()]
+    merged = kept.groupby([*keys, "proposal", "group"], sort=False, dropna=False)[
+        "votes"].sum().reset_index()
+    if "participants" in votes.columns:
+        # Each group's participants are repeated on its rows: once per group, then added up.
+        people = votes.drop_duplicates([*keys, "group"]).assign(
+            group=lambda table: table["group"].map(shown)).dropna(subset=["group"])
+        people = people.groupby([*keys, "group"], sort=False, dropna=False)[
+            "participants"].sum().reset_index()
+        merged = merged.merge(people, on=[*keys, "group"], how="left")
+    return merged
+
+
 def _grid(table: pd.DataFrame) -> pd.DataFrame:
     """Proposals × groups of votes, 0 where a group gave a proposal none."""
     wide = table.pivot(index="proposal", columns="group", values="votes")
-    wide = wide.reindex(columns=_order_groups(wide.columns)).fillna(0)
+    wide = wide.reindex(columns=order_groups(wide.columns)).fillna(0)
     return wide.rename_axis(index="proposal", columns="group")
 
 

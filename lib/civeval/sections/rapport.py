@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from civeval import plausibility
 from civeval.evidence.record import Evidence
-from civeval.presentation import fmt, i18n, report
+from civeval.presentation import fmt, i18n
+from civeval.workbench.exports import lazy_module
 from civeval.workbench.study import Study
 from civeval.workbench.templates import find_template
+
+# Imported once the section runs (it draws): checking its inputs needs none of it.
+report = lazy_module("civeval.presentation.report")
 
 # The figures an executive summary leads with, in this order, when the study has them.
 HEADLINE = ("turnout_rate", "participants_change", "questionnaire_response_rate",
@@ -66,7 +71,7 @@ def pages(records) -> dict[str, str]:
 def headline(study: Study, count: int = 5) -> list[Evidence]:
     """The ``count`` key figures of the executive summary, in :data:`HEADLINE` order (a
     figure hidden to protect small groups is never one of them)."""
-    records = study.evidence()
+    records = plausibility.conclusive(study.evidence())
     return [records[key] for key in HEADLINE
             if key in records and not records[key].suppressed][:count]
 
@@ -139,7 +144,8 @@ def limits(study: Study) -> list[str]:
     for record in records.values():
         trend = record.trend
         if trend is not None and trend.breaks:
-            found.append(t("limits.breaks", label=record.label, first=trend.first,
+            found.append(t("limits.breaks" if trend.tested else "limits.breaks_untested",
+                           label=record.label, first=trend.first,
                            breaks=" ; ".join(trend.breaks)))
         elif trend is not None and not trend.tested:
             found.append(t("limits.untested", label=record.label))
@@ -151,6 +157,9 @@ def limits(study: Study) -> list[str]:
     if unranked:
         found.append(t("limits.unranked", indicators=", ".join(unranked),
                        needed=study.config.benchmark.min_peers))
+    for failure in plausibility.shares_out_of_range(records.values()):
+        found.append(t("limits.out_of_range", label=records[failure.dataset].label,
+                       value=records[failure.dataset].text(study.language)))
     for acknowledged in study.config.acknowledge:
         found.append(t("limits.acknowledged", check=t(f"check.{acknowledged.check}"),
                        reason=acknowledged.reason))
@@ -171,7 +180,7 @@ def answers(study: Study, findings: pd.DataFrame) -> pd.DataFrame:
     with the page of each record it rests on."""
     from civeval.diagnosis.questions import answers as answer_all
 
-    records = study.evidence()
+    records = plausibility.conclusive(study.evidence())
     table = answer_all(study.config.questions(), records, findings, study.language)
     table.attrs["pages"] = pages(records.values())
     return table
@@ -332,10 +341,10 @@ def definitions(study: Study) -> pd.DataFrame:
 
 
 def links(study: Study) -> report.HTML:
-    """Links to the PDF (printed once this page is rendered), the action plan workbook when
-    it was exported, and the run's status page."""
+    """Links to the PDF and its Word version (made once this page is rendered), the action
+    plan workbook when it was exported, and the run's status page."""
     t = study.t
-    items = [(f"{MAIN}.pdf", t("synthesis.link_pdf"))]
+    items = [(f"{MAIN}.pdf", t("synthesis.link_pdf")), (f"{MAIN}.docx", t("synthesis.link_docx"))]
     if (study.output_dir / ACTION_PLAN_FILE).is_file():
         items.append((ACTION_PLAN_FILE, t("synthesis.link_plan")))
     items.append(("execution.html", t("synthesis.link_status")))

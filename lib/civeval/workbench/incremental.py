@@ -27,6 +27,8 @@ from civeval.workbench import formats
 from civeval.workbench.paths import STUDY_FILE, display_path, project_root
 
 CATALOGUE = "catalogue"
+# A template whose header says `reads: [portfolio]` reads the other studies' figures.
+PORTFOLIO = "portfolio"
 
 
 def file_digest(path: Path) -> str:
@@ -97,14 +99,44 @@ def input_digests(study, steps) -> dict[str, str]:
     return {display_path(f): file_digest(f) for f in dict.fromkeys(files) if f.is_file()}
 
 
-def step_fingerprints(study, steps, digests: dict[str, str]) -> dict[str, str]:
+def portfolio_selection(study, template, parameters: dict) -> dict | None:
+    """What a template whose header says ``reads: [portfolio]`` reads of the other studies'
+    figures (see :func:`civeval.benchmark.past_studies.peers_read`); None for the others."""
+    if PORTFOLIO not in template.meta.get("reads", []):
+        return None
+    from civeval.benchmark.peers import BANDS, band_of
+
+    defaults = {p.name: p.default for p in template.parameters.values()}
+    indicators = {**defaults, **parameters}.get("indicators") or []
+    return {"study": study.slug, "demo": study.is_demo,
+            "scheme_types": sorted(str(scheme.type) for scheme in study.schemes),
+            "band": list(band_of(study.client.population, BANDS)),
+            "indicators": sorted(indicators)}
+
+
+def portfolio_dependents(steps) -> set[str]:
+    """The sections that read the portfolio, and those that require or follow them: they
+    run after every other section of a batch has recorded its figures."""
+    dependents: set[str] = set()
+    dependent_templates: set[str] = set()
+    for template, component in steps:  # in execution order: what it follows comes first
+        if (PORTFOLIO in template.meta.get("reads", [])
+                or {*template.requires, *template.follows} & dependent_templates):
+            dependents.add(component.id)
+            dependent_templates.add(template.name)
+    return dependents
+
+
+def step_fingerprints(study, steps, digests: dict[str, str],
+                      portfolio: dict[str, str] | None = None) -> dict[str, str]:
     """The fingerprint of each ``(template, component)`` step, by section (component id),
     in execution order.
 
     A step's fingerprint covers the workbench's code, the template's source, its
     parameters, the report language, the content of every file it reads (``digests``, from
-    :func:`input_digests`, so that no file is read twice) and the fingerprints of the
-    sections whose templates it requires or follows.
+    :func:`input_digests`, so that no file is read twice), for a section that reads the
+    portfolio the digest of what it reads of it (``portfolio``, by section), and the
+    fingerprints of the sections whose templates it requires or follows.
     """
     fingerprints: dict[str, str] = {}
     sections_of: dict[str, list[str]] = {}
@@ -122,6 +154,8 @@ def step_fingerprints(study, steps, digests: dict[str, str]) -> dict[str, str]:
                          for name in [*template.requires, *template.follows]
                          for section in sections_of.get(name, [])},
         }
+        if portfolio and component.id in portfolio:
+            content["portfolio"] = portfolio[component.id]
         text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         fingerprints[component.id] = hashlib.sha256(text.encode()).hexdigest()
     return fingerprints
@@ -148,4 +182,17 @@ def unchanged_since_last_run(reference: str, reports: Path) -> dict | None:
         path = root / name
         if not path.is_file() or file_digest(path) != digest:
             return None
+    reading = [s for s in record.get("sections", []) if s.get("selection")]
+    if reading:  # its benchmark is up to date only while its peers' figures are
+        from civeval.benchmark.past_studies import portfolio_digest, portfolio_rows
+
+        rows = portfolio_rows(reports)
+        if any(portfolio_digest(rows, s["selection"]) != s.get("portfolio") for s in reading):
+            return None
     return record if record.get("inputs") else None
+
+
+def reads_portfolio(record: dict) -> bool:
+    """Whether a study's last run (its ``run.json``) has a section that reads the
+    portfolio."""
+    return any(s.get("selection") for s in record.get("sections", []))

@@ -13,13 +13,15 @@ from rich.table import Table
 
 RUN_FILE = "run.json"
 UP_TO_DATE = "up to date"
+# Why a section ran again though nothing of its own changed, as the status table says it.
+REASONS = {"peers": "comparables modifiés"}
 
 
 @dataclass
 class SectionResult:
     template: str
     title: str
-    status: str = "skipped"  # success | failed | skipped
+    status: str = "skipped"  # success | failed | skipped | blocked (a plausibility check)
     duration: float = 0.0
     html: str | None = None
     notebook: str | None = None
@@ -28,6 +30,10 @@ class SectionResult:
     reused: bool = False  # up to date: kept from the last run
     max_rss_mb: float | None = None  # peak memory of the child that ran it
     warning: str | None = None  # done, but not all of it (a PDF that could not be printed)
+    # For a section that reads the portfolio: what it reads of it, and its digest then.
+    selection: dict | None = None
+    portfolio: str | None = None
+    reason: str | None = None  # why it ran again, when its inputs did not change ("peers")
 
     @classmethod
     def from_record(cls, record: dict) -> SectionResult:
@@ -89,12 +95,15 @@ def status_table(results: list[StudyResult]) -> Table:
     for column in ("study", "template", "status", "duration", "error"):
         table.add_column(column, justify="right" if column == "duration" else "left")
     styles = {"success": "green", "failed": "bold red", "skipped": "yellow",
-              UP_TO_DATE: "dim"}
+              "blocked": "bold red", UP_TO_DATE: "dim"}
     for result in results:
         for section in result.sections:
             status = UP_TO_DATE if section.reused else section.status
+            if section.reason and not section.reused:
+                status = f"{status} ({REASONS[section.reason]})"
             duration = "" if section.reused else f"{section.duration:.1f} s"
-            table.add_row(result.slug, section.template, f"[{styles[status]}]{status}[/]",
+            style = styles[UP_TO_DATE if section.reused else section.status]
+            table.add_row(result.slug, section.template, f"[{style}]{status}[/]",
                           duration, error_text(section.error) or section.warning or "")
         if result.error:
             table.add_row(result.slug, "(inputs)", "[bold red]failed[/]", "", result.error)

@@ -26,17 +26,22 @@ import ast
 import difflib
 import graphlib
 import importlib
+import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jupytext
-import nbformat
+import yaml
 
 from civeval.errors import ParameterError, TemplateError, combine
+from civeval.workbench import yamlsource
 from civeval.workbench.paths import display_path, notebooks_dir
 from civeval.workbench.schema import TABULAR_KINDS, DatasetKind
+
+if TYPE_CHECKING:
+    import nbformat
 
 RESERVED = ("study", "output_dir")
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -44,6 +49,12 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "list": (list,), "dict": (dict,),
 }
 _NO_DEFAULT = object()
+# The lines jupytext's py:percent format opens a cell with (``# %% [markdown] tags=[...]``),
+# and the fences of its YAML header.
+_CELL_START = re.compile(
+    r"^\s*#\s*(?:%%%*(?:\s(?P<options>.*))?|<codecell>\s*|In\[[0-9 ]*\]:?\s*)$")
+_TAGS = re.compile(r"(?:^|\s)tags=(\[[^\]]*\])")
+_FENCE = re.compile(r"^# ?---\s*$")
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,59 @@ def _parse_parameters(source: str, path: Path) -> dict[str, Parameter]:
     return parameters
 
 
+def _uncommented(line: str) -> str:
+    """A header line without its comment mark, as jupytext reads it."""
+    return line[2:] if line.startswith("# ") else line.removeprefix("#")
+
+
+def read_outline(path: Path) -> tuple[dict, list[str]]:
+    """The ``jupyter`` metadata of a py:percent template's header and the source of each cell
+    tagged ``parameters``, read from its text as jupytext would read them.
+
+    Planning a study needs no more of a template, and reading this much takes neither
+    jupytext nor nbformat, whose imports cost most of a second (nbformat's schema validator
+    compiles a URI grammar); jupytext reads the whole notebook when it is executed.
+
+    Examples
+    --------
+    >>> metadata, parameters = read_outline(notebooks_dir() / "00_cadrage.py")
+    >>> metadata["civeval"]["title"]["en"], parameters[0].splitlines()[1]
+    ('Evaluation framing', 'study: str = "demo-saint-aubin"  # slug or folder of the study')
+    """
+    shown = display_path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise TemplateError(f"cannot be read: {error}", file=shown) from None
+    metadata, start = {}, 0
+    if lines and _FENCE.match(lines[0]):
+        end = next((n for n in range(1, len(lines)) if _FENCE.match(lines[n])), None)
+        if end is None:
+            raise TemplateError("its header has no closing '# ---' line", file=shown)
+        try:
+            header = yamlsource.safe_load("\n".join(map(_uncommented, lines[1:end]))) or {}
+        except yaml.YAMLError as error:
+            raise TemplateError(f"its header is not valid YAML: {error}", file=shown,
+                                row=2) from None
+        metadata = (header.get("jupyter") or {}) if isinstance(header, dict) else {}
+        start = end + 1
+    cells: list[list[str]] = []
+    current = None
+    for line in lines[start:]:
+        if (marker := _CELL_START.match(line)) is not None:
+            tags = _TAGS.search(marker.group("options") or "")
+            try:
+                tagged = tags is not None and "parameters" in json.loads(tags.group(1))
+            except ValueError:
+                tagged = False
+            current = [] if tagged else None
+            if current is not None:
+                cells.append(current)
+        elif current is not None:
+            current.append(line)
+    return metadata, ["\n".join(cell).strip("\n") for cell in cells]
+
+
 @dataclass(frozen=True)
 class Template:
     """A template notebook of ``notebooks/``."""
@@ -112,7 +176,14 @@ class Template:
     path: Path
 
     @cached_property
+    def outline(self) -> tuple[dict, list[str]]:
+        """Its header's metadata and its parameters cells (:func:`read_outline`)."""
+        return read_outline(self.path)
+
+    @cached_property
     def notebook(self) -> nbformat.NotebookNode:
+        import jupytext
+
         try:
             return jupytext.read(self.path, fmt="py:percent")
         except Exception as error:  # jupytext raises many kinds for a malformed source
@@ -121,7 +192,7 @@ class Template:
 
     @property
     def meta(self) -> dict:
-        return self.notebook.metadata.get("civeval", {})
+        return self.outline[0].get("civeval") or {}
 
     def title(self, language: str = "fr") -> str:
         title = self.meta.get("title", self.name)
@@ -207,11 +278,11 @@ class Template:
 
     @cached_property
     def parameters(self) -> dict[str, Parameter]:
-        cells = [c for c in self.notebook.cells if "parameters" in c.metadata.get("tags", [])]
+        cells = self.outline[1]
         if len(cells) != 1:
             raise TemplateError(f"needs exactly one cell tagged 'parameters', found {len(cells)}",
                                 file=display_path(self.path))
-        parameters = _parse_parameters(cells[0].source, self.path)
+        parameters = _parse_parameters(cells[0], self.path)
         missing = [name for name in RESERVED if name not in parameters]
         if missing:
             raise TemplateError(f"the parameters cell must declare {', '.join(missing)}",
@@ -242,6 +313,8 @@ class Template:
 
     def prepared(self, language: str) -> nbformat.NotebookNode:
         """A copy ready to execute: other languages' cells dropped, stable cell ids."""
+        import nbformat
+
         notebook = nbformat.from_dict(self.notebook)
         other = {f"lang-{code}" for code in ("fr", "en") if code != language}
         notebook.cells = [c for c in notebook.cells
