@@ -79,6 +79,11 @@ class WeightingError(InputError):
     """Weights cannot be computed: inconsistent margins, an empty category, bad weights."""
 
 
+class InstrumentError(InputError):
+    """The question bank, a study's ``instruments:`` or a filled observation grid is wrong
+    (an unknown item, a routing to a later item, categories that differ from the margins)."""
+
+
 def combine(problems: list[InputError]) -> InputError:
     """One error whose message lists every problem, one per line (``problems`` keeps them)."""
     if len(problems) == 1:
