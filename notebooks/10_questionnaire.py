@@ -1,7 +1,10 @@
 # ---
 # jupyter:
 #   civeval:
-#     datasets: {dataset: survey, margins: margins, pre: survey, post: survey, open_coding: coding}
+#     datasets: {dataset: survey, margins: margins, pre: survey, post: survey, open_coding: coding,
+#                population: population, themes: coding, themes_dataset: survey,
+#                themes_previous: coding, themes_previous_dataset: survey}
+#     check: civeval.sections.questionnaire:check
 #     warm: [civeval.qual.lemmas:french_pipeline]
 #     requires: []
 #     title:
@@ -29,6 +32,13 @@ target_population = None  # people the survey addressed; the client's population
 verbatims = None  # free-text question to quote (pseudonymised)
 open_coding = None  # catalogue dataset: validated coding of an open question (validated_coding)
 satisfaction = None  # Likert question of overall satisfaction, explained by the others
+population = None  # catalogue dataset: population by district or commune (first column)
+district = None  # respondent column of the district (or commune) compared with `population`
+themes = None  # catalogue dataset: validated coding of themes found in open answers
+themes_dataset = None  # the responses those answers belong to (by default `dataset`)
+themes_groups: list = []  # respondent columns to cross the themes with (age, sex, channel…)
+themes_previous = None  # the coding of a previous wave, with the same themes file
+themes_previous_dataset = None  # the responses of that previous wave
 pre = None  # deliberative poll: catalogue dataset of the first wave
 post = None  # deliberative poll: catalogue dataset of the second wave
 
@@ -36,8 +46,10 @@ post = None  # deliberative poll: catalogue dataset of the second wave
 import civeval
 from civeval.sections import questionnaire
 from civeval.presentation import report
+from civeval.privacy import study_people
 
 study = civeval.load_study(study, output_dir=output_dir)
+people = study_people(study)  # names no quote shows, however written
 report.setup(study)
 t = study.t
 survey = questionnaire.load(study, dataset)
@@ -79,6 +91,15 @@ else:
     display(report.text(t("questionnaire.who.unweighted")))
 
 # %%
+if population:
+    display(report.heading(t("questionnaire.h.territory"), level=3))
+    places, sentence = questionnaire.by_district(study, survey, study.load(population),
+                                                 district)
+    display(sentence)
+    display(report.table(places, t("questionnaire.territory.caption"),
+                         kinds=places.attrs["kinds"], labels=places.attrs["labels"]))
+
+# %%
 report.heading(t("questionnaire.h.opinions"))
 
 # %%
@@ -86,10 +107,9 @@ for question in questionnaire.likert_questions(survey.codebook):
     display(report.heading(question.label or question.id, level=3))
     distribution = questionnaire.likert_results(study, survey, question)
     display(questionnaire.likert_figure(study, survey, question, distribution))
-    display(report.table(questionnaire.likert_display(distribution),
-                         t("questionnaire.likert.caption"),
-                         kinds={level: "percent" for level in distribution["level"]}
-                         | {"net_agreement": "percent"}))
+    shares = questionnaire.likert_display(study, distribution)
+    display(report.table(shares, t("questionnaire.likert.caption"),
+                         kinds=shares.attrs["kinds"], labels=shares.attrs["labels"]))
     display(report.table(questionnaire.agreement(study, survey, question),
                          t("questionnaire.agreement.caption"),
                          kinds={"estimate": "percent", "ci_low": "percent",
@@ -123,7 +143,8 @@ if pre and post:
 # %%
 if open_coding:
     display(report.heading(t("questionnaire.h.open")))
-    codes, sentence, examples = questionnaire.open_answers(study, study.load(open_coding))
+    codes, sentence, examples = questionnaire.open_answers(study, study.load(open_coding),
+                                                           people=people)
     display(sentence)
     display(report.table(codes, t("questionnaire.open.caption"), kinds={"share": "percent"}))
     for code, answers in examples:
@@ -131,12 +152,60 @@ if open_coding:
         display(report.quotes(answers))
 
 # %%
+if themes:
+    display(report.heading(t("questionnaire.h.themes")))
+    themes_survey = questionnaire.load(study, themes_dataset or dataset)
+    respondents = questionnaire.themes_respondents(study, themes_survey.name,
+                                                   population_margins)
+    coding = study.load(themes)
+    shares, sentence, examples = questionnaire.themes_found(study, coding, respondents,
+                                                             people=people)
+    display(sentence)
+    display(report.table(shares, t("questionnaire.themes.caption"),
+                         kinds={"share": "percent", "ci_low": "percent", "ci_high": "percent"}))
+    agreement, sentence = questionnaire.themes_agreement(study, coding)
+    display(report.heading(t("questionnaire.h.themes_agreement"), level=3))
+    display(sentence)
+    display(report.table(agreement, t("questionnaire.themes.agreement_caption"),
+                         kinds={"kappa": "number", "ci_low": "number", "ci_high": "number"}))
+    for group in themes_groups:
+        label = themes_survey.label(group)
+        display(report.heading(t("questionnaire.h.themes_group", group=label), level=3))
+        crossed, sentence = questionnaire.themes_by_group(study, coding, respondents, group,
+                                                          label)
+        display(sentence)
+        display(report.table(crossed, t("questionnaire.themes.group_caption", group=label),
+                             kinds=crossed.attrs["kinds"], labels=crossed.attrs["labels"]))
+    if themes_previous:
+        waves = (questionnaire.wave_label(study, themes_previous_dataset or themes_previous),
+                 questionnaire.wave_label(study, themes_dataset or dataset))
+        display(report.heading(t("questionnaire.h.themes_change"), level=3))
+        previous_respondents = (questionnaire.themes_respondents(
+            study, themes_previous_dataset, population_margins)
+            if themes_previous_dataset else None)
+        changes, sentence = questionnaire.themes_change(
+            study, study.load(themes_previous), coding, previous_respondents, respondents, waves)
+        display(sentence)
+        display(report.table(changes, t("questionnaire.themes.change_caption"),
+                             kinds=changes.attrs["kinds"], labels=changes.attrs["labels"]))
+    display(report.heading(t("questionnaire.h.themes_quotes"), level=3))
+    for theme, answers in examples:
+        display(report.heading(theme, level=4))
+        display(report.quotes(answers))
+
+# %%
 if verbatims:
     display(report.heading(t("questionnaire.h.verbatims")))
-    display(report.quotes(questionnaire.verbatims(survey, verbatims)))
+    display(report.quotes(questionnaire.verbatims(survey, verbatims, people=people)))
 
 # %%
 report.heading(t("questionnaire.h.method"))
 
 # %%
 questionnaire.method_note(study, survey)
+
+# %%
+report.heading(t("evidence.h.key_figures"))
+
+# %%
+report.evidence(study.section_evidence(), t("evidence.caption"))

@@ -8,7 +8,8 @@ rewrites exactly the committed files (a test checks it). The three demo studies:
 - ``demo-villeneuve-ardre``: a 150,000-inhabitant city and its eight neighbourhood councils
   (members, meetings with attendance), exported in Windows-1252;
 - ``demo-val-de-brenne``: an intercommunalité of twelve communes running a consultation on
-  its mobility plan (a LimeSurvey response export with incomplete responses).
+  its mobility plan (a LimeSurvey response export with incomplete responses), and the free
+  contributions of its two waves with their themes found and validated (``open_answers``).
 
 Names of places and people are invented; any resemblance is accidental.
 """
@@ -22,6 +23,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import open_answers
 import qualitative
 from csvtext import csv_text
 
@@ -100,6 +102,7 @@ SAINT_AUBIN_MARGINS = [
     {"variable": "sexe", "categorie": "H", "population": 4650},
 ]
 SAINT_AUBIN_EDITIONS = {2022: 1130, 2023: 960, 2024: 815}
+SAINT_AUBIN_ENVELOPE = 150_000  # € for the winning projects of each edition (study.yml)
 PROJECT_IDEAS = [
     "Jardin partagé", "Aire de jeux inclusive", "Boîte à livres", "Piste cyclable sécurisée",
     "Fresque participative", "Verger communal", "Abri vélos couvert", "Bancs et ombrages",
@@ -115,7 +118,6 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
     for edition, turnout in SAINT_AUBIN_EDITIONS.items():
         count = int(rng.integers(11, 16))
         ideas = rng.choice(PROJECT_IDEAS, size=count, replace=False)
-        winners = set(rng.choice(count, size=5, replace=False).tolist())
         for number, idea in enumerate(ideas, start=1):
             district = districts[rng.choice(len(districts), p=weights / weights.sum())]
             projects.append({
@@ -125,7 +127,7 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
                 "quartier": district,
                 "cout_estime": _french_decimal(float(rng.integers(40, 600)) * 100 + 0.5 * number),
                 "votes": int(rng.integers(60, 420)),
-                "statut": "lauréat" if number - 1 in winners else "non retenu",
+                "statut": "",  # once the votes are known: see _greedy_winners
                 "date_depot": _day(rng, date(edition, 2, 1), 60).strftime("%d/%m/%Y"),
             })
         # About 45 % of last edition's voters come back; the others are new (pseudonymous
@@ -148,15 +150,18 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
                 "canal": "en ligne" if rng.random() < online_share else "urne",
                 "date_vote": _day(rng, date(edition, 10, 1), 21).strftime("%d/%m/%Y"),
             })
-    ballots = _ballots(rng, [p for p in projects if p["edition"] == 2024],
-                       [v for v in voters if v["edition"] == 2024])
+    last_projects = [p for p in projects if p["edition"] == 2024]
+    last_voters = [v for v in voters if v["edition"] == 2024]
+    choices = _ballots(rng, last_projects, last_voters)
+    for edition in SAINT_AUBIN_EDITIONS:
+        _greedy_winners([p for p in projects if p["edition"] == edition], SAINT_AUBIN_ENVELOPE)
     population = [{"quartier": name, "population": value}
                   for name, value in SAINT_AUBIN_DISTRICTS.items()]
     return {
         "data/projets.csv": "\ufeff" + csv_text(projects),
         "data/votants.csv": "\ufeff" + csv_text(voters),
         "data/population_quartiers.csv": "\ufeff" + csv_text(population),
-        "data/bp2024.pb": ballots,
+        "data/bp2024.pb": _pabulib(last_projects, last_voters, choices),
         "data/marges_insee.csv": csv_text(SAINT_AUBIN_MARGINS),
         "data/suivi_laureats.csv": "\ufeff" + csv_text(_tracking(rng, projects)),
         "data/quartiers.geojson": district_polygons(
@@ -165,9 +170,26 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
     }
 
 
-def _ballots(rng: np.random.Generator, projects: list[dict], voters: list[dict]) -> str:
-    """The 2024 vote as a Pabulib file: each voter approves one to three projects, the
-    projects' vote counts are those of the ballots (and are written back to ``projects``)."""
+def _cost(project: dict) -> float:
+    return float(project["cout_estime"].replace(",", "."))
+
+
+def _greedy_winners(projects: list[dict], envelope: float) -> None:
+    """Mark the winners as the commune's rule (and the Pabulib file's ``rule;greedy``) says:
+    the most-voted projects first, each funded when it still fits in what is left of the
+    envelope. Ties go to the lower project id, as pabutools breaks them."""
+    left = envelope
+    for project in sorted(projects, key=lambda p: (-p["votes"], p["id_projet"])):
+        fits = _cost(project) <= left
+        project["statut"] = "lauréat" if fits else "non retenu"
+        left -= _cost(project) if fits else 0
+
+
+def _ballots(rng: np.random.Generator, projects: list[dict],
+             voters: list[dict]) -> list[list[str]]:
+    """The 2024 ballots: each voter approves one to three projects, more often the popular
+    ones; the projects' vote counts become those of the ballots (written back to
+    ``projects``)."""
     popularity = np.array([p["votes"] for p in projects], dtype=float)
     choices = []
     for _ in voters:
@@ -177,15 +199,20 @@ def _ballots(rng: np.random.Generator, projects: list[dict], voters: list[dict])
         choices.append([projects[k]["id_projet"] for k in sorted(picked)])
     for project in projects:
         project["votes"] = sum(project["id_projet"] in chosen for chosen in choices)
+    return choices
+
+
+def _pabulib(projects: list[dict], voters: list[dict], choices: list[list[str]]) -> str:
+    """The 2024 vote as a Pabulib file, with the outcome in ``selected`` (1 for a winner)."""
     sexes = {"F": "F", "H": "M"}
     lines = ["META", "key;value", "description;Budget participatif de Saint-Aubin-sur-Loire",
              "country;France", "unit;Saint-Aubin-sur-Loire", "instance;2024",
-             f"num_projects;{len(projects)}", f"num_votes;{len(voters)}", "budget;150000",
-             "vote_type;approval", "rule;greedy", "date_begin;01.10.2024",
-             "date_end;21.10.2024", "max_length;3", "language;fr", "currency;EUR",
-             "PROJECTS", "project_id;cost;votes;name;district"]
-    lines += [f"{p['id_projet']};{int(float(p['cout_estime'].replace(',', '.')))};"
-              f"{p['votes']};{p['titre']};{p['quartier']}" for p in projects]
+             f"num_projects;{len(projects)}", f"num_votes;{len(voters)}",
+             f"budget;{SAINT_AUBIN_ENVELOPE}", "vote_type;approval", "rule;greedy",
+             "date_begin;01.10.2024", "date_end;21.10.2024", "max_length;3", "language;fr",
+             "currency;EUR", "PROJECTS", "project_id;cost;votes;name;district;selected"]
+    lines += [f"{p['id_projet']};{int(_cost(p))};{p['votes']};{p['titre']};{p['quartier']};"
+              f"{int(p['statut'] == 'lauréat')}" for p in projects]
     lines += ["VOTES", "voter_id;age;sex;voting_method;vote"]
     for voter, chosen in zip(voters, choices, strict=True):
         age = {"18-29": 24, "30-44": 37, "45-59": 52, "60-74": 67, "75+": 79}[
@@ -205,27 +232,47 @@ TRACKING_HEADERS = {
 }
 
 
+# Progress of each edition's winners, in the order of their ids: the older the edition, the
+# further along (more stages than any edition has winners).
+TRACKING_STAGES = {
+    2022: ["FIN", "FIN", "LIVRAISON", "FIN", "ABANDONNÉ", "FIN", "FIN"],
+    2023: ["FIN", "TRAVAUX", "ETUDES", "TRAVAUX", "FIN", "PROCEDURES", "TRAVAUX"],
+    2024: ["ETUDES", "PROCEDURES", "(non démarré)", "ETUDES", "(non démarré)", "ETUDES",
+           "PROCEDURES"],
+}
+# The milestones a stage has passed: 1 studies, 2 works, 3 delivery under way, 4 open.
+STAGE_REACHED = {"FIN": 4, "LIVRAISON": 3, "TRAVAUX": 2, "ETUDES": 1, "PROCEDURES": 1,
+                 "(non démarré)": 0, "ABANDONNÉ": 1}
+TRACKING_AS_OF = date(2025, 6, 30)  # the extraction date (as_of in study.yml)
+
+
 def _tracking(rng: np.random.Generator, projects: list[dict]) -> list[dict]:
-    """Progress of the winning projects: the older the edition, the further along, with
-    one abandoned project in 2022 and delays that grow with the budget."""
+    """Progress of the winning projects, with one abandoned project in 2022. Milestones
+    follow each other (studies, works, delivery), and those a project has passed are dated
+    before the extraction."""
     rows = []
-    stages = {2022: ["FIN", "FIN", "FIN", "LIVRAISON", "ABANDONNÉ"],
-              2023: ["FIN", "TRAVAUX", "TRAVAUX", "ETUDES", "FIN"],
-              2024: ["ETUDES", "PROCEDURES", "(non démarré)", "ETUDES", "(non démarré)"]}
-    for edition, statuses in stages.items():
+    for edition, stages in TRACKING_STAGES.items():
         winners = [p for p in projects if p["edition"] == edition and p["statut"] == "lauréat"]
-        for project, status in zip(winners, statuses, strict=True):
+        if len(winners) > len(stages):
+            raise ValueError(f"{len(winners)} winners in {edition}: give as many stages")
+        for project, status in zip(winners, stages[:len(winners)], strict=True):
             vote = date(edition, 10, 21)
-            studies = vote + timedelta(days=int(rng.integers(30, 120)))
-            works = studies + timedelta(days=int(rng.integers(90, 300)))
-            delivery = works + timedelta(days=int(rng.integers(60, 240)))
-            reached = {"FIN": 4, "LIVRAISON": 3, "TRAVAUX": 2, "ETUDES": 1, "PROCEDURES": 1,
-                       "(non démarré)": 0, "ABANDONNÉ": 1}[status]
+            gaps = [int(rng.integers(30, 120)), int(rng.integers(90, 300)),
+                    int(rng.integers(60, 240))]
+            reached = STAGE_REACHED[status]
+            # The gaps up to the last milestone passed must fit before the extraction.
+            passed = {1: 1, 2: 2, 3: 2, 4: 3}.get(reached, 0)
+            room = (TRACKING_AS_OF - vote).days - 15
+            if passed and sum(gaps[:passed]) > room:
+                gaps = [gap * room // sum(gaps[:passed]) for gap in gaps]
+            studies = vote + timedelta(days=gaps[0])
+            works = studies + timedelta(days=gaps[1])
+            delivery = works + timedelta(days=gaps[2])
             rows.append({
                 TRACKING_HEADERS["id"]: project["id_projet"],
                 TRACKING_HEADERS["edition"]: edition,
                 TRACKING_HEADERS["title"]: project["titre"],
-                TRACKING_HEADERS["budget"]: int(float(project["cout_estime"].replace(",", "."))),
+                TRACKING_HEADERS["budget"]: int(_cost(project)),
                 TRACKING_HEADERS["district"]: project["quartier"],
                 TRACKING_HEADERS["priority"]: "Oui" if project["quartier"] == "Le Val d'Aubin"
                 else "Non",
@@ -381,7 +428,12 @@ def val_de_brenne(rng: np.random.Generator) -> dict[str, str]:
         row["Q2"] = COMMENTS[rng.integers(0, len(COMMENTS))] if complete else ""
         rows.append(row)
     population = [{"commune": name, "population": value} for name, value in BRENNE_COMMUNES.items()]
+    # The free contributions draw from a generator of their own: adding them left every
+    # other file as it was.
+    contributions = open_answers.consultation(np.random.default_rng(SEED + 300),
+                                              BRENNE_COMMUNES, AGE_BANDS)
     return {
+        **contributions,
         "data/participer.valdebrenne.fr-open-data.zip": _decidim_export(rng, communes),
         "data/reponses_limesurvey.csv": csv_text(rows, sep=","),
         "data/population_communes.csv": csv_text(population),

@@ -25,7 +25,10 @@ Analysis (:mod:`civeval.qual.analysis`, :mod:`civeval.qual.agreement`) works on 
 workshop votes are read by :mod:`civeval.qual.votes` and analysed by
 :mod:`civeval.qual.workshops`; coding of open answers is :mod:`civeval.qual.coding` (keyword
 rules in :mod:`civeval.qual.rules`, French lemmas in :mod:`civeval.qual.lemmas`, the
-validated coding read back by :mod:`civeval.qual.validated`); quotes fit for a report are
+validated coding read back by :mod:`civeval.qual.validated`); themes found in thousands
+of answers for the analyst to validate are :mod:`civeval.qual.themes` (answers and lemmas
+counted by :mod:`civeval.qual.corpus`, the themes file :mod:`civeval.qual.themebook`, what
+the validated themes say :mod:`civeval.qual.theme_statistics`); quotes fit for a report are
 :mod:`civeval.qual.quotes`.
 
 The public functions and classes of these modules can be imported from the package itself
@@ -47,6 +50,7 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
         "who_was_heard",
     ],
     "codebook": ["Codebook", "UnknownCodeError", "read_codebook", "read_codebook_table"],
+    "corpus": ["catalogue_answers", "count_terms", "language_check"],
     "coding": [
         "grid_to_frame",
         "open_answers",
@@ -56,6 +60,12 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
         "validation_grid",
     ],
     "lemmas": ["french_pipeline", "lemmatise"],
+    "observation": [
+        "facilitation_events",
+        "read_observation_grid",
+        "speaking_concentration",
+        "speaking_representation",
+    ],
     "qdpx": ["read_qdpx"],
     "qualcoder": ["read_qualcoder"],
     "quotes": ["pseudonymise_quote", "role_label", "select_quotes"],
@@ -63,6 +73,14 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "rules": ["CodeRule", "CodingRules", "read_rules"],
     "segments": ["SEGMENT_COLUMNS", "read_coded_segments"],
     "taguette": ["read_taguette"],
+    "theme_statistics": [
+        "theme_agreement",
+        "theme_changes",
+        "theme_group_differences",
+        "theme_shares",
+    ],
+    "themebook": ["Themebook", "read_themes", "save_themes"],
+    "themes": ["ThemeModel", "discover_themes", "measure_candidates"],
     "validated": ["coding_summary", "load_validated", "read_coding", "read_validated_coding"],
     "votes": ["read_workshop"],
     "workshops": ["consensus", "group_priorities", "kendall_w", "rank_proposals"],

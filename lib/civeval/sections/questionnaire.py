@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from civeval.errors import InputError
+from civeval.errors import CatalogError, InputError, ParameterError
+from civeval.participation.inputs import as_population
 from civeval.presentation import fmt, report
-from civeval.privacy import pseudonymise_text, suppress_small_cells
+from civeval.privacy import pseudonymise_texts, suppress_small_cells
 from civeval.representativeness import representativeness
 from civeval.survey.codebook import Codebook, Question
 from civeval.survey.compare import compare_groups, pre_post
@@ -25,9 +26,160 @@ from civeval.survey.likert import DONT_KNOW, likert_chart, likert_table, scale_s
 from civeval.survey.margins import as_margins
 from civeval.survey.models import ordinal_model
 from civeval.survey.weights import design_effect, effective_sample_size, rake
+from civeval.territory import match_districts
+from civeval.workbench.paths import display_path
 from civeval.workbench.study import Study
 
 WEIGHT = "_weight"
+
+
+def check(study: Study, parameters: dict, locate) -> None:
+    """Inputs of ``10_questionnaire`` checked before any kernel starts: those of the
+    comparison with the population by district (:func:`_check_districts`) and those of
+    the themes of open answers (:func:`_check_themes`)."""
+    _check_districts(study, parameters, locate)
+    _check_themes(study, parameters, locate)
+
+
+def _check_districts(study: Study, parameters: dict, locate) -> None:
+    """A population table comes with the respondents' column saying where they live
+    (``district``), that column exists, and each of its districts (or communes) is in the
+    population table, by name or code, or its respondents would be left out of the
+    comparison."""
+    population, column = parameters.get("population"), parameters.get("district")
+    if not (population or column):
+        return
+    if not (population and column):
+        given, needed = ("population", "district") if population else ("district",
+                                                                       "population")
+        raise ParameterError(
+            f"template 10_questionnaire: {given} needs {needed} too: population names the "
+            "population table by district (or commune), district the respondents' column "
+            "that says where they live", **locate(given))
+    responses = study.load(parameters["dataset"])
+    if column not in responses.columns:
+        raise ParameterError(f"template 10_questionnaire: no column {column!r} in the "
+                             f"responses of data.{parameters['dataset']}", **locate("district"))
+    try:
+        match_districts(responses[column], study.load(population).iloc[:, 0],
+                        file=display_path(study.dataset_path(parameters["dataset"])),
+                        reference_file=display_path(study.dataset_path(population)),
+                        first_line=None)
+    except CatalogError as error:
+        error.study = study.slug
+        raise
+
+
+def _check_themes(study: Study, parameters: dict, locate) -> None:
+    """The themes of open answers (parameter ``themes``): the coding names its themes file;
+    the dataset and text column that file says the answers came from exist and hold
+    enough answers for theme discovery; every respondent of the coding is in the
+    responses, which hold the columns to cross the themes with (and to weight them with
+    ``margins``); a previous wave's coding has the same themes."""
+    name = parameters.get("themes")
+    for key in ("themes_dataset", "themes_groups", "themes_previous", "themes_previous_dataset"):
+        if parameters.get(key) and not name:
+            raise ParameterError(f"template 10_questionnaire: {key} needs themes, the "
+                                 "validated coding of the open answers", **locate(key))
+    if not name:
+        return
+    if parameters.get("themes_previous_dataset") and not parameters.get("themes_previous"):
+        raise ParameterError("template 10_questionnaire: themes_previous_dataset needs "
+                             "themes_previous, the coding of that wave",
+                             **locate("themes_previous_dataset"))
+    # each dataset read once: the codings of both waves name the same answers' datasets
+    loaded: dict[str, pd.DataFrame] = {}
+
+    def read(dataset: str) -> pd.DataFrame:
+        if dataset not in loaded:
+            loaded[dataset] = study.load(dataset)
+        return loaded[dataset]
+
+    current = _checked_themes_coding(study, name, parameters, locate, "themes",
+                                     parameters.get("themes_dataset") or parameters["dataset"],
+                                     read)
+    previous_name = parameters.get("themes_previous")
+    if previous_name:
+        previous = _checked_themes_coding(study, previous_name, parameters, locate,
+                                          "themes_previous",
+                                          parameters.get("themes_previous_dataset"), read)
+        differ = sorted(set(current.attrs["theme_names"]) ^ set(previous.attrs["theme_names"]))
+        if differ:
+            raise ParameterError(
+                f"template 10_questionnaire: the codings of data.{name} and "
+                f"data.{previous_name} do not have the same themes ({', '.join(differ)} in "
+                "one only): code both waves with one themes file to compare them",
+                **locate("themes_previous"))
+
+
+def _checked_themes_coding(study: Study, name: str, parameters: dict, locate, key: str,
+                           dataset: str | None, read) -> pd.DataFrame:
+    """The coding ``name`` (parameter ``key``), checked against its themes file's source
+    and its responses ``dataset`` (``read`` reads a catalogue dataset)."""
+    from civeval.qual.corpus import MIN_ANSWERS, text_columns
+    from civeval.qual.lemmas import is_missing
+    from civeval.qual.theme_statistics import _with_respondents
+    from civeval.qual.themebook import read_themes
+
+    coding = read(name)
+    if "themes" not in coding.attrs:
+        raise ParameterError(f"template 10_questionnaire: data.{name} is not a coding of "
+                             "discovered themes: give it the option themes (its themes file)",
+                             **locate(key))
+    themes_file = study.path / study.config.data[name].options["themes"]
+    book = read_themes(themes_file)
+    source = book.source
+    if source:
+        shown = display_path(themes_file)
+        count = 0
+        for dataset_name in source["datasets"]:
+            if dataset_name not in study.config.data:
+                row, column = book.marks.get("dataset", (None, None))
+                raise InputError(f"the answers' dataset {dataset_name!r} is not in the "
+                                 f"catalogue; datasets: {', '.join(study.config.data)}",
+                                 file=shown, row=row, column=column, study=study.slug)
+            responses = read(dataset_name)
+            if source["column"] not in responses.columns:
+                row, column = book.marks.get("column", (None, None))
+                texts = ", ".join(text_columns(responses)) or "none"
+                raise InputError(f"there is no column {source['column']!r} in data."
+                                 f"{dataset_name} "
+                                 f"({display_path(study.dataset_path(dataset_name))}); its "
+                                 f"text columns: {texts}", file=shown, row=row, column=column,
+                                 study=study.slug)
+            count += int(sum(not is_missing(text) and bool(str(text).strip())
+                             for text in responses[source["column"]]))
+        if count < MIN_ANSWERS:
+            raise InputError(f"{count} non-empty answers in column {source['column']!r} of "
+                             f"data.{', data.'.join(source['datasets'])}: theme discovery "
+                             f"needs at least {MIN_ANSWERS}; code so few answers by hand",
+                             file=display_path(study.dataset_path(source["datasets"][0])),
+                             column=source["column"], study=study.slug)
+    if dataset is None:
+        return coding
+    responses = read(dataset)
+    groups = list(parameters.get("themes_groups") or [])
+    for group in groups:
+        if group not in responses.columns:
+            raise ParameterError(f"template 10_questionnaire: no column {group!r} in the "
+                                 f"responses of data.{dataset}", **locate("themes_groups"))
+    margins_name = parameters.get("margins")
+    if margins_name:
+        lacking = [v for v in as_margins(read(margins_name)) if v not in responses]
+        if lacking:
+            where = "themes_dataset" if key == "themes" else "themes_previous_dataset"
+            raise ParameterError(f"template 10_questionnaire: the responses of data.{dataset} "
+                                 f"have no column {lacking[0]!r} to weight them to the margins "
+                                 f"of data.{margins_name}", **locate(where)
+                                 if parameters.get(where) else locate("margins"))
+    try:
+        _with_respondents(coding, responses, "respondent_id", groups)
+    except InputError as error:
+        error.study = study.slug
+        if error.file is not None:
+            error.file = display_path(error.file)
+        raise
+    return coding
 
 
 @dataclass
@@ -114,6 +266,7 @@ def weight(study: Study, questionnaire: Questionnaire,
     questionnaire.responses[WEIGHT] = weights
     t = study.t
     study.record("questionnaire_design_effect", round(design_effect(weights), 2),
+                 kind="coefficient",
                  label=t("questionnaire.design_effect"))
     study.record("questionnaire_effective_n", round(effective_sample_size(weights)),
                  label=t("questionnaire.effective_n"))
@@ -160,6 +313,64 @@ def who_answered(study: Study, questionnaire: Questionnaire,
     return table
 
 
+def by_district(study: Study, questionnaire: Questionnaire, population: pd.DataFrame,
+                column: str):
+    """Respondents of each district (or commune) against its inhabitants: respondents,
+    their share, the population's share, the representation ratio and respondents per
+    1,000 inhabitants, counts under the threshold hidden with secondary suppression; and a
+    sentence naming the districts with the most and the fewest respondents per inhabitant
+    (among those shown). Records the dissimilarity index between the respondents' and the
+    population's distributions over the districts. ``attrs`` hold the columns' kinds and
+    labels.
+
+    Respondents are counted as they answered (unweighted): the question is who answered,
+    not what weighting makes of it. Districts are matched by name or code
+    (:func:`civeval.territory.match_districts`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from civeval import load_study
+    >>> study = load_study("demo-val-de-brenne", output_dir=tempfile.mkdtemp())
+    >>> responses = pd.DataFrame({"commune": ["Nord"] * 40 + ["Sud"] * 10})
+    >>> table, _ = by_district(study, Questionnaire("q", responses, Codebook([])),
+    ...                        pd.DataFrame({"commune": ["Nord", "Sud"],
+    ...                                      "population": [2000, 3000]}), "commune")
+    >>> table[["district", "respondents", "per_thousand"]].round(1).to_dict("list")
+    {'district': ['Nord', 'Sud'], 'respondents': [40, 10], 'per_thousand': [20.0, 3.3]}
+    """
+    t = study.t
+    inhabitants = as_population(population)
+    inhabitants.index = inhabitants.index.astype(str)
+    answers = questionnaire.responses[column]
+    named = answers.map(match_districts(answers, list(inhabitants.index), first_line=None))
+    table = representativeness(pd.DataFrame({"district": named}), "district", inhabitants)
+    table["per_thousand"] = table["n"] / table["population"] * 1000
+    dissimilarity = float(table.attrs["dissimilarity_index"])
+    table = suppress_small_cells(
+        table, ["n"], threshold=study.small_cell_threshold,
+        dependent_columns=["share_respondents", "representation_ratio", "per_thousand"])
+    study.record("questionnaire_district_dissimilarity", round(dissimilarity, 3),
+                 kind="coefficient",
+                 label=t("questionnaire.district_dissimilarity",
+                         variable=questionnaire.label(column)))
+    table = table.rename(columns={"n": "respondents"}).drop(columns="suppressed")
+    table.attrs.update(
+        kinds={"share_respondents": "percent", "share_population": "percent",
+               "representation_ratio": "number", "per_thousand": "number"},
+        labels={"district": questionnaire.label(column),
+                "per_thousand": t("questionnaire.column.per_thousand")})
+    shown = table.dropna(subset=["per_thousand"]).sort_values("per_thousand", kind="stable")
+    sentence = t("questionnaire.districts_text", index=fmt.number(dissimilarity, 2))
+    if len(shown) >= 2:
+        most, least = shown.iloc[-1], shown.iloc[0]
+        sentence = t("questionnaire.districts_extremes", most="{most}", least="{least}",
+                     high=fmt.number(most["per_thousand"], 1),
+                     low=fmt.number(least["per_thousand"], 1)) + " " + sentence
+        return table, report.text(sentence, most=most["district"], least=least["district"])
+    return table, report.text(sentence)
+
+
 def likert_questions(codebook: Codebook) -> list[Question]:
     return [question for question in codebook if question.type == "likert"]
 
@@ -196,11 +407,14 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
         table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
         order = {item: rank for rank, item in enumerate(dict.fromkeys(table["item"]))}
         table = table.sort_values("item", key=lambda s: s.map(order), kind="stable")
-    groups = ["item"] + ([by] if by else [])
-    return suppress_small_cells(table.reset_index(drop=True), ["n"],
-                                threshold=study.small_cell_threshold,
-                                dependent_columns=["weighted", "percent"], groups=groups,
-                                secondary=False)
+    # The levels of a scale add up to 100 % of the expressed answers, and « ne sait pas »
+    # to its own base: one hidden share among them would be given away by the others.
+    table = table.reset_index(drop=True)
+    base = table[["item", *([by] if by else [])]].astype(str).agg(" | ".join, axis=1)
+    table["base"] = base.where(table["side"] != DONT_KNOW, base + " | apart")
+    hidden = suppress_small_cells(table, ["n"], threshold=study.small_cell_threshold,
+                                  dependent_columns=["weighted", "percent"], groups="base")
+    return hidden.drop(columns="base")
 
 
 def agreement(study: Study, questionnaire: Questionnaire, question: Question) -> pd.DataFrame:
@@ -319,25 +533,27 @@ def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> p
 
 
 def verbatims(questionnaire: Questionnaire, column: str, count: int = 6,
-              seed: int = 0) -> list[str]:
-    """A reproducible random selection of free-text answers, pseudonymised."""
+              seed: int = 0, people=()) -> list[str]:
+    """A reproducible random selection of free-text answers, pseudonymised (``people``: the
+    study's list of people, names always replaced)."""
     answers = questionnaire.responses[column].dropna().astype(str).str.strip()
     answers = sorted(set(answers[answers.str.len() > 0]))
     chosen = random.Random(seed).sample(answers, min(count, len(answers)))
-    return [pseudonymise_text(answer) for answer in chosen]
+    return pseudonymise_texts(chosen, list(people))
 
 
-def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed: int = 0):
+def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed: int = 0,
+                 people=()):
     """The validated coding of an open question (catalogue format ``validated_coding``):
     answers per code with small cells hidden, a sentence saying how many answers were coded
-    and how many by hand, and a few pseudonymised answers per code.
+    and how many by hand, and a few pseudonymised answers per code (``people``: the study's
+    list of people, names always replaced).
 
     Proposed codes never reach this function: the file holds only what the analyst
     validated (:func:`civeval.qual.validated.load_validated`).
 
     Returns ``(table, sentence, quotes)``, ``quotes`` a list of (code, answers) pairs.
     """
-    from civeval.qual.quotes import pseudonymise_quote
     from civeval.qual.validated import coding_summary
 
     summary = coding_summary(validated)
@@ -354,8 +570,213 @@ def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed:
     for code in table.loc[~table["suppressed"], "code"]:
         texts = sorted(set(validated.loc[validated["code"] == code, "answer"].astype(str)))
         chosen = random.Random(f"{seed}:{code}").sample(texts, min(per_code, len(texts)))
-        quoted.append((code, [pseudonymise_quote(text) for text in chosen]))
+        quoted.append((code, pseudonymise_texts(chosen, list(people))))
     return table.drop(columns="suppressed"), sentence, quoted
+
+
+# --- themes found in open answers, validated -------------------------------------------------
+
+def themes_respondents(study: Study, dataset: str,
+                       population_margins: dict[str, dict[str, float]] | None = None
+                       ) -> pd.DataFrame:
+    """The responses whose open answers a themes coding codes, raked to the population
+    margins when given (weights in the column ``_weight``). Nothing is recorded: the
+    design effect reported is the questionnaire's."""
+    responses = load(study, dataset).responses.copy()
+    if population_margins:
+        data = responses.copy()
+        for column in population_margins:
+            data[column] = data[column].astype("object")
+        responses[WEIGHT] = rake(data, population_margins)
+    return responses
+
+
+def _interval(share, low, high) -> str:
+    """``34 % (29–40)``: a share and its confidence interval, in whole percents."""
+    if pd.isna(share):
+        return fmt.MISSING
+    return (f"{fmt.percent(share, 0)} ({fmt.number(100 * low, 0)}–"
+            f"{fmt.number(100 * high, 0)})")
+
+
+def themes_found(study: Study, coding: pd.DataFrame, respondents: pd.DataFrame | None = None,
+                 per_theme: int = 2, seed: int = 0, people=()):
+    """The themes of the open answers, as the analyst validated them: the share of answers
+    raising each (weighted when the responses are, with its 95 % interval; themes raised by
+    fewer answers than the threshold hidden), how they were found and validated, and a few
+    pseudonymised answers per theme (``people``: the study's list of people).
+
+    Records ``themes_answers``, ``themes_found`` and ``themes_by_hand``.
+
+    Returns ``(table, sentence, quotes)``, ``quotes`` a list of (theme, answers) pairs.
+    """
+    from civeval.qual.theme_statistics import theme_shares
+
+    t = study.t
+    weight = WEIGHT if respondents is not None and WEIGHT in respondents else None
+    shares = theme_shares(coding, respondents if weight else None, weight=weight)
+    table = suppress_small_cells(shares, ["mentions"], threshold=study.small_cell_threshold,
+                                 dependent_columns=["share", "ci_low", "ci_high"],
+                                 secondary=False)
+    facts, method = coding.attrs, coding.attrs["themes"]
+    found = int((shares["mentions"] > 0).sum())
+    study.record("themes_answers", int(facts["answers"]), label=t("questionnaire.themes.n"))
+    study.record("themes_found", found, label=t("questionnaire.themes.found"))
+    study.record("themes_by_hand", int(facts["by_hand"]),
+                 label=t("questionnaire.themes.by_hand"))
+    decisions = method.get("decisions", [])
+    sentence = report.text(" ".join([
+        t("questionnaire.themes.method", answers=fmt.integer(method.get("answers", 0)),
+          model=method.get("lemmas", ""), method=t(f"questionnaire.themes.method_"
+                                                   f"{method.get('method', 'nmf')}"),
+          low=min(c["themes"] for c in method.get("candidates", [{"themes": 2}])),
+          high=max(c["themes"] for c in method.get("candidates", [{"themes": 2}])),
+          themes=method.get("themes", found),
+          coherence=fmt.number(method.get("coherence"), 2),
+          stability=fmt.number(method.get("stability"), 2), seed=method.get("seed", 0)),
+        t("questionnaire.themes.validated", count=len(decisions), themes=found,
+          answers=fmt.integer(facts["answers"]), by_hand=fmt.integer(facts["by_hand"])),
+        t("questionnaire.themes.weighted" if weight else "questionnaire.themes.unweighted"),
+    ]))
+    quoted = []
+    for theme in table.loc[~table["suppressed"] & (table["mentions"] > 0), "theme"]:
+        texts = sorted(set(coding.loc[coding["code"] == theme, "answer"].astype(str)))
+        chosen = random.Random(f"{seed}:{theme}").sample(texts, min(per_theme, len(texts)))
+        quoted.append((theme, pseudonymise_texts(chosen, list(people))))
+    return (table[["theme", "mentions", "share", "ci_low", "ci_high"]], sentence, quoted)
+
+
+def themes_agreement(study: Study, coding: pd.DataFrame):
+    """Cohen's kappa per theme between the suggested and the validated coding, themes
+    given to fewer answers than the threshold hidden, and the sentence that reads it.
+
+    Records ``themes_agreement`` (the mean kappa over themes). Returns ``(table,
+    sentence)``.
+    """
+    from civeval.qual.theme_statistics import theme_agreement
+
+    t = study.t
+    agreement = theme_agreement(coding)
+    table = suppress_small_cells(agreement, ["suggested", "validated", "both"],
+                                 threshold=study.small_cell_threshold,
+                                 dependent_columns=["kappa", "ci_low", "ci_high"],
+                                 secondary=False)
+    mean = agreement.attrs["mean_kappa"]
+    study.record("themes_agreement", round(mean, 3) if pd.notna(mean) else None,
+                 label=t("questionnaire.themes.agreement"), kind="coefficient")
+    shown = table["kappa"].dropna()
+    sentence = report.text(t(
+        "questionnaire.themes.agreement_text",
+        unchanged=fmt.percent(agreement.attrs["unchanged"], 0), mean=fmt.number(mean, 2),
+        low=fmt.number(shown.min(), 2) if len(shown) else fmt.MISSING,
+        high=fmt.number(shown.max(), 2) if len(shown) else fmt.MISSING))
+    return table.drop(columns="suppressed"), sentence
+
+
+def themes_by_group(study: Study, coding: pd.DataFrame, respondents: pd.DataFrame,
+                    group: str, label: str | None = None):
+    """Who raises each theme: one row per theme, one column per group (share of its
+    answers and 95 % interval, weighted when the responses are), the adjusted p-value of
+    the differences between groups, cells of fewer answers than the threshold hidden;
+    and the sentence naming the themes whose share differs between groups.
+
+    Returns ``(table, sentence)``; ``table.attrs["labels"]`` holds the column headings.
+    """
+    from civeval.qual.theme_statistics import theme_group_differences, theme_shares
+
+    t = study.t
+    weight = WEIGHT if WEIGHT in respondents else None
+    shares = theme_shares(coding, respondents, by=group, weight=weight)
+    hidden = suppress_small_cells(shares, ["mentions", "answers"],
+                                  threshold=study.small_cell_threshold,
+                                  dependent_columns=["share", "ci_low", "ci_high"],
+                                  secondary=False)
+    hidden["cell"] = [_interval(*values) for values in
+                      hidden[["share", "ci_low", "ci_high"]].itertuples(index=False)]
+    groups = list(dict.fromkeys(hidden[group]))
+    wide = hidden.pivot(index="theme", columns=group, values="cell")
+    wide = wide.reindex(index=list(dict.fromkeys(hidden["theme"])), columns=groups)
+    tests = theme_group_differences(coding, respondents, group, weight=weight)
+    wide["p_adjusted"] = tests.set_index("theme")["p_adjusted"].reindex(wide.index).to_numpy()
+    wide = wide.reset_index().rename_axis(columns=None)
+    bases = hidden.drop_duplicates(group).set_index(group)["answers"]
+    labels = {value: t("questionnaire.themes.group_column", group=value, n=fmt.integer(
+        bases[value]) if pd.notna(bases[value]) else fmt.MISSING) for value in groups}
+    wide.columns = ["theme", *[f"group {number}" for number in range(len(groups))],
+                    "p_adjusted"]
+    wide.attrs["labels"] = {"p_adjusted": t("questionnaire.themes.p_adjusted"),
+                            **{f"group {number}": labels[value]
+                               for number, value in enumerate(groups)}}
+    wide.attrs["kinds"] = {"p_adjusted": "p_value"}
+    significant = tests[tests["significant"]]
+    name = label or group
+    if significant.empty:
+        sentence = report.text(t("questionnaire.themes.groups_none", group="{group}"),
+                               group=name.lower())
+    else:
+        listed = "; ".join(f"{row.theme} ({fmt.p_clause(row.p_adjusted)})"
+                           for row in significant.itertuples())
+        sentence = report.text(t("questionnaire.themes.groups_found", group="{group}",
+                                 themes="{themes}"), group=name.lower(), themes=listed)
+    return wide, sentence
+
+
+def themes_change(study: Study, previous: pd.DataFrame, current: pd.DataFrame,
+                  previous_respondents: pd.DataFrame | None,
+                  respondents: pd.DataFrame | None, waves: tuple[str, str]):
+    """Each theme's share at the previous wave and now, the change and its test (Holm's
+    adjustment over the themes; weighted, Rao–Scott, when both waves' responses are),
+    shares of fewer answers than the threshold hidden; and the sentence naming the themes
+    that changed. Records ``themes_changed``. Returns ``(table, sentence)``."""
+    from civeval.qual.theme_statistics import theme_changes
+
+    t = study.t
+    weighted = all(r is not None and WEIGHT in r for r in (previous_respondents, respondents))
+    changes = theme_changes(previous, current, previous_respondents if weighted else None,
+                            respondents if weighted else None,
+                            weight=WEIGHT if weighted else None)
+    table = suppress_small_cells(changes, ["mentions_before", "mentions_after"],
+                                 threshold=study.small_cell_threshold,
+                                 dependent_columns=["share_before", "share_after", "change",
+                                                    "p_value", "p_adjusted"], secondary=False)
+    shown = table[~table["suppressed"]]
+    changed = shown[shown["significant"]]
+    study.record("themes_changed", int(len(changed)), label=t("questionnaire.themes.changed"),
+                 editions=waves)
+    before, after = waves
+    display = pd.DataFrame({
+        "theme": table["theme"], "share_before": table["share_before"],
+        "share_after": table["share_after"],
+        "change": [fmt.MISSING if pd.isna(v) else t(
+            "questionnaire.themes.points",
+            value=f"{'+' if v > 0 else '−' if v < 0 else ''}{fmt.number(abs(100 * v), 1)}")
+                   for v in table["change"]],
+        "p_adjusted": table["p_adjusted"]})
+    display.attrs.update(
+        labels={"share_before": t("questionnaire.themes.share_in", wave=before),
+                "share_after": t("questionnaire.themes.share_in", wave=after),
+                "change": t("questionnaire.themes.change"),
+                "p_adjusted": t("questionnaire.themes.p_adjusted")},
+        kinds={"share_before": "percent", "share_after": "percent",
+               "p_adjusted": "p_value"})
+    if changed.empty:
+        sentence = report.text(t("questionnaire.themes.changes_none", before="{before}",
+                                 after="{after}"), before=before, after=after)
+    else:
+        listed = "; ".join(t("questionnaire.themes.change_item", theme=row.theme,
+                             before=fmt.percent(row.share_before, 0),
+                             after=fmt.percent(row.share_after, 0),
+                             p=fmt.p_clause(row.p_adjusted))
+                           for row in changed.itertuples())
+        sentence = report.text(t("questionnaire.themes.changes_found", before="{before}",
+                                 after="{after}", themes="{themes}"),
+                               before=before, after=after, themes=listed)
+    return display, sentence
+
+
+def wave_label(study: Study, dataset: str) -> str:
+    """How a report names the wave a dataset covers: its edition, else its name."""
+    return study.config.data[dataset].edition or dataset
 
 
 # --- what the template shows ----------------------------------------------------------------
@@ -384,13 +805,40 @@ def likert_figure(study: Study, questionnaire: Questionnaire, question: Question
                  n=fmt.integer(len(questionnaire.responses))))
 
 
-def likert_display(distribution: pd.DataFrame) -> pd.DataFrame:
-    """One row per item, one column per answer level (percent), then the net agreement."""
-    wide = distribution.pivot_table(index="label", columns="level", values="percent",
-                                    aggfunc="first", sort=False, dropna=False)
-    wide = wide[list(dict.fromkeys(distribution["level"]))]
+def likert_display(study: Study, distribution: pd.DataFrame) -> pd.DataFrame:
+    """One row per item: the share of each level among the expressed answers (they add up
+    to 100 %), the net agreement, then each « ne sait pas » level apart, as a share of all
+    answers, under a heading that says so. ``attrs`` hold the columns' kinds and labels.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> from civeval.survey.likert import likert_table
+    >>> answers = pd.DataFrame({"q": ["Oui", "Oui", "Non", "NSP"]})
+    >>> table = likert_display(load_study("demo-val-de-brenne"),
+    ...                        likert_table(answers, ["q"], ["Oui", "Non"], dont_know=["NSP"]))
+    >>> table.round(3).to_dict("records")
+    [{'item': 'q', 'Oui': 0.667, 'Non': 0.333, 'net_agreement': 0.333, 'NSP': 0.25}]
+    >>> table.attrs["labels"]["NSP"]
+    'NSP (en % de toutes les réponses)'
+    """
+    apart = distribution["side"] == DONT_KNOW
+
+    def shares(rows: pd.DataFrame) -> pd.DataFrame:
+        wide = rows.pivot_table(index="label", columns="level", values="percent",
+                                aggfunc="first", sort=False, dropna=False)
+        return wide[list(dict.fromkeys(rows["level"]))]
+
     net = distribution.groupby("label", sort=False)["net_agreement"].first()
-    return wide.assign(net_agreement=net).reset_index().rename(columns={"label": "item"})
+    shown = shares(distribution[~apart]).reindex(net.index).assign(net_agreement=net)
+    if apart.any():
+        shown = shown.join(shares(distribution[apart]))
+    shown = shown.reset_index().rename(columns={"label": "item"}).rename_axis(columns=None)
+    shown.attrs.update(
+        kinds=dict.fromkeys([*distribution["level"], "net_agreement"], "percent"),
+        labels={level: study.t("questionnaire.likert.apart", level=level)
+                for level in dict.fromkeys(distribution.loc[apart, "level"])})
+    return shown
 
 
 def differences_summary(study: Study, found: pd.DataFrame):
@@ -419,11 +867,19 @@ def poll_display(poll: pd.DataFrame) -> pd.DataFrame:
 
 
 def method_note(study: Study, questionnaire: Questionnaire):
-    """Incomplete responses set aside, "ne sait pas" handling, suppression, weighting."""
+    """Incomplete responses and duplicate submissions set aside, personal columns dropped
+    (with why), "ne sait pas" handling, suppression, weighting."""
     t = study.t
     parts = [t("questionnaire.method.incomplete",
-               excluded=fmt.integer(questionnaire.summary.get("excluded", 0))),
+               count=int(questionnaire.summary.get("excluded", 0))),
              t("questionnaire.method.suppressed", threshold=study.small_cell_threshold)]
+    duplicates = int(questionnaire.summary.get("duplicates_dropped", 0))
+    if duplicates:
+        parts.append(t("questionnaire.method.duplicates", count=duplicates))
+    reasons = questionnaire.summary.get("personal_reasons", {})
+    if reasons:
+        parts.append(t("questionnaire.method.personal", columns=", ".join(
+            f"{column} ({t(f'survey.personal.{reason}')})" for column, reason in reasons.items())))
     if questionnaire.weighted:
         weights = questionnaire.responses[WEIGHT]
         parts.append(t("questionnaire.method.weights", deff=fmt.number(design_effect(weights), 2),
