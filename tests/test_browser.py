@@ -124,9 +124,12 @@ def section_reports(folder: Path) -> list[Path]:
     return [folder / section["html"] for section in record["sections"] if section["html"]]
 
 
-def study_title(slug: str) -> str:
+def study_tab_title(slug: str) -> str:
+    """The browser tab's title of a study's pages: its title and its collectivité."""
+    from civeval.workbench.render import tab_title
+
     config = yaml.safe_load((REPO / "studies" / slug / "study.yml").read_text(encoding="utf-8"))
-    return config["title"]
+    return tab_title(config["title"], config["client"]["name"])
 
 
 # --- the demo batch ---------------------------------------------------------------------------
@@ -158,10 +161,10 @@ def test_study_pages_and_section_reports_are_in_french(open_report, demo_reports
         # The main report is the study page; the run's status page is beside it.
         main = open_report(folder / "index.html")
         assert main.page.evaluate("document.documentElement.lang") == "fr", folder.name
-        assert main.page.title() == study_title(folder.name)
+        assert main.page.title() == study_tab_title(folder.name)
         assert "Tous les rapports" in main.text()
         study = open_report(folder / "execution.html")
-        assert study.page.title() == study_title(folder.name)
+        assert study.page.title() == study_tab_title(folder.name)
         for expected in ("Tous les rapports", "Statut de la production", "Rapports détaillés"):
             assert expected in study.text(), f"{folder.name}/execution.html: no {expected!r}"
 
@@ -169,7 +172,7 @@ def test_study_pages_and_section_reports_are_in_french(open_report, demo_reports
         toc = section.page.locator("nav.cv-toc")
         assert section.page.evaluate("document.documentElement.lang") == "fr", folder.name
         assert toc.is_visible(), f"{folder.name}/00_cadrage.html: no visible table of contents"
-        assert toc.locator("h2").inner_text() == "Sommaire"
+        assert toc.locator(".cv-toc-title").inner_text() == "Sommaire"
         assert "Tous les rapports" in section.text()
         assert not study.problems() + section.problems(), \
             "\n".join(study.problems() + section.problems())
