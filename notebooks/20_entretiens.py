@@ -1,7 +1,8 @@
 # ---
 # jupyter:
 #   civeval:
-#     datasets: {segments: interviews, codebook: codebook, workshop: workshop}
+#     datasets: {segments: interviews, codebook: codebook, workshop: workshop,
+#                observation: observation}
 #     warm: [civeval.qual.lemmas:french_pipeline]
 #     requires: []
 #     title:
@@ -25,15 +26,18 @@ output_dir = None  # where the report goes; reports/<slug>/ by default
 segments = None  # catalogue dataset of coded segments (coded_segments, taguette, qualcoder, qdpx)
 codebook = None  # catalogue dataset of the codebook (format codebook): groups codes into themes
 workshop = None  # catalogue dataset of a workshop's votes (format workshop)
+observation = None  # catalogue dataset of a filled observation grid (format observation)
 quoted_codes: int = 4  # codes illustrated by quotes, the most mentioned first
 quotes_per_group: int = 2  # quotes per code and stakeholder group
 
 # %% tags=["remove-cell"]
 import civeval
 from civeval.presentation import report
+from civeval.privacy import study_people
 from civeval.sections import entretiens as section
 
 study = civeval.load_study(study, output_dir=output_dir)
+people = study_people(study)  # names no quote shows, however written
 if output_dir is None:  # opened in JupyterLab, not run: take the study's parameters as a run does
     globals().update(study.parameters_for("20_entretiens"))
 report.setup(study)
@@ -86,18 +90,25 @@ if agreement is not None:
 if coded is not None:
     display(report.heading(t("qual.h.quotes")))
     display(report.text(t("qual.quotes_text")))
-    for code, shown in section.quotations(study, coded, quoted_codes, quotes_per_group):
+    for code, shown in section.quotations(study, coded, quoted_codes, quotes_per_group,
+                                         people=people):
         display(report.heading(code, level=3))
         display(shown)
 
 # %%
 if workshop:
     display(report.heading(t("qual.h.workshop")))
-    priorities, sentence, note = section.workshop(study, study.load(workshop))
+    priorities, sentence, note = section.workshop(study, study.load(workshop), people=people)
     display(sentence)
     display(report.table(priorities, t("qual.workshop.caption"), kinds=priorities.attrs["kinds"]))
     if note is not None:
         display(note)
+
+# %%
+if observation:
+    display(report.heading(t("observation.h")))
+    for shown in section.observed_exchanges(study, study.load(observation)):
+        display(shown)
 
 # %%
 report.heading(t("evidence.h.key_figures"))

@@ -49,7 +49,7 @@ def test_contact_details_are_replaced_and_a_name_in_an_email_does_not_break_it()
     text = ("Écrivez à sophie.durand@ville-exemple.fr ou appelez le 06 12 34 56 78, "
             "passez au 12 rue des Lilas ; voir https://www.ville-exemple.fr/budget")
     assert pseudonymise_quote(text, "élu", names=NAMES) == (
-        "Écrivez à [courriel] ou appelez le [téléphone], passez au [adresse]; voir [lien]")
+        "Écrivez à [courriel] ou appelez le [téléphone], passez au [adresse] ; voir [lien]")
 
 
 def test_a_mapping_gives_each_person_the_label_of_their_own_group():

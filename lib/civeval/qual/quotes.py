@@ -5,10 +5,9 @@ labelled with the speaker's stakeholder group ("[élu·e]", "[habitant·e]"). Tw
 the speakers from being recognised (DOMAIN: quotes are pseudonymised; a cell describing
 fewer than 5 people is not published):
 
-- **Names and contact details are replaced** (:func:`pseudonymise_quote`): the names of a
-  study's list, matched however they are written, the person names spaCy's French model
-  recognises, then e-mails, web addresses, phone numbers, street addresses and names after
-  a title (:func:`civeval.privacy.pseudonymise_text`).
+- **Names and contact details are replaced** (:func:`pseudonymise_quote`) by
+  :func:`civeval.privacy.pseudonymise_texts`, the one pseudonymisation of every text a
+  report shows, names taking the label of the speaker's group.
 - **Small groups are merged** (:func:`select_quotes`): a group with fewer than
   ``threshold`` people in the whole material is quoted under its broader group
   (:data:`civeval.qual.roles.BROADER`), and so are the other groups of that broader group,
@@ -23,16 +22,14 @@ from __future__ import annotations
 
 import functools
 import random
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from civeval.errors import InputError
-from civeval.privacy import THRESHOLD, pseudonymise_text
-from civeval.qual.lemmas import spacy_docs
+from civeval.privacy import THRESHOLD, pseudonymise_texts
+from civeval.qual.groups import count_people, shown_groups
 from civeval.qual.roles import BROADER, ROLES, fold, normalise_role
 from civeval.qual.segments import SEGMENT_COLUMNS
 
@@ -46,10 +43,6 @@ ELLIPSIS = " […]"
 
 PREFERRED_MIN = 80
 """Quotes of at least this many characters (and at most ``max_length``) are chosen first."""
-
-_TITLES = r"(?:monsieur|madame|mademoiselle|mme|mlle|mr\.?|m\.?|dr\.?|docteur|maitre)"
-_SEPARATORS = r"[\s\-]+"
-
 
 def _missing(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
@@ -83,105 +76,16 @@ def role_label(role=None) -> str:
 
 # --------------------------------------------------------------------------- names
 
-def _fold_chars(text: str) -> str:
-    """Lower case without accents, one character for one: offsets stay those of ``text``."""
-    return "".join(unicodedata.normalize("NFD", c.replace("’", "'"))[0].lower()[:1] or c
-                   for c in text)
-
-
-@functools.lru_cache(maxsize=64)
-def _name_patterns(names: tuple[tuple[str, str | None], ...]) -> list[tuple[re.Pattern, str]]:
-    """One regular expression per person (on folded text), with the label it gets.
-
-    A label of None means "the speaker's group", decided per quote. The group ``last``
-    holds a last name written alone, the only form that can also be a common word.
-    """
-    patterns = []
-    for name, label in names:
-        words = [word for word in re.split(_SEPARATORS, _fold_chars(name.strip())) if word]
-        if not words:
-            continue
-        full = {_SEPARATORS.join(map(re.escape, words))}
-        if len(words) >= 3:
-            full.add(_SEPARATORS.join(map(re.escape, words[1:])))  # "de La Fontaine"
-        last = {re.escape(words[-1])} if len(words) >= 2 else set()
-        alternatives = f"(?P<full>{'|'.join(sorted(full, key=len, reverse=True))})"
-        if last - full:
-            alternatives += f"|(?P<last>{'|'.join(sorted(last - full))})"
-        patterns.append((re.compile(rf"(?<!\w)(?:{_TITLES}\s+)?(?:{alternatives})(?!\w)"),
-                         label))
-    return patterns
-
-
-@functools.cache
-def _adjectives() -> frozenset[str]:
-    """Adjectives of the French lemmatizer's lexicon ("petit", "blanc", "brun"...)."""
-    from civeval.qual.lemmas import french_pipeline
-
-    lookups = french_pipeline().get_pipe("lemmatizer").lookups
-    return frozenset(lookups.get_table("lemma_index").get("adj", []))
-
-
-def _common_word(match: re.Match, text: str, doc) -> bool:
-    """Whether a last name written alone is here an adjective: "le petit parc", not Petit.
-
-    Only a lower-case occurrence, without a title, that the model tags as an adjective
-    and that the lexicon knows as one: a name written in lower case by a hurried
-    transcriber is still hidden.
-    """
-    if match.group("last") is None or match.start("last") != match.start():
-        return False
-    written = text[match.start():match.end()]
-    if written != written.lower() or written.lower() not in _adjectives():
-        return False
-    span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-    return span is not None and all(token.pos_ == "ADJ" for token in span)
-
-
-def _names_key(names) -> tuple[tuple[str, str | None], ...]:
-    if isinstance(names, str):
-        names = [names]
+def _people_labels(names):
+    """The study's list of people as :func:`civeval.privacy.pseudonymise_texts` takes it: a
+    mapping's groups turned into their labels."""
     if isinstance(names, Mapping):
-        pairs = [(str(name), role_label(role)) for name, role in names.items()]
-    else:
-        pairs = [(str(name), None) for name in names]
-    return tuple((name, label) for name, label in pairs if not _missing(name) and name.strip())
-
-
-def _merge(spans: list[tuple[int, int, str, int]]) -> list[tuple[int, int, str]]:
-    """Overlapping spans joined; the label of the highest-priority span wins."""
-    merged: list[list] = []
-    for start, end, label, priority in sorted(spans, key=lambda s: (s[0], s[0] - s[1])):
-        if merged and start < merged[-1][1]:
-            last = merged[-1]
-            last[1] = max(last[1], end)
-            if priority > last[3]:
-                last[2], last[3] = label, priority
-        else:
-            merged.append([start, end, label, priority])
-    return [(start, end, label) for start, end, label, _ in merged]
+        return {name: role_label(role) for name, role in names.items()}
+    return names
 
 
 def _pseudonymise(texts: list[str], labels: list[str], names) -> list[str]:
-    patterns = _name_patterns(_names_key(names))
-    result = []
-    for text, default, doc in zip(texts, labels, spacy_docs(texts, names=True), strict=True):
-        # a name inside an e-mail or a web address would break the pattern that hides it
-        protected = [(t.idx, t.idx + len(t.text)) for t in doc if t.like_email or t.like_url]
-        spans = [(e.start_char, e.end_char, default, 0) for e in doc.ents if e.label_ == "PER"]
-        folded = _fold_chars(text)
-        for pattern, label in patterns:
-            spans += [(m.start(), m.end(), label or default, 2 if label else 1)
-                      for m in pattern.finditer(folded) if not _common_word(m, text, doc)]
-        spans = [span for span in spans
-                 if not any(span[0] < end and start < span[1] for start, end in protected)]
-        pieces, position = [], 0
-        for start, end, label in _merge(spans):
-            pieces += [text[position:start], label]
-            position = end
-        pieces.append(text[position:])
-        result.append(pseudonymise_text("".join(pieces)))
-    return result
+    return pseudonymise_texts(texts, _people_labels(names), labels)
 
 
 def pseudonymise_quote(text: str, role=None, names=()) -> str:
@@ -204,18 +108,9 @@ def pseudonymise_quote(text: str, role=None, names=()) -> str:
     Returns
     -------
     str
-        The text with names replaced, including names that spaCy's French model
-        recognises as persons without a list, then e-mails, web addresses, phone
-        numbers, street addresses and names after a title replaced as
-        :func:`civeval.privacy.pseudonymise_text` does. Plain text, not escaped.
-
-    Notes
-    -----
-    Recognition without a list misses names the model takes for places or
-    organisations, and first names alone; give the study's list of names whenever there
-    is one. A last name that is also an adjective ("Petit", "Blanc", "Brun") is left
-    alone where it is written in lower case and used as an adjective ("le petit parc");
-    anywhere else, a doubtful word is hidden rather than a name shown.
+        The text as :func:`civeval.privacy.pseudonymise_texts` gives it: names (listed,
+        or found in the text) replaced by the labels above, contact details, addresses,
+        bank details and birth dates by theirs. Plain text, not escaped.
 
     Examples
     --------
@@ -259,15 +154,6 @@ def _trim(text: str, max_length: int) -> str:
             kept = kept[:kept.rfind("[")]
         kept = kept.rstrip(" ,;:")
     return kept + ELLIPSIS
-
-
-def _people(rows: pd.DataFrame) -> int:
-    """Distinct speakers when every row names one, else distinct documents."""
-    if rows.empty:
-        return 0
-    if rows["speaker"].notna().all():
-        return int(rows["speaker"].nunique())
-    return int(rows["document"].nunique(dropna=False))
 
 
 def _group_order(group: str):
@@ -323,9 +209,10 @@ def select_quotes(segments: pd.DataFrame, codes=None, per_group: int = 2,
     For each code, the segments (distinct by document and segment id, so double-coded
     segments count once) are shuffled with the seed, then those of
     :data:`PREFERRED_MIN` to ``max_length`` characters are taken first. A segment is
-    taken if its group has fewer than ``per_group`` quotes for the code and no segment of
-    the same document has been quoted for the code yet: one talkative interviewee does
-    not fill a theme.
+    taken if its group has fewer than ``per_group`` quotes for the code, no segment of the
+    same document has been quoted for the code yet (one talkative interviewee does not fill
+    a theme) and it has not been quoted for an earlier code (a segment carrying two codes
+    is read once).
 
     Examples
     --------
@@ -358,23 +245,13 @@ def select_quotes(segments: pd.DataFrame, codes=None, per_group: int = 2,
                         for role in material["speaker_role"]]
     material["speaker"] = material["speaker"].where(material["speaker"].notna(), None)
     known = material[material["role"].notna()]
-    people = {role: _people(rows) for role, rows in known.groupby("role", sort=False)}
-    families = {role: ROLES[role]["broader"] for role in people if role in ROLES}
-    family_people = {broader: _people(known[known["role"].map(families.get) == broader])
-                     for broader in set(families.values())}
-    merged_families = {broader for role, broader in families.items()
-                       if people[role] < threshold}
+    people = {role: count_people(rows) for role, rows in known.groupby("role", sort=False)}
+    units = shown_groups(people, threshold)
 
     def shown(role):
-        """The group a quote (or a name) of ``role`` is attributed to, None if hidden."""
-        if role is None:
-            return None
-        broader = ROLES.get(role, {}).get("broader")
-        if people.get(role, 0) >= threshold and broader not in merged_families:
-            return role
-        if broader is not None and family_people.get(broader, 0) >= threshold:
-            return broader
-        return None
+        """The group a quote (or a name) of ``role`` is attributed to, None if hidden (or
+        not among the speakers)."""
+        return None if role is None else units.get(role)
 
     all_codes = _sorted_unique(material["code"].dropna().astype(str))
     if codes is None:
@@ -406,7 +283,7 @@ def select_quotes(segments: pd.DataFrame, codes=None, per_group: int = 2,
     hidden = candidates[candidates["group"].isna()]
     candidates = candidates[candidates["group"].notna()]
 
-    picked = []
+    picked, quoted = [], set()
     for code in chosen_codes:
         pool = candidates[candidates["code"] == code].sort_values("seg_key")
         rows = list(pool.itertuples(index=False))
@@ -415,10 +292,12 @@ def select_quotes(segments: pd.DataFrame, codes=None, per_group: int = 2,
         taken: Counter = Counter()
         documents: set = set()
         for row in rows:
-            if taken[row.group] >= per_group or row.doc_key in documents:
+            if (taken[row.group] >= per_group or row.doc_key in documents
+                    or row.seg_key in quoted):
                 continue
             taken[row.group] += 1
             documents.add(row.doc_key)
+            quoted.add(row.seg_key)
             picked.append((chosen_codes.index(code), _group_order(row.group), len(picked),
                            code, row.group, row.text))
     picked.sort()

@@ -25,11 +25,29 @@ ROLES = {
     "partenaire": {"label": "[partenaire]", "broader": "institution"},
     "association": {"label": "[membre d'association]", "broader": "société civile"},
     "habitant": {"label": "[habitant·e]", "broader": "société civile"},
+    # Members of the scheme evaluated (a neighbourhood council, a citizens' assembly).
+    "membre": {"label": "[membre du dispositif]", "broader": "société civile"},
 }
 BROADER = {
     "institution": "[acteur·rice institutionnel·le]",
     "société civile": "[membre de la société civile]",
 }
+
+
+def order_groups(values) -> list:
+    """Groups in the order of :data:`ROLES`, a broader group where its first member stands,
+    then a study's own groups alphabetically.
+
+    >>> order_groups(["habitant", "commerçant", "institution", "association"])
+    ['institution', 'association', 'habitant', 'commerçant']
+    """
+    rank = {role: number for number, role in enumerate(ROLES)}
+    for role, number in list(rank.items()):
+        rank.setdefault(ROLES[role]["broader"], number)
+    values = list(values)
+    known = sorted((v for v in values if v in rank), key=rank.__getitem__)
+    return known + sorted((v for v in values if v not in rank), key=str)
+
 
 # Spellings met in real spreadsheets, folded (lower case, no accents, no inclusive dots).
 SYNONYMS = {
@@ -46,6 +64,8 @@ SYNONYMS = {
     "habitant e": "habitant", "citoyen": "habitant", "citoyenne": "habitant",
     "resident": "habitant",
     "partenaire": "partenaire", "partenaires": "partenaire", "partner": "partenaire",
+    "membre": "membre", "membres": "membre", "membre du dispositif": "membre",
+    "membres du dispositif": "membre", "member": "membre",
 }
 
 # Variable names (folded) that hold a speaker's group in QualCoder and REFI-QDA projects.

@@ -7,8 +7,6 @@ template shows it. The report then says how many cells were hidden, from
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -154,36 +152,3 @@ def _protect(values: np.ndarray, hidden: np.ndarray, partitions: list[np.ndarray
                 order = np.lexsort((values[candidates], values[candidates] == 0))
                 hidden[candidates[order[0]]] = True
                 changed = True
-
-
-# --- free text ------------------------------------------------------------------------------
-
-_PATTERNS = [
-    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[courriel]"),
-    (re.compile(r"(https?://|www\.)\S+", re.IGNORECASE), "[lien]"),
-    (re.compile(r"(?<!\d)(\+33\s?|0)[1-9]([\s.-]?\d{2}){4}(?!\d)"), "[téléphone]"),
-    (re.compile(r"\b\d{1,4}\s?(bis|ter)?,?\s+(rue|avenue|av\.|boulevard|bd|place|chemin|"
-                r"allée|impasse|route|quai|cours)\b[^,.;:!?\n]*", re.IGNORECASE), "[adresse]"),
-    (re.compile(r"\b(M\.|Mr\.?|Mme|Mlle|Monsieur|Madame|Mademoiselle|Dr\.?|Docteur)\s+"
-                r"[A-ZÀ-Ý][\w'-]+(\s+[A-ZÀ-Ý][\w'-]+)?"), "[personne]"),
-]
-
-
-def pseudonymise_text(text: str) -> str:
-    """Replace what identifies a person in a free-text answer by a neutral label.
-
-    E-mail addresses become ``[courriel]``, web addresses ``[lien]``, French phone numbers
-    ``[téléphone]``, street addresses ``[adresse]``, and a name after a title (M., Mme,
-    Monsieur, Madame, Dr…) ``[personne]``. Names written without a title are not found
-    here; the qualitative module's pseudonymisation handles speakers' names.
-
-    Examples
-    --------
-    >>> pseudonymise_text("Écrire à Mme Durand (j.durand@mairie.fr, 06 12 34 56 78).")
-    'Écrire à [personne] ([courriel], [téléphone]).'
-    >>> pseudonymise_text("Le 12 rue des Lilas est dangereux, voir www.exemple.fr")
-    'Le [adresse], voir [lien]'
-    """
-    for pattern, label in _PATTERNS:
-        text = pattern.sub(label, text)
-    return text
