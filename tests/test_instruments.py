@@ -233,6 +233,31 @@ def test_nothing_is_written_when_the_study_is_wrong(project):
     assert not (study.output_dir / "instruments").exists()
 
 
+@pytest.mark.parametrize("instruments, margins, message, line", [
+    ("instruments:\n  add: [bpsuvi]\n", MARGINS,
+     "add: the bank has no item 'bpsuvi' (did you mean bpsuivi?)", 24),
+    ("instruments:\n  margins: marges\n",
+     MARGINS.replace("sexe;Une femme", "sexe;F").replace("sexe;Un homme", "sexe;H"),
+     "in the margins, not in the item: F, H", 22),
+    ("instruments:\n  items:\n    - {name: navette, theme: accessibilite, type: text, "
+     "criterion: efficacité, fr: \"Navette\", ask_if: {item: venu, answers: ['1']}}\n",
+     MARGINS, "item navette is asked depending on 'venu', which is not an item", 25),
+])
+def test_validate_refuses_what_instrument_would(project, instruments, margins, message, line):
+    _study_with(project, "invalid", instruments, margins)
+
+    done = run_cli("validate", "invalid", root=project)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr
+    assert f"studies/invalid/study.yml, line {line}" in done.stderr
+
+
+def test_validate_accepts_a_study_that_designs_its_instruments(project, study):
+    done = run_cli("validate", "test-instruments", root=project)
+    assert done.returncode == 0, done.stderr
+
+
 def test_cli_writes_the_instruments(project, study):
     done = run_cli("instrument", "test-instruments", "--no-pdf", root=project)
     assert done.returncode == 0, done.stderr
@@ -416,9 +441,11 @@ def test_interviews_coded_with_the_guide_themes_read_back(written, tmp_path):
         E01;Élu;La réunion était un mardi à 18 heures.;{themes[1]}
         E02;Habitante;On ne sait pas ce qu'est devenu le projet.;Retour aux participants
         E03;Agent;Le service a passé trois mois sur l'instruction.;Charge des services
+        E04;Membre du dispositif;Le conseil choisit ses sujets.;{themes[1]}
         """), encoding="utf-8")
-    read = read_coded_segments(segments, codebook=codebook_file)
+    read = read_coded_segments(segments, codebook=codebook_file)  # the guides' groups: no roles
     assert set(read["code"]) == {themes[1], "Retour aux participants", "Charge des services"}
+    assert set(read["speaker_role"]) == {"élu", "habitant", "agent", "membre"}
     assert codebook.ancestors("Retour aux participants") == ["Prise en compte et retours"]
 
 

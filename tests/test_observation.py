@@ -150,3 +150,82 @@ def test_the_generated_grid_reads_back_once_filled(project, tmp_path):
     grid = read_observation_grid(filled)
     assert len(grid.turns) == 6 and set(blank) >= {"seances", "presents", "interventions",
                                                    "evenements", "codes"}
+
+
+# --- in the report ----------------------------------------------------------------------------
+
+@pytest.fixture
+def study(project, monkeypatch, tmp_path):
+    from civeval.workbench.study import load_study
+    from conftest import write_study
+
+    monkeypatch.setenv("CIVEVAL_REPORTS", str(tmp_path / "reports"))
+    observed = _grid(tmp_path / "grille.xlsx")
+    write_study(project, "observee", MINIMAL_WITH_GRID, {"data/grille.xlsx":
+                                                         observed.read_bytes()})
+    study = load_study("observee")
+    study.output_dir.mkdir(parents=True)
+    return study
+
+
+MINIMAL_WITH_GRID = """\
+title: "Évaluation test"
+demo: true
+client: {name: "Testville", kind: commune, insee_code: "35238", population: 12000}
+schemes:
+  - name: "Conseil de quartier"
+    type: conseil de quartier
+data:
+  grille: {file: data/grille.xlsx, format: observation}
+components:
+  - template: 20_entretiens
+    parameters: {observation: grille}
+"""
+
+
+def test_the_catalogue_reads_the_grid_as_an_observation(study):
+    from civeval.qual.observation import as_grid
+    from civeval.workbench.runner import plan_study
+
+    turns = study.load("grille")
+    assert study.dataset_kind("grille") == "observation"
+    assert len(turns) == 6 and as_grid(turns).sessions["hours"].sum() == 3.5
+    plan_study("observee")  # the template takes it: validation passes
+
+
+def test_the_section_shows_speech_against_presence_and_records_it(study):
+    from civeval.sections.entretiens import observed_exchanges
+
+    page = "\n".join(block.data for block in observed_exchanges(study, study.load("grille")))
+    assert ("2 séances observées (3,5 heures de réunion), 41 personnes présentes en tout, "
+            "animation non comptée, et 5 prises de parole de participants") in page
+    # Women: 21 of 41 present, 300 of 1,260 s of speech: a ratio of 0.46.
+    assert "Femmes" in page and "0,46" in page
+    assert "Interruption (une personne coupe la parole)" in page
+    figures = study.evidence()
+    assert figures["observed_sessions"].value == 2 and figures["observed_hours"].value == 3.5
+    assert figures["women_speaking_time_ratio"].value == 0.46
+    assert figures["speaking_top10_share"].value == 1.0
+    assert figures["speaking_gini"].value == pytest.approx(
+        round((gini([300, 300, 120] + [0] * 21) + gini([360, 180] + [0] * 15)) / 2, 2))
+    assert figures["interruptions_per_hour"].value == 0.57
+    assert figures["unanswered_per_hour"].value == 0.29
+
+
+def test_the_section_hides_small_groups(study):
+    from civeval.sections.entretiens import observed_exchanges
+
+    blocks = [block.data for block in observed_exchanges(study, study.load("grille"))]
+    by_role = next(block for block in blocks if "selon le groupe" in block)
+    # 2 elected officials present: their row is empty, and so is the residents' (39 − 2).
+    assert "Élu·es" in by_role and "Habitant·es" in by_role
+    assert ">2<" not in by_role and ">39<" not in by_role and "–" in by_role
+    assert "moins de 5 personnes présentes ne sont pas détaillés" in "\n".join(blocks)
+
+
+def test_members_of_the_scheme_are_a_known_group(tmp_path):
+    path = _grid(tmp_path / "grille.xlsx", attendees=pd.DataFrame(
+        {"seance": ["S1", "S2"], "role": ["Membre du dispositif", "membres"],
+         "genre": ["F", "H"], "age": ["30-44", "60-74"], "nombre": [12, 9]}))
+    grid = read_observation_grid(path)
+    assert set(grid.attendees["role"]) == {"membre"}

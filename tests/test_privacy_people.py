@@ -3,11 +3,12 @@ study's folder, checked at validation, and replacing names in every free text.""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from civeval import load_study
 from civeval.errors import CatalogError, StudyError
-from civeval.privacy import pseudonymise_texts, read_people_file, study_people
+from civeval.privacy import place_names, pseudonymise_texts, read_people_file, study_people
 from conftest import MINIMAL_STUDY, run_cli, write_study
 
 
@@ -68,3 +69,19 @@ def test_a_listed_name_is_replaced_whatever_its_writing(project):
     assert pseudonymise_texts(["on a vu kermarrec hier", "Mme KERMARREC a signé",
                                "zoe kermarrec est venue"], people) == [
         "on a vu [personne] hier", "[personne] a signé", "[personne] est venue"]
+
+
+def test_the_study_places_are_not_taken_for_people():
+    # The small French model tags these communes as persons (checked when written).
+    answers = pd.DataFrame({"commune": ["Douadic", "Paulnay"]})
+    texts = ["À Douadic, il manque des abris à vélos couverts.",
+             "Plus de bus entre Paulnay et Saint-Martin, Mme Durand l'a demandé.",
+             "Les trottoirs de Douadic sont étroits, dit Karim Benali."]
+
+    kept = pseudonymise_texts(texts, places=place_names(answers))
+    hidden = pseudonymise_texts(texts)
+
+    assert kept == ["À Douadic, il manque des abris à vélos couverts.",
+                    "Plus de bus entre Paulnay et Saint-Martin, [personne] l'a demandé.",
+                    "Les trottoirs de Douadic sont étroits, dit [personne]."]
+    assert "Douadic" not in hidden[0]  # without the study's places, a doubt hides the word

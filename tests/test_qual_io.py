@@ -333,16 +333,16 @@ def test_unknown_role_lists_the_known_ones(tmp_path):
                    "S04;E04-habitante-nord;Journaliste", encoding="cp1252")
     assert error_of(read_coded_segments, path) == (
         f"{path}, line 7, column 'Rôle': unknown speaker role 'Journaliste'; known roles: "
-        "agent, association, élu, habitant, partenaire. Add the study's own spellings or "
-        "groups with the catalogue option roles (e.g. roles: {Journaliste: habitant} or "
-        "roles: [Journaliste])")
+        "agent, association, élu, habitant, membre, partenaire. Add the study's own "
+        "spellings or groups with the catalogue option roles (e.g. roles: "
+        "{Journaliste: habitant} or roles: [Journaliste])")
 
 
 def test_unknown_role_in_a_workbook_gives_the_excel_row():
     # Row 3 of the sheet is blank: E06 is on row 4.
     assert error_of(read_coded_segments, FIXTURES / "segments.xlsx") == (
         f"{FIXTURES / 'segments.xlsx'}, line 4, column 'Profil': unknown speaker role "
-        "'Riverain'; known roles: agent, association, élu, habitant, partenaire. Add the "
+        "'Riverain'; known roles: agent, association, élu, habitant, membre, partenaire. Add the "
         "study's own spellings or groups with the catalogue option roles (e.g. roles: "
         "{Riverain: habitant} or roles: [Riverain])")
 
@@ -660,8 +660,8 @@ def test_qdpx_unknown_role(tmp_path):
     assert message == (
         f"{tmp_path / 'projet.qdpx'}, line {line_of('<TextValue>habitant')}: in project.qde: "
         "unknown speaker role 'journaliste'; known roles: agent, association, élu, habitant, "
-        "partenaire. Add the study's own spellings or groups with the catalogue option roles "
-        "(e.g. roles: {journaliste: habitant} or roles: [journaliste])")
+        "membre, partenaire. Add the study's own spellings or groups with the catalogue option "
+        "roles (e.g. roles: {journaliste: habitant} or roles: [journaliste])")
     path = make_qdpx(tmp_path, "<TextValue>habitant</TextValue>",
                      "<TextValue>journaliste</TextValue>")
     assert read_qdpx(path, roles={"journaliste": "partenaire"})["speaker_role"].tolist()[-1] == (

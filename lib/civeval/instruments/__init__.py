@@ -9,13 +9,15 @@ protocol and observation grid of a study, written by ``civeval instrument <study
   codebook; :mod:`civeval.instruments.documents` the paper questionnaire, the interview
   guides, the workshop protocol and the observation grid; :mod:`civeval.instruments.coverage`
   links the evaluation questions to what answers them;
-- :mod:`civeval.instruments.write` writes them all, atomically.
+- :mod:`civeval.instruments.write` writes them all, atomically;
+  :mod:`civeval.instruments.check` finds, at validation, what the command would refuse.
 """
 
 from civeval.workbench.exports import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "bank": ["Bank", "Item", "load_bank"],
+    "check": ["check_instruments"],
     "coverage": ["coverage"],
     "select": ["Selection", "select_items"],
     "write": ["write_instruments"],

@@ -16,16 +16,8 @@ import pandas as pd
 from civeval.errors import InstrumentError
 from civeval.instruments.select import Selection
 
+# Each status is shown to readers as the catalogue's ``instruments.status.<status>``.
 COVERED, DATA_ONLY, TO_CONFIRM, UNCOVERED = "covered", "data only", "to confirm", "uncovered"
-STATUS_TEXT = {
-    "fr": {COVERED: "couverte", DATA_ONLY: "données seules (aucun instrument)",
-           TO_CONFIRM: "à préciser (instruments du même critère)",
-           UNCOVERED: "non couverte"},
-    "en": {COVERED: "covered", DATA_ONLY: "data only (no instrument)",
-           TO_CONFIRM: "to confirm (instruments of the same criterion)",
-           UNCOVERED: "not covered"},
-}
-
 
 def coverage(study, selection: Selection) -> pd.DataFrame:
     """One row per evaluation question: what answers it, and whether an instrument does.

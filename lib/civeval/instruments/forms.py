@@ -19,17 +19,11 @@ import yaml
 
 from civeval.errors import InstrumentError
 from civeval.instruments.bank import Item
+from civeval.presentation import i18n
+from civeval.presentation.spreadsheets import keep_as_text
 
 FRENCH, ENGLISH = "Français (fr)", "English (en)"
 LANGUAGES = {"fr": FRENCH, "en": ENGLISH}
-INTRO = {
-    "fr": ("Ce questionnaire évalue le dispositif de participation. Il est anonyme : les "
-           "résultats ne sont publiés que de façon agrégée, et aucun groupe de moins de cinq "
-           "personnes n'est montré. Répondre prend une dizaine de minutes."),
-    "en": ("This questionnaire evaluates the participation scheme. It is anonymous: results "
-           "are published only in aggregate, and no group of fewer than five people is shown. "
-           "It takes about ten minutes."),
-}
 _XLSFORM_TYPES = {"likert": "select_one", "single": "select_one",
                   "multiple": "select_multiple", "numeric": "integer", "text": "text"}
 _LIMESURVEY_TYPES = {"likert": "L", "single": "L", "multiple": "M", "numeric": "N",
@@ -37,6 +31,15 @@ _LIMESURVEY_TYPES = {"likert": "L", "single": "L", "multiple": "M", "numeric": "
 LIMESURVEY_COLUMNS = ("id", "related_id", "class", "type/scale", "name", "relevance", "text",
                       "help", "language", "validation", "mandatory", "other", "default",
                       "same_default")
+
+
+def intro(language: str) -> str:
+    """The questionnaire's opening note (anonymity, length), in ``language``.
+
+    >>> intro("en").split(":")[0]
+    'This questionnaire evaluates the participation scheme. It is anonymous'
+    """
+    return i18n.translator(language)("instruments.intro")
 
 
 def answers(item: Item):
@@ -58,7 +61,7 @@ def xlsform_sheets(items, title: str, form_id: str, themes: dict) -> dict[str, p
         survey.append({"type": kind, "name": name, f"label::{FRENCH}": fr,
                        f"label::{ENGLISH}": en, "relevant": relevant, **extra})
 
-    row("note", "intro", INTRO["fr"], INTRO["en"])
+    row("note", "intro", intro("fr"), intro("en"))
     theme = None
     for item in items:
         if item.theme != theme:
@@ -105,6 +108,7 @@ def xlsform_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as book:
         for name, sheet in sheets.items():
             sheet.to_excel(book, sheet_name=name, index=False)
+            keep_as_text(book.sheets[name])  # labels may come from the study.yml
     data = buffer.getvalue()
     check_xlsform(data)
     return data
@@ -150,7 +154,7 @@ def limesurvey_structure(items, title: str, themes: dict) -> str:
                 theme, group_id = item.theme, group_id + 1
                 rows.append({"id": group_id, "class": "G", "name": themes[theme][language],
                              "relevance": "1", "language": language,
-                             "text": INTRO[language] if group_id == 1 else ""})
+                             "text": intro(language) if group_id == 1 else ""})
             rows.append({"id": question_id, "class": "Q",
                          "type/scale": _LIMESURVEY_TYPES[item.type], "name": item.name,
                          "relevance": _limesurvey_relevance(item),

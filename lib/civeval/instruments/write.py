@@ -16,23 +16,11 @@ from pathlib import Path
 
 from civeval.instruments import blocks, documents, forms
 from civeval.instruments.bank import Bank, load_bank
-from civeval.instruments.coverage import STATUS_TEXT, coverage
+from civeval.instruments.coverage import coverage
 from civeval.instruments.select import select_items
+from civeval.presentation import i18n
 from civeval.workbench import atomic
 from civeval.workbench.paths import INSTRUMENTS_FOLDER as FOLDER
-
-COVERAGE_HEADERS = {
-    "fr": ("Critère", "Question évaluative", "Items du questionnaire", "Questions des guides",
-           "Questions d'atelier", "Indicateurs", "Candidats", "Couverture"),
-    "en": ("Criterion", "Evaluation question", "Questionnaire items", "Guide questions",
-           "Workshop questions", "Indicators", "Candidates", "Coverage"),
-}
-TITLES = {
-    "fr": {"coverage": "Couverture des questions évaluatives", "index": "Instruments",
-           "before": " — avant la délibération"},
-    "en": {"coverage": "Coverage of the evaluation questions", "index": "Instruments",
-           "before": " — before deliberation"},
-}
 
 
 @dataclass
@@ -66,6 +54,7 @@ def write_instruments(study, *, pdf: bool = True, bank: Bank | None = None) -> W
     selection = select_items(study, bank)
     table = coverage(study, selection)
     language = study.language
+    t = i18n.translator(language)
     target = Path(study.output_dir) / FOLDER
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.", dir=target.parent))
@@ -79,7 +68,7 @@ def write_instruments(study, *, pdf: bool = True, bank: Bank | None = None) -> W
         if selection.deliberative:
             waves.insert(0, ("_avant", selection.before_items))
         for suffix, items in waves:
-            name = title + (TITLES[language]["before"] if suffix else "")
+            name = t("instruments.before", title=title) if suffix else title
             files[f"questionnaire{suffix}.xlsx"] = forms.xlsform_bytes(forms.xlsform_sheets(
                 items, name, f"{study.slug.replace('-', '_')}{suffix}", bank.themes))
             files[f"questionnaire{suffix}_limesurvey.txt"] = forms.limesurvey_structure(
@@ -87,31 +76,31 @@ def write_instruments(study, *, pdf: bool = True, bank: Bank | None = None) -> W
             files[f"codebook{suffix}.yml"] = forms.codebook_yaml(items, name, language)
             paper = f"questionnaire{suffix}_papier"
             files[f"{paper}.html"] = blocks.to_html(
-                f"{documents.TEXT[language]['paper']} — {name}",
+                t("instruments.paper", title=name),
                 documents.paper_questionnaire(selection, items, language), language)
             documents_html.append(paper)
         for group, label in selection.groups.items():
             stem = f"guide_{_plain(group)}"
-            guide_title = documents.TEXT[language]["guide"].format(group=label[language])
+            guide_title = t("instruments.guide", group=label[language])
             content = documents.interview_guide(selection, group, language)
             files[f"{stem}.html"] = blocks.to_html(guide_title, content, language)
             files[f"{stem}.docx"] = blocks.to_docx(guide_title, content)
             documents_html.append(stem)
         files["codebook_entretiens.csv"] = documents.interview_codebook(selection)
-        protocol_title = documents.TEXT[language]["workshop"]
+        protocol_title = t("instruments.workshop")
         protocol = documents.workshop_protocol(selection, language)
         files["protocole_atelier.html"] = blocks.to_html(protocol_title, protocol, language)
         files["protocole_atelier.docx"] = blocks.to_docx(protocol_title, protocol)
         files["gommettes.xlsx"] = documents.dot_vote_workbook()
         documents_html.append("protocole_atelier")
         files["grille_observation.html"] = blocks.to_html(
-            documents.TEXT[language]["observation"],
+            t("instruments.observation"),
             documents.observation_sheet(selection, language), language)
         files["grille_observation.xlsx"] = documents.observation_workbook(selection)
         documents_html.append("grille_observation")
         files["couverture.csv"] = _coverage_table(table, language).to_csv(sep=";", index=False)
         files["couverture.html"] = blocks.to_html(
-            TITLES[language]["coverage"], [_coverage_block(table, language)], language)
+            t("instruments.coverage"), [_coverage_block(table, language)], language)
         for name, content in files.items():
             path = staging / name
             if isinstance(content, bytes):
@@ -148,8 +137,9 @@ def _coverage_table(table, language: str):
     for column in ("items", "guide_questions", "workshop_questions", "indicators",
                    "candidates"):
         shown[column] = shown[column].map(", ".join)
-    shown["status"] = shown["status"].map(STATUS_TEXT[language])
-    shown.columns = list(COVERAGE_HEADERS[language])
+    t = i18n.translator(language)
+    shown["status"] = shown["status"].map(lambda status: t(f"instruments.status.{status}"))
+    shown.columns = [t(f"instruments.coverage.{column}") for column in shown.columns]
     return shown
 
 

@@ -18,6 +18,6 @@ from civeval.workbench.exports import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "cells": ["THRESHOLD", "suppress_small_cells"],
-    "people": ["read_people_file", "study_people"],
+    "people": ["place_names", "read_people_file", "study_people"],
     "text": ["PERSON", "pseudonymise_text", "pseudonymise_texts"],
 })

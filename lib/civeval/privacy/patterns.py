@@ -49,6 +49,9 @@ PLACE = re.compile(
     rf"{_SPACE}+(?:(?i:de{_SPACE}+la|du|des|de){_SPACE}+)?{NAME}")
 """A public place named after a person, which names no one in the text."""
 
+SAINT_PLACE = re.compile(r"(?:Saint|Sainte|St|Ste)-\w")
+"""A saint's name joined by a hyphen (« Saint-Martin »): a place in French, not a person."""
+
 # Capitalised words that are never a name: words that begin a clause, greetings and the
 # verbs that call someone (« Appelez Karim », « Merci Sophie »).
 CLAUSE_WORDS = frozenset((

@@ -22,9 +22,12 @@ import pandas as pd
 
 from civeval.errors import CatalogError, InputError
 
-__all__ = ["read_people_file", "study_people"]
+__all__ = ["place_names", "read_people_file", "study_people"]
 
 _NAME_COLUMNS = ("nom", "name")
+# Columns whose values name places of the territory, which a text may name too.
+TERRITORY_COLUMNS = frozenset(("commune", "communes", "quartier", "quartiers", "district",
+                               "ville", "secteur", "territoire", "iris"))
 _GROUP_COLUMNS = ("groupe", "group", "role")
 
 
@@ -136,3 +139,22 @@ def _text(value) -> str | None:
     if value is None or pd.isna(value):
         return None
     return str(value).strip() or None
+
+
+def place_names(*tables: pd.DataFrame, also=()) -> list[str]:
+    """The place names of a study's data: the values of the tables' territory columns
+    (``commune``, ``quartier``, ``district``…), and ``also`` (the client's name), for
+    :func:`civeval.privacy.pseudonymise_texts`'s ``places``.
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"commune": ["Douadic", "Paulnay", None],
+    ...                         "texte": ["À Douadic, rien.", "", "Merci"]})
+    >>> place_names(answers, also=["Val de Brenne"])
+    ['Douadic', 'Paulnay', 'Val de Brenne']
+    """
+    names = {str(value).strip() for table in tables if table is not None
+             for column in table.columns if str(column).strip().casefold() in TERRITORY_COLUMNS
+             for value in table[column].dropna().unique() if str(value).strip()}
+    return sorted(names | {str(name) for name in also if name})
+

@@ -45,6 +45,7 @@ from civeval.privacy.patterns import (
     CONTACTS,
     INITIALLED,
     PLACE,
+    SAINT_PLACE,
     SUBJECT_OF_PERSON_VERB,
     TITLED,
 )
@@ -67,7 +68,7 @@ def _missing(value) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
 
 
-def pseudonymise_text(text: str, people=(), label: str = PERSON) -> str:
+def pseudonymise_text(text: str, people=(), label: str = PERSON, places=()) -> str:
     """One text with what identifies a person replaced by labels (see
     :func:`pseudonymise_texts`).
 
@@ -80,10 +81,10 @@ def pseudonymise_text(text: str, people=(), label: str = PERSON) -> str:
     >>> pseudonymise_text("Le maire Zorglub a appelé le +33 (0)6 55 44 33 22.")
     'Le maire [personne] a appelé le [téléphone].'
     """
-    return pseudonymise_texts([text], people, [label])[0]
+    return pseudonymise_texts([text], people, [label], places)[0]
 
 
-def pseudonymise_texts(texts: Iterable[str], people=(), labels=None) -> list[str]:
+def pseudonymise_texts(texts: Iterable[str], people=(), labels=None, places=()) -> list[str]:
     """Texts with names, contact details, addresses, bank details and birth dates replaced.
 
     Parameters
@@ -100,6 +101,11 @@ def pseudonymise_texts(texts: Iterable[str], people=(), labels=None) -> list[str
     labels : iterable of str, optional
         Per text, what replaces the names found in it (the speaker's group, « [élu·e] »,
         in a quote); :data:`PERSON` by default.
+    places : iterable of str
+        Place names of the study (its communes or districts, as its data write them): the
+        small language model takes many a commune for a person (« À Douadic, il manque… »).
+        A name the model alone finds is kept when it is one of them, or a saint's name
+        joined by a hyphen (« Saint-Martin »), which in French names places, not people.
 
     Returns
     -------
@@ -132,10 +138,14 @@ def pseudonymise_texts(texts: Iterable[str], people=(), labels=None) -> list[str
         raise ValueError(f"give one label per text: {len(labels)} labels for "
                          f"{len(texts)} texts")
     listed = _name_patterns(_people_key(people))
+    known_places = {_fold_chars(str(place).strip()) for place in places if not _missing(place)}
     result = []
     for text, label, model in zip(texts, labels, _model_readings(texts), strict=True):
         contacts = _contact_spans(text)
-        found = [*model.persons, *(m.span() for m in TITLED.finditer(text)),
+        persons = [(start, end) for start, end in model.persons
+                   if not (SAINT_PLACE.match(text, start)
+                           or _fold_chars(text[start:end]) in known_places)]
+        found = [*persons, *(m.span() for m in TITLED.finditer(text)),
                  *(m.span() for m in INITIALLED.finditer(text)),
                  *(m.span("name") for m in BESIDE_ROLE.finditer(text))]
         places = _Spans(m.span() for m in PLACE.finditer(text))

@@ -61,7 +61,9 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     ],
     "lemmas": ["french_pipeline", "lemmatise"],
     "observation": [
+        "as_grid",
         "facilitation_events",
+        "read_observation",
         "read_observation_grid",
         "speaking_concentration",
         "speaking_representation",

@@ -14,7 +14,8 @@ An observer fills in the observation grid that ``civeval instrument`` writes
                      decision…), optional ``role``, ``commentaire``
 ===================  ==========================================================================
 
-:func:`read_observation_grid` reads and checks it; one public function per statistic
+:func:`read_observation_grid` reads and checks it (:func:`read_observation` is the catalogue's
+format ``observation``); one public function per statistic
 returns a tidy table: :func:`speaking_representation` (speaking time and turns of each
 group against its share of those present: a representation ratio, 1 being speech in
 proportion to presence), :func:`speaking_concentration` (the share of speaking time held by
@@ -35,7 +36,7 @@ import pandas as pd
 
 from civeval.errors import InstrumentError
 from civeval.privacy.cells import THRESHOLD, suppress_small_cells
-from civeval.qual.roles import normalise_role
+from civeval.qual.roles import ROLES, normalise_role
 
 SHEETS = {
     "seances": ("seance", "date", "debut", "fin"),
@@ -143,6 +144,50 @@ def read_observation_grid(path: str | Path) -> ObservationGrid:
                            turns.reset_index(drop=True), events.reset_index(drop=True), path)
 
 
+def read_observation(path: str | Path) -> pd.DataFrame:
+    """The catalogue's reader of a filled observation grid (format ``observation``): its
+    speaking turns, one row per turn, the whole grid in ``attrs["observation"]``
+    (:func:`as_grid`), since a catalogue dataset is a table.
+
+    Raises
+    ------
+    InstrumentError
+        As :func:`read_observation_grid`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "grille.xlsx"
+    >>> with pd.ExcelWriter(path) as book:
+    ...     pd.DataFrame({"seance": ["S1"], "debut": ["18:00"], "fin": ["19:00"]}
+    ...                  ).to_excel(book, sheet_name="seances", index=False)
+    ...     pd.DataFrame({"seance": ["S1"], "role": ["élu"], "genre": ["H"], "age": ["60-74"],
+    ...                   "nombre": [2]}).to_excel(book, sheet_name="presents", index=False)
+    ...     pd.DataFrame({"seance": ["S1"], "locuteur": ["P01"], "role": ["élu"],
+    ...                   "genre": ["H"], "age": ["60-74"], "debut": ["18:00"],
+    ...                   "fin": ["18:10"]}).to_excel(book, sheet_name="interventions",
+    ...                                               index=False)
+    >>> turns = read_observation(path)
+    >>> turns["seconds"].tolist(), float(as_grid(turns).sessions["hours"].iloc[0])
+    ([600.0], 1.0)
+    """
+    grid = read_observation_grid(path)
+    turns = grid.turns.copy()
+    turns.attrs["observation"] = grid
+    return turns
+
+
+def as_grid(data: ObservationGrid | pd.DataFrame) -> ObservationGrid:
+    """The observation grid of a catalogue dataset read by :func:`read_observation` (or the
+    grid itself)."""
+    if isinstance(data, ObservationGrid):
+        return data
+    grid = getattr(data, "attrs", {}).get("observation")
+    if not isinstance(grid, ObservationGrid):
+        raise TypeError("not an observation grid: catalogue it with format: observation")
+    return grid
+
+
 def _sessions(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     start = _times(table["debut"], "seances", "debut", path)
     end = _times(table["fin"], "seances", "fin", path)
@@ -172,8 +217,8 @@ def _groups(table: pd.DataFrame, sheet: str, path: Path) -> pd.DataFrame:
         text = str(value).strip()
         role = FACILITATION if text.lower().startswith("anim") else normalise_role(text)
         if role is None:
-            raise InstrumentError(f"sheet {sheet}: unknown role {text!r} (élu, agent, "
-                                  f"habitant, association, partenaire, {FACILITATION})",
+            raise InstrumentError(f"sheet {sheet}: unknown role {text!r} "
+                                  f"({', '.join([*ROLES, FACILITATION])})",
                                   file=path, row=row, column="role")
         table.loc[row, "role"] = role
     for row, value in table["genre"].items():

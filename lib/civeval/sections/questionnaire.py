@@ -17,7 +17,7 @@ import pandas as pd
 from civeval.errors import CatalogError, InputError, ParameterError
 from civeval.participation.inputs import as_population
 from civeval.presentation import fmt, report
-from civeval.privacy import pseudonymise_texts, suppress_small_cells
+from civeval.privacy import place_names, pseudonymise_texts, suppress_small_cells
 from civeval.representativeness import representativeness
 from civeval.survey.codebook import Codebook, Question
 from civeval.survey.compare import compare_groups, pre_post
@@ -539,7 +539,8 @@ def verbatims(questionnaire: Questionnaire, column: str, count: int = 6,
     answers = questionnaire.responses[column].dropna().astype(str).str.strip()
     answers = sorted(set(answers[answers.str.len() > 0]))
     chosen = random.Random(seed).sample(answers, min(count, len(answers)))
-    return pseudonymise_texts(chosen, list(people))
+    return pseudonymise_texts(chosen, list(people),
+                              places=place_names(questionnaire.responses))
 
 
 def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed: int = 0,
@@ -566,11 +567,11 @@ def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed:
     sentence = report.text(study.t("questionnaire.open.text", answers=fmt.integer(
         facts["answers"]), coded=fmt.integer(facts["coded"]),
         by_hand=fmt.integer(facts["by_hand"])))
-    quoted = []
+    quoted, places = [], place_names(validated, also=[study.client.name])
     for code in table.loc[~table["suppressed"], "code"]:
         texts = sorted(set(validated.loc[validated["code"] == code, "answer"].astype(str)))
         chosen = random.Random(f"{seed}:{code}").sample(texts, min(per_code, len(texts)))
-        quoted.append((code, pseudonymise_texts(chosen, list(people))))
+        quoted.append((code, pseudonymise_texts(chosen, list(people), places=places)))
     return table.drop(columns="suppressed"), sentence, quoted
 
 
@@ -639,10 +640,11 @@ def themes_found(study: Study, coding: pd.DataFrame, respondents: pd.DataFrame |
         t("questionnaire.themes.weighted" if weight else "questionnaire.themes.unweighted"),
     ]))
     quoted = []
+    places = place_names(coding, respondents, also=[study.client.name])
     for theme in table.loc[~table["suppressed"] & (table["mentions"] > 0), "theme"]:
         texts = sorted(set(coding.loc[coding["code"] == theme, "answer"].astype(str)))
         chosen = random.Random(f"{seed}:{theme}").sample(texts, min(per_theme, len(texts)))
-        quoted.append((theme, pseudonymise_texts(chosen, list(people))))
+        quoted.append((theme, pseudonymise_texts(chosen, list(people), places=places)))
     return (table[["theme", "mentions", "share", "ci_low", "ci_high"]], sentence, quoted)
 
 

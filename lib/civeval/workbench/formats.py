@@ -80,6 +80,7 @@ FORMATS: dict[str, Format] = dict([
     _format("qdpx", "civeval.qual.qdpx:read_qdpx", (".qdpx",), path_options=("codebook",),
             kind="interviews"),
     _format("workshop", "civeval.qual.votes:read_workshop", kind="workshop"),
+    _format("observation", "civeval.qual.observation:read_observation", kind="observation"),
     _format("geometry", "civeval.territory:read_geometry", (".geojson", ".gpkg"), kind="geometry"),
     _format("validated_coding", "civeval.qual.validated:read_validated_coding",
             path_options=("rules", "themes"), kind="coding"),

@@ -70,6 +70,7 @@ class DatasetKind(StrEnum):
     INTERVIEWS = "interviews"  # coded segments of interviews
     CODEBOOK = "codebook"  # codes and themes of a qualitative coding
     WORKSHOP = "workshop"  # votes of a workshop per proposal and group
+    OBSERVATION = "observation"  # a filled observation grid of meetings (who spoke, how long)
     CODING = "coding"  # a validated coding of open answers
     GEOMETRY = "geometry"  # district boundaries
     TABLE = "table"  # any other table
@@ -250,11 +251,35 @@ class Component(_Strict):
         return self.name or self.template
 
 
+class Logos(_Strict):
+    """The cover's logos: files in the study's folder or ``data/reference/``, PNG or JPEG
+    (checked at validation by :func:`civeval.presentation.pdf.logos`)."""
+
+    client: Path | None = None
+    consultancy: Path | None = None
+
+
 class ReportOptions(_Strict):
     language: Literal["fr", "en"] = "fr"
     small_cell_threshold: int = Field(5, ge=1)
     authors: list[str] = []
     cell_timeout: int = Field(600, gt=0, description="seconds one cell may run")
+    # The deliverable's cover and print (civeval.presentation.pdf, civeval.presentation.word).
+    commissioning_service: str | None = Field(None, description="the client's service that "
+                                                                "commissioned the study")
+    version: str | None = Field(None, description="the report's version, as the cover shows it")
+    status: Literal["draft", "final"] = Field("draft", description="a draft says so on its "
+                                                                   "cover and every page")
+    mode: Literal["summary", "full"] = Field("summary", description="the PDF and Word report: "
+                                             "the summary, or the summary, every section as "
+                                             "a chapter, then the annexes")
+    logos: Logos = Logos()
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value):
+        # YAML reads 1.0 as a number; a version is a label.
+        return str(value) if isinstance(value, int | float) else value
 
 
 class BenchmarkOptions(_Strict):
@@ -266,6 +291,8 @@ class Question(_Strict):
 
     question: str = Field(min_length=1)
     indicators: list[str] = []
+    # Questionnaire items and guide questions that answer it (civeval.instruments.coverage).
+    items: list[str] = []
 
 
 class Acknowledgement(_Strict):
@@ -285,7 +312,7 @@ class StudyConfig(_Strict):
     schemes: list[Scheme] = Field(min_length=1)
     evaluation_questions: dict[Criterion, list[str | Question]] = {}
     data: dict[str, Dataset] = {}
-    components: list[Component] = [Component(template="00_cadrage")]
+    components: list[Component] = Field([Component(template="00_cadrage")], min_length=1)
     report: ReportOptions = ReportOptions()
     benchmark: BenchmarkOptions = BenchmarkOptions()
     acknowledge: list[Acknowledgement] = []
@@ -294,6 +321,11 @@ class StudyConfig(_Strict):
     diagnostic: dict[str, Any] = {}
     action_plan: dict[str, Any] = {}
     previous_wave: str | None = None  # slug of the study of the previous evaluation wave
+    # Names no report shows: a list, a mapping name → group, or a file in the study's folder
+    # (read by civeval.privacy.people).
+    people: list[str] | dict[str, str | None] | str | None = None
+    # Validated by civeval.instruments.select, which locates its own errors.
+    instruments: dict[str, Any] = {}
 
     @field_validator("components", mode="before")
     @classmethod
@@ -384,13 +416,10 @@ def parse_study_file(file: Path, slug: str) -> tuple[StudyConfig, yaml.Node]:
     Returns the configuration and the YAML node tree, which locates keys for later errors.
     """
     shown = Path(display_path(file))
+    text = yamlsource.read_text(file, StudyError, shown=shown, study=slug)
+    root = yamlsource.compose(text, StudyError, file=shown, study=slug)
     try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise StudyError(f"is not UTF-8 text ({error.reason})", file=shown, study=slug) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
+        raw = yamlsource.safe_load(text)
     except ValueError as error:  # a date that does not exist (2027-02-30)
         node = _impossible_date(root)
         if node is None:
@@ -398,17 +427,9 @@ def parse_study_file(file: Path, slug: str) -> tuple[StudyConfig, yaml.Node]:
         raise StudyError(
             f"{node.value} is not a date: {error}", file=shown, row=node.start_mark.line + 1,
             column=node.start_mark.column + 1, study=slug) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise StudyError(
-            f"is not valid YAML: {getattr(error, 'problem', None) or error}", file=shown,
-            row=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-            study=slug,
-        ) from None
     if not isinstance(raw, dict):
         raise StudyError("must be a mapping of keys (title, client, schemes, ...)", file=shown,
                          study=slug)
-    yamlsource.check_duplicate_keys(root, StudyError, file=shown, study=slug)
 
     def located(message: str, *loc) -> StudyError:
         mark = yamlsource.location_mark(root, loc)
