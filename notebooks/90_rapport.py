@@ -47,6 +47,16 @@ report.heading(study.config.title, level=1)
 report.key_figures(synthesis.cover(study))
 
 # %%
+glance = synthesis.at_a_glance(findings, plan)
+display(report.heading(t("synthesis.h.at_a_glance")))
+display(report.heading(t("synthesis.h.at_a_glance_diagnosis"), level=3))
+display(report.bullets(glance["diagnosis"]) if glance["diagnosis"]
+        else report.text(t("synthesis.no_findings")))
+if glance["actions"]:
+    display(report.heading(t("synthesis.h.at_a_glance_actions"), level=3))
+    display(report.bullets(glance["actions"]))
+
+# %%
 report.heading(t("synthesis.h.summary"))
 
 # %%
@@ -126,6 +136,11 @@ if plan["actions"] is not None:
     display(report.table(plan["actions"], t("synthesis.actions.caption")))
     display(report.table(plan["indicators"], t("synthesis.indicators.caption"),
                          kinds=plan["indicator_kinds"]))
+    if plan["set_aside"]:
+        display(report.bullets(plan["set_aside"]))
+    if plan["checks"]:
+        display(report.heading(t("synthesis.h.plan_checks"), level=3))
+        display(report.bullets(plan["checks"]))
 else:
     display(report.text(t("synthesis.no_action_plan")))
 
@@ -146,6 +161,9 @@ phases = synthesis.grid(study)
 display(report.table(phases, t("synthesis.grid.caption"), labels=phases.attrs["labels"]))
 display(report.heading(t("synthesis.h.glossary"), level=3))
 display(report.table(synthesis.glossary(study), t("synthesis.glossary.caption")))
+display(report.heading(t("synthesis.h.provenance"), level=3))
+display(report.table(synthesis.provenance(study), t("synthesis.provenance.caption"),
+                     labels={"record": t("provenance.record"), "value": t("provenance.value")}))
 
 # %%
 synthesis.links(study)

@@ -222,6 +222,7 @@ action_plan:
       indicators:
         - {indicator: implementation_rate, target: 0.8, date: 2027-12-31}
         - {indicator: abandonment_rate, target: 0.05, baseline: 0.2}
+      added_by_client: true
     - id: A2
       from: r_feasibility
       effort: 3
@@ -299,6 +300,7 @@ action_plan:
       owner: "Service participation"
       indicators:
         - {indicator: answer_rate, target: 1.0, date: 2027-12-31}
+      added_by_client: true
 """
 
 PLAN_ERRORS = [
@@ -406,7 +408,7 @@ def test_every_problem_is_listed_from_the_top_of_the_file(project):
     study = plan_study(project, plan)
     with pytest.raises(ActionPlanError) as caught:
         ap.action_plan(study, LIBRARY)
-    assert [(p.row, p.column) for p in caught.value.problems] == [(10, 7), (16, 36), (17, 12)]
+    assert [(p.row, p.column) for p in caught.value.problems] == [(10, 7), (16, 36), (18, 12)]
     assert problem_lines(caught.value)[0].endswith("action A1 has no owner: give the service "
                                                    "or role in charge (owner: ...)")
 
@@ -605,3 +607,88 @@ def test_errors_in_the_previous_wave_plan_point_to_its_own_file(project, monkeyp
 def test_a_point_of_vigilance_calls_for_the_recommendations_of_its_rule():
     table = rec.recommend(findings_frame(("retention_low", "vigilance")), LIBRARY)
     assert "r_feedback" in table["id"].tolist()
+
+
+# --------------------------------------------------------------------------- consistency
+
+CONSISTENCY_ERRORS = [
+    # an action no recommendation calls for, not said to be the client's own
+    ("      added_by_client: true\n", "", 10, 7,
+     "action A1 traces to no recommendation: adapt one (from: <recommendation id>) or say "
+     "the client added it (added_by_client: true)"),
+    # one indicator, one date, two targets
+    ("      added_by_client: true\n",
+     "      added_by_client: true\n    - id: A2\n      from: r_answer\n"
+     "      indicators:\n        - {indicator: answer_rate, target: 0.9, date: 2027-12-31}\n",
+     22, 36, "action A2: indicator answer_rate already has the target 1.0 for 2027-12-31 "
+             "(action A1); one indicator has one target per date"),
+    # a recommendation set aside must exist and not be taken up too
+    ("      added_by_client: true\n",
+     "      added_by_client: true\n  set_aside:\n    - {recommendation: r_answr, reason: x}\n",
+     20, 8, "action_plan.set_aside: no recommendation 'r_answr' in the library {library} "
+             "(did you mean 'r_answer'?)"),
+    ("      added_by_client: true\n",
+     "      added_by_client: true\n  accept: [r_answer]\n"
+     "  set_aside:\n    - {recommendation: r_answer, reason: x}\n",
+     21, 8, "recommendation 'r_answer' is both set aside and taken up by an action"),
+    ("      added_by_client: true\n",
+     "      added_by_client: true\n  set_aside:\n    - {recommendation: r_answer}\n",
+     20, 7, "missing required key 'action_plan.set_aside.0.reason'"),
+    # a deadline that is not a date
+    ("      effort: 1\n", "      effort: 1\n      deadline: bientôt\n", 15, 7,
+     "action_plan.actions.0.deadline: 'bientôt' is not a date such as 2026-06-30 "
+     "(or 30/06/2026)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "row", "column", "message"), CONSISTENCY_ERRORS)
+def test_an_inconsistent_plan_stops_validation_at_its_line(project, old, new, row, column,
+                                                           message):
+    study = plan_study(project, ACTION.replace(old, new))
+    with pytest.raises(ActionPlanError) as caught:
+        ap.action_plan(study, LIBRARY)
+    assert str(caught.value) == (f"study 's', studies/s/study.yml, line {row}, column {column}: "
+                                 + message.format(library=LIBRARY))
+
+
+def test_civeval_validate_exits_2_on_an_untraced_action(project):
+    from conftest import run_cli
+
+    write_study(project, "s", MINIMAL_STUDY + "components: [90_rapport]\n"
+                + ACTION.replace("      added_by_client: true\n", ""))
+    result = run_cli("validate", "s", root=project)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "studies/s/study.yml, line 11, column 7" in result.stderr
+    assert "traces to no recommendation" in result.stdout + result.stderr
+
+
+def test_the_report_flags_past_deadlines_and_priority_recommendations_left_without_action(
+        project):
+    plan = ACTION.replace("      added_by_client: true\n",
+                          "      added_by_client: true\n      deadline: 2026-03-31\n"
+                          "  set_aside:\n    - {recommendation: r_staff, reason: \"déjà fait\"}\n")
+    study = plan_study(project, plan)
+    actions, followed = ap.action_plan(study, LIBRARY)
+    advice = pd.DataFrame({"id": ["r_answer", "r_feasibility", "r_staff"],
+                           "title": ["Répondre", "Instruire", "Dédier"], "score": [9, 6, 9]})
+    flagged = ap.inconsistencies(study, actions, followed, advice, date(2026, 12, 6))
+    assert flagged == [
+        "L'échéance de l'action « Répondre » (31/03/2026) est déjà passée à la date du "
+        "rapport (06/12/2026).",
+        "La recommandation prioritaire « Répondre » n'a ni action ni raison de l'écarter.",
+        "La recommandation prioritaire « Instruire » n'a ni action ni raison de l'écarter."]
+    # on the day of the deadline, nothing is late yet; a target dated later is not either
+    assert ap.inconsistencies(study, actions, followed, advice.iloc[2:], date(2026, 3, 31)) == []
+    assert ap.set_aside(study) == {"r_staff": "déjà fait"}
+
+
+def test_a_target_date_already_past_is_flagged_apart_from_its_action(project):
+    plan = ACTION.replace("date: 2027-12-31", "date: 2026-01-31").replace(
+        "      added_by_client: true\n",
+        "      added_by_client: true\n      deadline: 2027-06-30\n")
+    study = plan_study(project, plan)
+    actions, followed = ap.action_plan(study, LIBRARY)
+    empty = pd.DataFrame({"id": [], "title": [], "score": []})
+    assert ap.inconsistencies(study, actions, followed, empty, date(2026, 12, 6)) == [
+        f"La cible de « {label('answer_rate')} » pour l'action « Répondre » est datée du "
+        "31/01/2026, déjà passé à la date du rapport (06/12/2026)."]

@@ -24,7 +24,8 @@ def french():
     (0.5, 0, "1"),          # halves round away from zero, not to even
     (2.5, 0, "3"),
     (2.675, 2, "2,68"),     # decimal rounding of the written value, not of its binary form
-    (-1234.5, 1, f"-1{NNBSP}234,5"),
+    (-1234.5, 1, f"\u22121{NNBSP}234,5"),  # a true minus sign, never a hyphen
+    (-0.04, 1, "0,0"),      # rounded to zero, a value loses its sign
     (12, None, "12"),
     (3.14159, None, "3,142"),
 ])
@@ -91,3 +92,25 @@ def test_p_values():
 def test_coefficients_keep_two_decimals():
     assert fmt.by_kind(0.8765, "coefficient") == "0,88"
     assert fmt.by_kind(1.0, "coefficient") == "1,00"
+
+
+def test_negative_values_take_the_minus_sign_in_every_format():
+    assert fmt.percent(-0.279) == f"\u221227,9{NBSP}%"
+    assert fmt.euro(-1500) == f"\u22121{NNBSP}500{NBSP}€"
+    assert fmt.number(float("-inf")) == "\u2212∞"
+    assert fmt.number(-1.5, 1, locale="en_GB") == "\u22121.5"
+
+
+def test_changes_and_scores_are_signed_both_ways():
+    assert (fmt.change(0.25), fmt.change(-0.279), fmt.change(0.0)) == (
+        f"+25,0{NBSP}%", f"\u221227,9{NBSP}%", f"0,0{NBSP}%")
+    assert (fmt.signed(0.5), fmt.signed(-1), fmt.signed(0), fmt.signed(-0.001)) == (
+        "+0,50", "\u22121,00", "0,00", "0,00")
+    assert fmt.signed(None) == fmt.MISSING
+
+
+def test_each_kind_carries_its_precision():
+    assert fmt.by_kind(0.75, "coefficient") == "0,75"   # not 0,8
+    assert fmt.by_kind(0.038, "coefficient") == "0,04"  # not 0,0
+    assert fmt.by_kind(0.1234, "percent") == f"12,3{NBSP}%"
+    assert (fmt.p_clause(0.0004), fmt.p_clause(0.0231)) == ("p < 0,001", "p = 0,023")

@@ -150,7 +150,7 @@ def test_unknown_keys():
 def test_the_young_representation_ratio_is_recorded_by_participation():
     entry = indicator("young_representation_ratio")
     assert (entry["status"], entry["kind"], entry["section"]) == (
-        "recorded", "number", "30_participation")
+        "recorded", "coefficient", "30_participation")
 
 
 def test_unknown_language():

@@ -72,12 +72,16 @@ def test_diversity_of_voters_against_adult_margins():
     voters = study.load("votants")
     margins = as_margins(study.load("marges_insee"))
     table = section.diversity(study, voters, margins, "edition")
-    young = table[(table["variable"] == "tranche_age") & (table["category"] == "18-29")].iloc[0]
+    # Readers see labels, never the margins table's identifiers.
+    assert set(table["variable"]) == {"Tranche d'âge", "Sexe"}
+    assert {"Femmes", "Hommes"} <= set(table["category"])
+    young = table[(table["variable"] == "Tranche d'âge") & (table["category"] == "18-29")].iloc[0]
     last = voters[voters["edition"] == 2024]
     share = (last["tranche_age"] == "18-29").mean()
     assert young["share_participants"] == pytest.approx(share)
     assert young["representation_ratio"] == pytest.approx(share / (1650 / 9800))
-    assert "dissimilarity_tranche_age" in study.evidence()
+    assert study.evidence()["dissimilarity_tranche_age"].label == (
+        "Indice de dissimilarité des participants (tranche d'âge)")
 
 
 def test_efficiency_from_the_editions_budget_and_cost():

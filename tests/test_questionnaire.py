@@ -65,6 +65,33 @@ def test_likert_shares_match_a_count_by_hand(consultation):
     assert dont_know["percent"] == pytest.approx((raw == "Ne sait pas").sum() / raw.notna().sum())
 
 
+def test_likert_shares_add_up_to_100_percent_of_expressed_answers(consultation):
+    study, survey = consultation
+    question = survey.codebook["Q1"]
+    shown = questionnaire.likert_display(study, questionnaire.likert_results(study, survey,
+                                                                             question))
+    assert shown[list(question.levels)].sum(axis=1).tolist() == pytest.approx([1.0] * 4)
+    # « Ne sait pas » comes after the net agreement, on its own base, and says so.
+    assert shown.columns[-2:].tolist() == ["net_agreement", "Ne sait pas"]
+    assert shown.attrs["labels"] == {"Ne sait pas": "Ne sait pas (en % de toutes les réponses)"}
+    raw = raw_export()
+    answers = raw.loc[raw["submitdate"].notna(), "Q1[SQ001]"]
+    first = shown.set_index("item").loc["La consultation portait sur des choix encore ouverts"]
+    assert first["Ne sait pas"] == pytest.approx((answers == "Ne sait pas").sum()
+                                                 / answers.notna().sum())
+
+
+def test_a_hidden_likert_share_is_not_given_away_by_the_others(consultation):
+    study, survey = consultation
+    strict = load_study("demo-val-de-brenne")
+    object.__setattr__(strict.config.report, "small_cell_threshold", 45)
+    table = questionnaire.likert_results(strict, survey, survey.codebook["Q1"])
+    on_scale = table[table["side"] != "dont_know"]
+    hidden = on_scale.groupby("item")["percent"].apply(lambda shares: shares.isna().sum())
+    # 100 % minus the shares shown would give a single hidden one back.
+    assert hidden.max() >= 2 and not (hidden == 1).any()
+
+
 def test_small_cells_are_hidden_with_the_study_threshold(consultation):
     study, survey = consultation
     strict = load_study("demo-val-de-brenne")
@@ -75,6 +102,73 @@ def test_small_cells_are_hidden_with_the_study_threshold(consultation):
     assert "18-29" in hidden["category"].tolist()  # 53 respondents, under 60
     assert hidden["respondents"].isna().all() and hidden["share_respondents"].isna().all()
     assert who.attrs["suppressed_cells"] >= 1
+
+
+def test_respondents_by_commune_against_the_population(consultation):
+    study, survey = consultation
+    population = study.load("population_communes")
+    table, sentence = questionnaire.by_district(study, survey, population, "commune")
+    raw = raw_export()
+    answered = raw.loc[raw["submitdate"].notna(), "commune"].value_counts()
+    rows = table.set_index("district")
+    assert rows["respondents"].to_dict() == answered.reindex(rows.index).to_dict()
+    inhabitants = population.set_index("commune")["population"]
+    assert rows["per_thousand"].to_dict() == pytest.approx(
+        (answered / inhabitants * 1000).to_dict())
+    assert rows["representation_ratio"].to_dict() == pytest.approx(
+        ((answered / answered.sum()) / (inhabitants / inhabitants.sum())).to_dict())
+    best, worst = rows["per_thousand"].idxmax(), rows["per_thousand"].idxmin()
+    assert f"{best} compte le plus de répondants" in sentence.data
+    assert f"{worst} le moins" in sentence.data
+    assert 0 < study.evidence()["questionnaire_district_dissimilarity"].value < 0.2
+
+
+def test_small_communes_are_hidden_with_a_second_one(consultation):
+    study, survey = consultation
+    strict = load_study("demo-val-de-brenne")
+    object.__setattr__(strict.config.report, "small_cell_threshold", 12)
+    table, sentence = questionnaire.by_district(strict, survey,
+                                                strict.load("population_communes"), "commune")
+    hidden = table[table["respondents"].isna()]
+    # Migné-Haut (11 respondents) is under 12; the next smallest goes too, or the total of
+    # respondents would give it back. Neither is named in the sentence.
+    assert len(hidden) == 2 and "Migné-Haut" in hidden["district"].tolist()
+    assert hidden[["share_respondents", "per_thousand"]].isna().all().all()
+    assert not any(name in sentence.data for name in hidden["district"])
+
+
+POPULATION_STUDY = MINIMAL_STUDY + """data:
+  enquete: {file: data/enquete.csv, format: survey, options: {codebook: codebook.yml}}
+  population: {file: data/population.csv, kind: population}
+components:
+  - template: 10_questionnaire
+    parameters: {dataset: enquete, %s}
+"""
+POPULATION_FILES = {
+    "data/enquete.csv": "respondent_id;quartier\n1;Centre\n2;Nord\n3;Centre\n",
+    "codebook.yml": "questions:\n  - {id: quartier, type: single, levels: [Centre, Nord]}\n",
+    "data/population.csv": "quartier;population\nCENTRE;5000\nSud;7000\n"}
+
+
+@pytest.mark.parametrize(("parameters", "message"), [
+    ("population: population",
+     "study 'lieux', studies/lieux/study.yml, line 13, column 36: template 10_questionnaire: "
+     "population needs district too"),
+    ("population: population, district: commune",
+     "study 'lieux', studies/lieux/study.yml, line 13, column 60: template 10_questionnaire: "
+     "no column 'commune' in the responses of data.enquete"),
+    ("population: population, district: quartier",
+     "study 'lieux', studies/lieux/data/enquete.csv, column 'quartier': 1 district of "
+     "studies/lieux/data/enquete.csv (column 'quartier') is not in "
+     "studies/lieux/data/population.csv: 'Nord'"),
+])
+def test_respondents_places_must_be_in_the_population_table(project, capsys, parameters,
+                                                            message):
+    from civeval.cli import main
+
+    write_study(project, "lieux", POPULATION_STUDY % parameters, files=POPULATION_FILES)
+    assert main(["validate", "lieux"]) == 2
+    assert capsys.readouterr().err.startswith(f"civeval: error: {message}")
 
 
 def test_deliberative_poll_compares_the_same_people():
@@ -180,3 +274,16 @@ data:
     error = capsys.readouterr().err
     assert "studies/ouvertes/data/codage.csv, line 3, column 'validated'" in error
     assert "the report never shows proposed codes" in error
+
+
+def test_the_method_note_says_what_the_import_set_aside_and_why(consultation):
+    from dataclasses import replace
+
+    study, survey = consultation
+    summary = {**survey.summary, "duplicates_dropped": 2,
+               "personal_reasons": {"courriel": "contact", "Collector": "role"}}
+    note = str(questionnaire.method_note(study, replace(survey, summary=summary)).data)
+    assert ("2 envois en double d'un même questionnaire (même identifiant de soumission) "
+            "ont été écartés ; la dernière version est gardée.") in note
+    assert ("Colonnes écartées comme données personnelles avant toute analyse : courriel "
+            "(coordonnées), Collector (nom de l'enquêteur ou du déclarant).") in note

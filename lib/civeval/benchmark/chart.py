@@ -133,6 +133,9 @@ def benchmark_chart(comparison: pd.DataFrame, references: pd.DataFrame | None = 
             ax.axvline(row.value, linestyle="--", linewidth=1,
                        color=charts.PALETTE[(2 + number) % len(charts.PALETTE)],
                        label=f"{row.name}, {detail}" if detail else str(row.name))
+    # From zero: a dot plot around a single comparator would make a small gap look large.
+    charts.value_axis_from_zero(ax.xaxis, [*data["value"], *(
+        references["value"] if references is not None else [])])
     ticks = ax.xaxis.get_majorticklocs() * (100 if ratio else 1)
     decimals = 0 if np.allclose(ticks, np.round(ticks)) else 1
     charts.format_axis(ax.xaxis, "percent" if ratio else "number", decimals)

@@ -15,12 +15,16 @@ import os
 import re
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from civeval.benchmark.reference import COLUMNS
 from civeval.errors import CatalogError
 from civeval.workbench import atomic, paths, yamlsource
+from civeval.workbench.exports import lazy_module
+
+# Planning reads the portfolio's rows for the benchmark's fingerprint; only the table needs
+# pandas.
+pd = lazy_module("pandas")
 
 __all__ = ["portfolio"]
 
@@ -44,7 +48,7 @@ def _study_yml(file: Path) -> dict:
     try:
         text = yamlsource.read_text(file, CatalogError, shown=file)
         yamlsource.compose(text, CatalogError, file=file)  # bounded, unlike safe_load alone
-        config = yaml.safe_load(text) or {}
+        config = yamlsource.safe_load(text) or {}
     except (OSError, CatalogError, yaml.YAMLError):
         return {}
     if not isinstance(config, dict):
@@ -187,11 +191,11 @@ def portfolio(reports_dir=None, studies_dir=None) -> pd.DataFrame:
     >>> _ = (reports / "ville-a" / "run.json").write_text(json.dumps({
     ...     "slug": "ville-a", "client": "Ville A", "status": "success",
     ...     "started_at": "2025-01-15T10:00:00+00:00", "client_kind": "commune",
-    ...     "scheme_types": ["budget participatif"], "year": 2024}))
+    ...     "scheme_types": ["budget participatif"], "year": 2024}), encoding="utf-8")
     >>> _ = (reports / "ville-a" / "evidence.json").write_text(json.dumps({
     ...     "population": {"value": 31000, "kind": "number"},
     ...     "turnout_rate": {"value": 0.061, "label": "Taux de participation",
-    ...                      "kind": "percent"}}))
+    ...                      "kind": "percent"}}), encoding="utf-8")
     >>> portfolio(reports, studies_dir=reports)[["name", "population", "indicator", "value",
     ...                                           "public"]]
           name  population     indicator  value  public

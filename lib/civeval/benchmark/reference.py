@@ -20,11 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from civeval.errors import CatalogError
-from civeval.workbench import paths, tables
+from civeval.workbench import paths
+from civeval.workbench.exports import lazy_module
+
+# COLUMNS names the portfolio's columns too, which planning reads without a table.
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
+tables = lazy_module("civeval.workbench.tables")
 
 __all__ = ["COLUMNS", "load_reference"]
 

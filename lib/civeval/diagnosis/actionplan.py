@@ -45,6 +45,22 @@ The action plan in ``study.yml``
           resources: "0,2 ETP ; 5 000 €"
           indicators:                    # and at least one follow-up indicator
             - {indicator: implementation_rate, target: 0.8, date: 2027-12-31}
+        - id: A2
+          title: "…"                     # an action no recommendation calls for
+          added_by_client: true          # says it was the client's own
+          ...
+      set_aside:                         # priority recommendations not taken up, and why
+        - {recommendation: relancer_anciens_participants, reason: "…"}
+
+Consistency
+-----------
+Checked with the plan, at validation (one :class:`ActionPlanError` at the line): an action
+that traces to no recommendation (neither accepted nor ``from:``) must say it was added by
+the client (``added_by_client: true``); an indicator may have only one target for one date;
+a recommendation set aside (``set_aside:``) must exist and give its reason. Checked against
+the diagnosis and the report's date, in the report (:func:`inconsistencies`): a deadline or
+a target date already past, and a priority recommendation with neither an action nor a
+reason to set it aside.
 
 Targets (and baselines given by hand) must suit the indicator's kind in the registry
 (:mod:`civeval.evidence.registry`): a percentage is a ratio between −1 and 1 (0.8 for
@@ -66,6 +82,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from civeval.diagnosis.recommendations import (
     LEVERS,
+    PRIORITY_SCORE,
     Lever,
     Library,
     Recommendation,
@@ -92,6 +109,8 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "action_plan",
     "follow_up",
+    "inconsistencies",
+    "set_aside",
     "target_reached",
 ]
 
@@ -135,6 +154,7 @@ class _PlannedAction(StrictModel):
     deadline: date | None = None
     resources: str | None = None
     indicators: list[_PlannedIndicator] | None = None
+    added_by_client: bool = False  # an action of the client's own, no recommendation behind
 
     @field_validator("id", "resources", "title", "owner", mode="before")
     @classmethod
@@ -153,10 +173,21 @@ class _PlannedAction(StrictModel):
         return as_date(value)
 
 
+class _SetAside(StrictModel):
+    recommendation: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _no_blank_reason(cls, value):
+        return _blank_to_none(value)
+
+
 class _ActionPlanConfig(StrictModel):
     deadline: date | None = None
     accept: list[str] = []
     actions: list[_PlannedAction] = []
+    set_aside: list[_SetAside] = []
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -320,9 +351,25 @@ def action_plan(study: Study, library: Library | str | Path | None = None
         if not action.get("indicators") and not unresolved:
             problem(f"action {planned.id} has no follow-up indicator: give at least one "
                     "under indicators (indicator, target, date)", *here, "indicators")
+        if planned.from_ is None and not planned.added_by_client:
+            problem(f"action {planned.id} traces to no recommendation: adapt one (from: "
+                    "<recommendation id>) or say the client added it (added_by_client: true)",
+                    *here, "id")
         actions.append(action)
 
+    for k, item in enumerate(config.set_aside):
+        if item.recommendation not in library:
+            problem(f"action_plan.set_aside: no recommendation {item.recommendation!r} in the "
+                    f"library {paths.display_path(library.file)}"
+                    + did_you_mean(item.recommendation, library.ids),
+                    "set_aside", k, "recommendation")
+        elif item.recommendation in accepted or any(
+                a.get("from_recommendation") == item.recommendation for a in actions):
+            problem(f"recommendation {item.recommendation!r} is both set aside and taken up "
+                    "by an action", "set_aside", k, "recommendation")
+
     rows = []
+    targets: dict[tuple, list[tuple]] = {}
     for action in actions:
         for item in action.get("indicators") or []:
             keys = item["keys"]
@@ -350,6 +397,15 @@ def action_plan(study: Study, library: Library | str | Path | None = None
             rows.append({"action": action["id"], "indicator": item["indicator"],
                          "label": entry["label"], "kind": kind, "baseline": baseline,
                          "target": values.get("target"), "date": item["date"]})
+            targets.setdefault((item["indicator"], item["date"]), []).append(
+                (values.get("target"), action["id"], keys))
+    for (key, due), given in targets.items():
+        first_target, first_action, _ = given[0]
+        for target, action_id, keys in given[1:]:
+            if target is not None and first_target is not None and target != first_target:
+                problem(f"action {action_id}: indicator {key} already has the target "
+                        f"{first_target!r} for {due or 'the same date'} (action {first_action}); "
+                        "one indicator has one target per date", *keys, "target")
     if problems:
         # Read from the top of study.yml down, as the user will fix them.
         raise combine(sorted(problems, key=lambda p: (p.row or 0, p.column or 0)))
@@ -368,6 +424,78 @@ def action_plan(study: Study, library: Library | str | Path | None = None
     followed = followed.sort_values("action", key=lambda s: s.map(order), kind="stable")
     followed = followed.reset_index(drop=True).astype(object)
     return table, followed.where(followed.notna(), None)
+
+
+def set_aside(study: Study) -> dict[str, str]:
+    """The recommendations the plan sets aside (``action_plan.set_aside``), each with why.
+
+    Examples
+    --------
+    >>> set_aside(load_study("demo-saint-aubin"))
+    {}
+    """
+    return {item.recommendation: item.reason for item in _plan_config(study).set_aside}
+
+
+def inconsistencies(study: Study, actions: pd.DataFrame, indicators: pd.DataFrame,
+                    recommendations: pd.DataFrame, on: date) -> list[str]:
+    """What the report must flag in an action plan that passed validation: what only the
+    report's date and the diagnosis can tell.
+
+    Parameters
+    ----------
+    study : Study
+        Gives the language of the messages and the recommendations set aside.
+    actions, indicators : DataFrame
+        As :func:`action_plan` returns them.
+    recommendations : DataFrame
+        As :func:`civeval.diagnosis.recommendations.recommend` returns them for the study's
+        findings (``id``, ``title``, ``score``).
+    on : date
+        The report's date.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem, in the report's language: an action whose deadline, or a
+        follow-up indicator whose date, is already past on ``on``; a priority
+        recommendation (score 6 or more) with neither an action nor a reason to set it
+        aside.
+
+    Examples
+    --------
+    >>> study = load_study("demo-saint-aubin")
+    >>> actions = pd.DataFrame({"id": ["A1"], "title": ["Publier le suivi"],
+    ...                         "deadline": [date(2026, 3, 31)], "from_recommendation": [None]})
+    >>> indicators = pd.DataFrame({"action": [], "label": [], "date": []})
+    >>> advice = pd.DataFrame({"id": ["reponse_motivee"], "title": ["Répondre"], "score": [9]})
+    >>> for line in inconsistencies(study, actions, indicators, advice, date(2026, 12, 6)):
+    ...     print(line)
+    L'échéance de l'action « Publier le suivi » (31/03/2026) est déjà passée à la date du rapport (06/12/2026).
+    La recommandation prioritaire « Répondre » n'a ni action ni raison de l'écarter.
+    """  # noqa: E501
+    from civeval.presentation import fmt
+
+    t = study.t
+    found = []
+    titles = dict(zip(actions["id"], actions["title"], strict=True))
+    deadlines = dict(zip(actions["id"], actions["deadline"], strict=True))
+    for action in actions.itertuples():
+        if action.deadline is not None and action.deadline < on:
+            found.append(t("actionplan.past_deadline", action=action.title,
+                           deadline=fmt.date(action.deadline), today=fmt.date(on)))
+    for row in indicators.itertuples():
+        # A target dated at its action's deadline is said once, with the action.
+        if row.date is not None and row.date < on and row.date != deadlines.get(row.action):
+            found.append(t("actionplan.past_target", indicator=row.label,
+                           action=titles.get(row.action, row.action),
+                           date=fmt.date(row.date), today=fmt.date(on)))
+    taken = set(actions["from_recommendation"].dropna()) | set(actions["id"])
+    reasons = set_aside(study)
+    for advice in recommendations.itertuples():
+        if advice.score >= PRIORITY_SCORE and advice.id not in taken | set(reasons):
+            found.append(t("actionplan.priority_untaken", recommendation=advice.title))
+    return found
 
 
 # --------------------------------------------------------------------------- follow-up

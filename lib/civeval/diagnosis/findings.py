@@ -269,7 +269,7 @@ def _evidence_text(record: Evidence, t, language: str, rule: Rule | None = None,
     if position is not None:
         parts.append(t("diagnostic.evidence_rank", percentile=fmt.number(
             position.percentile, 0, locale=locale), peers=position.peers) if position.ranked
-            else t("diagnostic.evidence_unranked", peers=position.peers,
+            else t("diagnostic.evidence_unranked", count=position.peers,
                    needed=position.min_peers))
     return t("diagnostic.separator").join(parts)
 

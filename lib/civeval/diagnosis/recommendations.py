@@ -60,6 +60,7 @@ LIBRARY_FILE = Path("data") / "reference" / "recommandations.yml"
 RECOMMENDATION_COLUMNS = ("id", "lever", "title", "description", "addresses", "answers",
                           "impact", "effort", "score", "priority")
 _LEVELS = (1, 2, 3)
+PRIORITY_SCORE = 6  # the lowest priority score of a priority recommendation or action
 
 
 # --------------------------------------------------------------------------- priority
@@ -96,7 +97,7 @@ def priority_label(score: int, language: str = "fr") -> str:
     >>> priority_label(6), priority_label(4), priority_label(2, "en")
     ('prioritaire', 'à programmer', 'to consider')
     """
-    level = "high" if score >= 6 else "medium" if score >= 3 else "low"
+    level = "high" if score >= PRIORITY_SCORE else "medium" if score >= 3 else "low"
     return i18n.translator(language)(f"actionplan.priority.{level}")
 
 

@@ -16,9 +16,8 @@ import re
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from civeval.evidence.record import KINDS
+from civeval.workbench import yamlsource
 
 REGISTRY = "indicators.yml"
 LANGUAGES = ("fr", "en")
@@ -28,7 +27,7 @@ _PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 @cache
 def _registry() -> dict[str, dict]:
     text = resources.files("civeval.evidence").joinpath(REGISTRY).read_text("utf-8")
-    entries = yaml.safe_load(text)["indicators"]
+    entries = yamlsource.safe_load(text)["indicators"]
     for key, entry in entries.items():
         # The registry ships with the package: a slip in it is a bug, caught by the tests.
         if entry.get("kind") not in KINDS:

@@ -152,7 +152,8 @@ def read_decidim(path: str | Path, entity: str | None = None,
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.example.org-open-data-proposals.csv"
     >>> _ = path.write_text("id;title/en;title/fr;supports;author/name;published_at\\n"
-    ...                     "7;Trees;Des arbres;12;Jeanne Martin;2024-03-05 18:00:00 +0100\\n")
+    ...                     "7;Trees;Des arbres;12;Jeanne Martin;2024-03-05 18:00:00 +0100\\n",
+    ...                     encoding="utf-8")
     >>> proposals = read_decidim(path)["proposals"]
     >>> proposals.columns.tolist()
     ['id', 'title', 'votes', 'published_at']

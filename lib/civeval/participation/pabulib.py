@@ -148,7 +148,8 @@ def read_pabulib(path: str | Path) -> PabulibElection:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "bp.pb"
     >>> _ = path.write_text("META\\nkey;value\\nvote_type;cumulative\\nbudget;1000\\n"
     ...                     "PROJECTS\\nproject_id;cost;name\\n1;600;Parc\\n2;400;Vélos\\n"
-    ...                     "VOTES\\nvoter_id;vote;points\\nv1;2,1;3,1\\nv2;1;4\\n")
+    ...                     "VOTES\\nvoter_id;vote;points\\nv1;2,1;3,1\\nv2;1;4\\n",
+    ...                     encoding="utf-8")
     >>> election = read_pabulib(path)
     >>> election.meta["budget"], election.projects["cost"].tolist()
     (1000, [600, 400])
@@ -182,7 +183,8 @@ def pabulib_vote_counts(election: PabulibElection) -> pd.DataFrame:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "bp.pb"
     >>> _ = path.write_text("META\\nkey;value\\nvote_type;cumulative\\n"
     ...                     "PROJECTS\\nproject_id;cost\\n1;600\\n2;400\\n3;100\\n"
-    ...                     "VOTES\\nvoter_id;vote;points\\nv1;2,1;3,1\\nv2;1;4\\n")
+    ...                     "VOTES\\nvoter_id;vote;points\\nv1;2,1;3,1\\nv2;1;4\\n",
+    ...                     encoding="utf-8")
     >>> pabulib_vote_counts(read_pabulib(path)).values.tolist()
     [['1', 2, 5, 1.0], ['2', 1, 3, 0.5], ['3', 0, 0, 0.0]]
     """
@@ -221,7 +223,7 @@ def read_pabulib_projects(path: str | Path) -> pd.DataFrame:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "bp.pb"
     >>> _ = path.write_text("META\\nkey;value\\nvote_type;approval\\n"
     ...                     "PROJECTS\\nproject_id;cost;votes\\n1;600;2\\n2;400;1\\n"
-    ...                     "VOTES\\nvoter_id;vote\\nv1;2,1\\nv2;1\\n")
+    ...                     "VOTES\\nvoter_id;vote\\nv1;2,1\\nv2;1\\n", encoding="utf-8")
     >>> table = read_pabulib_projects(path)
     >>> table[["project_id", "votes", "voters"]].values.tolist()
     [['1', 2, 2], ['2', 1, 1]]
@@ -303,7 +305,7 @@ def summarise_pabulib(path: str | Path) -> PabulibSummary:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "bp.pb"
     >>> _ = path.write_text("META\\nkey;value\\nvote_type;approval\\nbudget;900\\n"
     ...                     "PROJECTS\\nproject_id;cost\\n1;600\\n2;400\\n"
-    ...                     "VOTES\\nvoter_id;vote;sex\\nv1;2,1;F\\nv2;1;M\\n")
+    ...                     "VOTES\\nvoter_id;vote;sex\\nv1;2,1;F\\nv2;1;M\\n", encoding="utf-8")
     >>> summary = summarise_pabulib(path)
     >>> summary.ballots, summary.budget, summary.voters["sex"].tolist()
     (2, 900, ['F', 'M'])

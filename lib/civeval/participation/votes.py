@@ -219,7 +219,7 @@ def editions(votes: list[Vote], population: float,
     ...     _ = path.write_text(f"META\\nkey;value\\ninstance;2024\\nbudget;{budget}\\n"
     ...                         "vote_type;approval\\nPROJECTS\\nproject_id;cost\\n1;100\\n"
     ...                         "VOTES\\nvoter_id;vote\\n" + "".join(
-    ...                             f"v{i};1\\n" for i in range(ballots)))
+    ...                             f"v{i};1\\n" for i in range(ballots)), encoding="utf-8")
     ...     return bind_vote(summarise_pabulib(path), name, district=district)
     >>> votes = [vote("city", 1000, 900), vote("nord", 400, 500, district="Nord")]
     >>> table = editions(votes, population=10_000)

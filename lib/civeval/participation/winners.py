@@ -99,7 +99,7 @@ def recomputed_winners(summary: PabulibSummary) -> tuple[str, ...] | None:
     >>> _ = path.write_text("META\\nkey;value\\nvote_type;approval\\nbudget;1000\\n"
     ...                     "rule;greedy\\nPROJECTS\\nproject_id;cost\\na;700\\nb;400\\n"
     ...                     "c;300\\nVOTES\\nvoter_id;vote\\n1;a,b\\n2;a,c\\n3;a,b,c\\n"
-    ...                     "4;b\\n")
+    ...                     "4;b\\n", encoding="utf-8")
     >>> recomputed_winners(summarise_pabulib(path))  # a, b: 3 votes; c: 2
     ('a', 'c')
 
@@ -211,7 +211,7 @@ def winners(summary: PabulibSummary) -> pd.DataFrame:
     >>> _ = path.write_text("META\\nkey;value\\nvote_type;approval\\nbudget;1000\\n"
     ...                     "rule;greedy\\nPROJECTS\\nproject_id;cost\\na;700\\nb;400\\n"
     ...                     "c;300\\nVOTES\\nvoter_id;vote\\n1;a,b\\n2;a,c\\n3;a,b,c\\n"
-    ...                     "4;b\\n")
+    ...                     "4;b\\n", encoding="utf-8")
     >>> table = winners(summarise_pabulib(path))
     >>> table[["project_id", "points", "rank", "winner"]].values.tolist()
     [['a', 3, 1, True], ['b', 3, 1, False], ['c', 2, 3, True]]

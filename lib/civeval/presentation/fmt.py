@@ -4,7 +4,9 @@ Formatting follows the CLDR rules shipped with babel, never the machine's locale
 the thousands separator is a narrow no-break space (U+202F), the decimal mark a comma, and a
 no-break space (U+00A0) stands before ``%`` and ``€``, so ``1 234,5``, ``12,3 %``, ``1 234 €``.
 Halves are rounded away from zero (``2,5`` → ``3``), as readers expect, not to even.
-Missing values are shown as an en dash.
+Negative values take the true minus sign (U+2212, ``−27,9 %``), never a hyphen; changes and
+scores are signed both ways (:func:`change`, :func:`signed`). Missing values are shown as an
+en dash.
 
 Examples
 --------
@@ -20,16 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 
-import pandas as pd
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 MISSING = "–"
+MINUS = "\u2212"
 _locale = "fr_FR"
 
 
@@ -40,15 +44,27 @@ def use_language(language: str) -> None:
 
 
 def _is_missing(value) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and math.isnan(value))
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    # pandas' NA and NaT exist only once pandas is imported; formatting (study pages, while
+    # planning) must not import it to find out.
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
 
 
 def _infinite(value) -> str | None:
-    """``∞`` or ``-∞`` for an infinite value (a ratio to zero), None otherwise."""
+    """``∞`` or ``−∞`` for an infinite value (a ratio to zero), None otherwise."""
     if isinstance(value, float | int | Decimal) and math.isinf(value):
-        return "∞" if value > 0 else "-∞"
+        return "∞" if value > 0 else MINUS + "∞"
     return None
+
+
+def _minus(shown: str) -> str:
+    """Babel's hyphen-minus (CLDR's French minus sign) made a true minus sign; a value that
+    rounds to zero loses its sign (``−0,0`` reads as an error)."""
+    if not shown.startswith("-"):
+        return shown
+    return shown[1:] if not any(c in "123456789" for c in shown) else MINUS + shown[1:]
 
 
 def _rounded(value, decimals: int) -> Decimal:
@@ -70,10 +86,10 @@ def number(value, decimals: int | None = 1, locale: str | None = None) -> str:
     if infinite := _infinite(value):
         return infinite
     if decimals is None:
-        return format_decimal(value, locale=locale or _locale)
+        return _minus(format_decimal(value, locale=locale or _locale))
     pattern = "#,##" + _digits(decimals)
-    return format_decimal(_rounded(value, decimals), format=pattern, locale=locale or _locale,
-                          decimal_quantization=True)
+    return _minus(format_decimal(_rounded(value, decimals), format=pattern,
+                                 locale=locale or _locale, decimal_quantization=True))
 
 
 def integer(value, locale: str | None = None) -> str:
@@ -91,7 +107,7 @@ def percent(ratio, decimals: int = 1, locale: str | None = None) -> str:
     pattern = Locale.parse(locale).percent_formats[None].pattern
     pattern = re.sub(r"0(\.0+)?", _digits(decimals), pattern, count=1)
     value = _rounded(Decimal(str(ratio)) * 100, decimals) / 100
-    return format_decimal(value, format=pattern, locale=locale)
+    return _minus(format_decimal(value, format=pattern, locale=locale))
 
 
 def change(ratio, decimals: int = 1, locale: str | None = None) -> str:
@@ -102,9 +118,22 @@ def change(ratio, decimals: int = 1, locale: str | None = None) -> str:
     ('−27,9\xa0%', '+25,0\xa0%')
     """
     shown = percent(ratio, decimals, locale)
-    if shown in (MISSING, "∞", "-∞") or _rounded(abs(ratio) * 100, decimals) == 0:
+    if shown in (MISSING, "∞", MINUS + "∞") or _rounded(abs(ratio) * 100, decimals) == 0:
         return shown
-    return "+" + shown if ratio > 0 else "\u2212" + shown.lstrip("-")
+    return "+" + shown if ratio > 0 else shown
+
+
+def signed(value, decimals: int = 2, locale: str | None = None) -> str:
+    """A number that reads as a balance, signed both ways with a true minus sign: a score
+    from −1 to +1, a difference of points. Zero has no sign.
+
+    >>> signed(0.5), signed(-1), signed(0)
+    ('+0,50', '−1,00', '0,00')
+    """
+    shown = number(value, decimals, locale)
+    if shown == MISSING or shown.startswith(MINUS) or _rounded(abs(value), decimals) == 0:
+        return shown
+    return "+" + shown
 
 
 def euro(amount, decimals: int = 0, locale: str | None = None) -> str:
@@ -114,7 +143,7 @@ def euro(amount, decimals: int = 0, locale: str | None = None) -> str:
     locale = locale or _locale
     pattern = Locale.parse(locale).currency_formats["standard"].pattern
     pattern = re.sub(r"0(\.0+)?", _digits(decimals), pattern, count=1).replace("¤", "€")
-    return format_decimal(_rounded(amount, decimals), format=pattern, locale=locale)
+    return _minus(format_decimal(_rounded(amount, decimals), format=pattern, locale=locale))
 
 
 def date(value, locale: str | None = None) -> str:
@@ -123,7 +152,7 @@ def date(value, locale: str | None = None) -> str:
         return MISSING
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
-    if isinstance(value, pd.Timestamp | dt.datetime):
+    if isinstance(value, dt.datetime):
         value = value.date()
     return format_date(value, "dd/MM/yyyy", locale=locale or _locale)
 
@@ -132,7 +161,7 @@ def long_date(value, locale: str | None = None) -> str:
     """A day in words: ``22 novembre 2026``."""
     if _is_missing(value):
         return MISSING
-    if isinstance(value, pd.Timestamp | dt.datetime):
+    if isinstance(value, dt.datetime):
         value = value.date()
     return format_date(value, "d MMMM yyyy", locale=locale or _locale)
 
@@ -164,7 +193,7 @@ def by_kind(value, kind: str, locale: str | None = None) -> str:
     if isinstance(value, bool) or kind == "text":
         return str(value)
     if kind == "number":
-        whole = pd.api.types.is_integer(value) or float(value).is_integer()
+        whole = isinstance(value, numbers.Integral) or float(value).is_integer()
         return number(value, 0 if whole else 1, locale=locale)
     if kind == "coefficient":  # kappa, alpha, Kendall's W: two decimals, always
         return number(value, 2, locale=locale)

@@ -156,7 +156,7 @@ def _qualifiers(record) -> list[str]:
         notes.append(_translate("evidence.ranked", percentile=fmt.number(
             position.percentile, 0, locale=locale), peers=position.peers))
     elif position is not None and position.peers:  # no peer at all: the limits say it once
-        notes.append(_translate("evidence.unranked", peers=position.peers,
+        notes.append(_translate("evidence.unranked", count=position.peers,
                                 median=fmt.by_kind(position.median, record.kind, locale),
                                 needed=position.min_peers))
     if record.suppressed:

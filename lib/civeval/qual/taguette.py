@@ -61,8 +61,10 @@ def read_taguette(path: str | Path, codebook: Codebook | str | Path | None = Non
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "highlights.csv").write_text(
-    ...     "id,document,tag,content\\n7,Entretien agent,Moyens,Nous manquons de temps.\\n")
-    >>> _ = (folder / "documents.csv").write_text("document;role\\nEntretien agent;agent\\n")
+    ...     "id,document,tag,content\\n7,Entretien agent,Moyens,Nous manquons de temps.\\n",
+    ...     encoding="utf-8")
+    >>> _ = (folder / "documents.csv").write_text("document;role\\nEntretien agent;agent\\n",
+    ...                                           encoding="utf-8")
     >>> segments = read_taguette(folder / "highlights.csv", documents=folder / "documents.csv")
     >>> segments[["document", "speaker_role", "text", "code"]].values.tolist()
     [['Entretien agent', 'agent', 'Nous manquons de temps.', 'Moyens']]

@@ -73,7 +73,8 @@ def read_workshop(path: str | Path, roles=None, sep: str | None = None,
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "atelier.csv"
     >>> _ = path.write_text("Proposition;Groupe;Gommettes;Participants\\n"
-    ...                     "Plus de bancs;Habitants;7;9\\nPlus de bancs;Table 2;3;6\\n")
+    ...                     "Plus de bancs;Habitants;7;9\\nPlus de bancs;Table 2;3;6\\n",
+    ...                     encoding="utf-8")
     >>> read_workshop(path).values.tolist()
     [[<NA>, 'Plus de bancs', 'habitant', 7, 9], [<NA>, 'Plus de bancs', 'Table 2', 3, 6]]
     """

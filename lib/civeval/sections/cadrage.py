@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from civeval.errors import InputError
-from civeval.presentation import fmt, report
+from civeval.presentation import charts, fmt, report
 from civeval.workbench.schema import Criterion
 from civeval.workbench.study import Study
 
@@ -41,23 +41,26 @@ def editions(study: Study) -> pd.DataFrame:
 
 
 def questions(study: Study) -> pd.DataFrame:
-    """The evaluation questions, in the order of the criteria (pertinence … impact)."""
-    rows = [{"criterion": str(criterion), "question": question}
+    """The evaluation questions, in the order of the criteria (pertinence … impact): their
+    text only, not the keys of the figures that answer them."""
+    asked = study.config.questions()
+    rows = [{"criterion": str(criterion), "question": item.question}
             for criterion in Criterion
-            for question in study.config.evaluation_questions.get(criterion, [])]
+            for asked_criterion, _, item in asked if asked_criterion == criterion]
     return pd.DataFrame(rows, columns=["criterion", "question"])
 
 
 def inventory(study: Study) -> pd.DataFrame:
     """The data catalogue as it stands: size, period covered and validation status.
 
+    Each dataset is named by its description (its catalogue name when it has none), never
+    by its file: readers of the report do not see the study's folder.
     The period covered is the earliest and latest value over the dataset's date columns.
     A dataset that does not parse is listed with the error instead of failing the report.
     """
     rows = []
     for name, entry in study.config.data.items():
-        row = {"dataset": name, "description": entry.description or "",
-               "file": entry.file.as_posix(), "rows": pd.NA, "columns": pd.NA,
+        row = {"dataset": entry.description or name, "rows": pd.NA, "columns": pd.NA,
                "period": fmt.MISSING, "status": study.t("inventory.valid")}
         try:
             frame = study.load(name)
@@ -69,8 +72,7 @@ def inventory(study: Study) -> pd.DataFrame:
             if not dates.empty:
                 row["period"] = fmt.period(dates.min().min(), dates.max().max())
         rows.append(row)
-    return pd.DataFrame(rows, columns=["dataset", "description", "file", "rows", "columns",
-                                       "period", "status"])
+    return pd.DataFrame(rows, columns=["dataset", "rows", "columns", "period", "status"])
 
 
 def record_key_figures(study: Study, inventory_table: pd.DataFrame) -> None:
@@ -98,16 +100,26 @@ def timeline(study: Study):
 
 
 def editions_timeline(table: pd.DataFrame):
-    """A horizontal bar per edition of ``editions(study)`` from start to end; the figure."""
+    """A horizontal bar per edition of ``editions(study)`` from start to end; the figure.
+
+    The date axis has whole months or years (:func:`civeval.presentation.charts.date_axis`);
+    an edition of a day or two (a deliberative weekend) is a marker, not a bar too thin to
+    see.
+    """
     table = table.sort_values("start")
     fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(table), 2) + 1.2))
     labels = table["scheme"] + " — " + table["edition"]
-    ends = table["end"].fillna(table["start"] + pd.Timedelta(days=1))
-    ax.barh(labels, (ends - table["start"]).dt.days, left=mdates.date2num(table["start"]))
-    ax.xaxis_date()
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+    ends = table["end"].fillna(table["start"])
+    span = max((ends.max() - table["start"].min()).days, 1)
+    # Drawn inclusive of its last day, so that a one-day edition has a length too.
+    lengths = (ends - table["start"]).dt.days + 1
+    ax.barh(labels, lengths, left=mdates.date2num(table["start"]), color=charts.PALETTE[0])
+    short = lengths <= max(2, span * 0.01)
+    ax.scatter(mdates.date2num(table["start"][short]) + lengths[short] / 2, labels[short],
+               marker="D", s=50, color=charts.PALETTE[0], zorder=3)
     ax.invert_yaxis()
+    fig.tight_layout()  # the editions' labels first: what is left is the date axis's width
+    charts.date_axis(ax.xaxis, table["start"].min(), ends.max())
     ax.set_xlabel("")
     fig.tight_layout()
     return fig

@@ -25,7 +25,7 @@ from civeval.participation.comparability import (
     study_facts,
 )
 from civeval.participation.pabulib import read_pabulib_projects
-from civeval.presentation import fmt
+from civeval.presentation import fmt, i18n
 from civeval.privacy import suppress_small_cells
 from civeval.territory import match_districts
 from civeval.workbench.exports import lazy_module
@@ -306,11 +306,35 @@ def trend_sentence(study: Study, trend: Trend):
     return report.text(text.replace("{", "{{").replace("}", "}}"))
 
 
-def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: str,
-              labels: dict[str, str] | None = None) -> pd.DataFrame:
+def margin_label(study: Study, variable: str, category=None) -> str:
+    """How readers see a margin variable (``tranche_age`` → « Tranche d'âge ») or one of its
+    categories (``sexe`` ``F`` → « Femmes »): the catalogue's ``margin.variable.<name>`` and
+    ``margin.category.<name>.<value>`` for the names INSEE tables use; otherwise a variable's
+    words without underscores, and a category as the table writes it.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> study = load_study("demo-saint-aubin")
+    >>> margin_label(study, "tranche_age"), margin_label(study, "sexe", "F")
+    ("Tranche d'âge", 'Femmes')
+    >>> margin_label(study, "niveau_diplome"), margin_label(study, "tranche_age", "18-29")
+    ('Niveau diplome', '18-29')
+    """
+    catalogue = i18n.catalogue(study.language)
+    if category is None:
+        key = f"margin.variable.{variable}"
+        return study.t(key) if key in catalogue else variable.replace("_", " ").capitalize()
+    key = f"margin.category.{variable}.{category}"
+    return study.t(key) if key in catalogue else str(category)
+
+
+def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: str
+              ) -> pd.DataFrame:
     """Who takes part in the last edition compared with the population, per margin variable:
     representation ratio (share among participants ÷ share in the population) and the
-    dissimilarity index of each variable, recorded; small cells hidden."""
+    dissimilarity index of each variable, recorded; small cells hidden. Variables and
+    categories are shown with their labels (:func:`margin_label`)."""
     last = participants[participants[edition] == participants[edition].max()]
     rows = []
     for variable, population in margins.items():
@@ -321,13 +345,15 @@ def diversity(study: Study, participants: pd.DataFrame, margins: dict, edition: 
         young = table[table[variable].astype(str).str.match(YOUNG_ADULTS)]
         if len(young) == 1:  # the diagnostic compares it with half a fair share
             study.record("young_representation_ratio",
-                         float(young["representation_ratio"].iloc[0]),
+                         float(young["representation_ratio"].iloc[0]), kind="coefficient",
                          label=study.t("participation.young_ratio", band=young[variable].iloc[0]))
-        study.record(f"dissimilarity_{variable}", round(index, 3),
+        label = margin_label(study, variable)
+        study.record(f"dissimilarity_{variable}", round(index, 3), kind="coefficient",
                      label=study.t("participation.dissimilarity",
-                                   variable=(labels or {}).get(variable, variable)))
-        rows.append(table.rename(columns={variable: "category"}).assign(
-            variable=(labels or {}).get(variable, variable)))
+                                   variable=label[:1].lower() + label[1:]))
+        rows.append(table.assign(
+            category=table[variable].map(lambda value, v=variable: margin_label(study, v, value)),
+            variable=label))
     table = pd.concat(rows, ignore_index=True)[
         ["variable", "category", "n", "share_respondents", "share_population",
          "representation_ratio"]].rename(columns={"n": "participants",
@@ -379,7 +405,7 @@ def districts(study: Study, participants: pd.DataFrame, population: pd.DataFrame
     last = participants[participants[edition] == participants[edition].max()]
     table = participation.territorial_equity(last, population)
     gap = table.attrs
-    study.record("district_rate_ratio", float(gap["rate_ratio"]),
+    study.record("district_rate_ratio", float(gap["rate_ratio"]), kind="coefficient",
                  label=study.t("participation.district_gap"))
     sentence = report.text(
         study.t("participation.districts_text", most="{most}", least="{least}",

@@ -11,6 +11,9 @@ every section the study has (``follows`` in its header), so their records and pa
 
 from __future__ import annotations
 
+import hashlib
+from itertools import zip_longest
+
 import pandas as pd
 
 from civeval import plausibility
@@ -84,6 +87,35 @@ def highlights(findings: pd.DataFrame, count: int = 3) -> dict[str, list[str]]:
         "rank", kind="stable")
     return {kind: order.loc[order["kind"] == kind, "finding"].head(count).tolist()
             for kind in KINDS}
+
+
+def at_a_glance(findings: pd.DataFrame, plan: dict, lines: int = 5,
+                actions: int = 3) -> dict[str, list[str]]:
+    """The « À retenir » block that opens the report: the diagnosis in ``lines`` findings
+    (weaknesses, strengths and points of vigilance in turn, each kind in its grid order) and
+    the ``actions`` priority actions of the plan, else the priority recommendations.
+
+    Examples
+    --------
+    >>> findings = pd.DataFrame({"kind": ["strength", "weakness", "weakness", "vigilance"],
+    ...                          "finding": ["Objectifs clairs", "Essoufflement",
+    ...                                      "Quartiers absents", "Baisse du vote"],
+    ...                          "source": "rule"})
+    >>> plan = {"priorities": [], "recommendations": pd.DataFrame(
+    ...     {"title": ["Relancer", "Publier"], "priority": ["prioritaire", "à étudier"]})}
+    >>> at_a_glance(findings, plan, lines=3)
+    {'diagnosis': ['Essoufflement', 'Objectifs clairs', 'Baisse du vote'], 'actions': ['Relancer']}
+    """  # noqa: E501
+    chosen = highlights(findings, lines)
+    turns = zip_longest(*(chosen[kind] for kind in ("weakness", "strength", "vigilance")))
+    diagnosis = [finding for turn in turns for finding in turn if finding][:lines]
+    if plan["priorities"]:
+        top = plan["priorities"][:actions]
+    else:
+        advice = plan["recommendations"]
+        top = advice.loc[advice["priority"] == advice["priority"].iloc[0], "title"].head(
+            actions).tolist() if len(advice) else []
+    return {"diagnosis": diagnosis, "actions": top}
 
 
 def method(study: Study) -> list[str]:
@@ -238,7 +270,7 @@ def scores_table(study: Study, scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "criterion": scores["label"], "strengths": scores["strengths"],
         "weaknesses": scores["weaknesses"], "vigilance": scores["vigilance"],
-        "score": scores["score"].map(lambda v: fmt.number(v, 2) if pd.notna(v)
+        "score": scores["score"].map(lambda v: fmt.signed(v, 2) if pd.notna(v)
                                      else t("synthesis.no_score"))})
 
 
@@ -262,18 +294,29 @@ def plan(study: Study, findings: pd.DataFrame) -> dict:
     their kinds) and the workbook the client's services fill in, written beside the report.
 
     Returns a dict: ``recommendations``, ``actions`` and ``indicators`` (None without a
-    plan), ``indicator_kinds`` and ``priorities`` (titles of the priority actions).
+    plan), ``indicator_kinds``, ``priorities`` (titles of the priority actions),
+    ``set_aside`` (each recommendation set aside, with why) and ``checks`` (what the report
+    flags in the plan on its date: :func:`civeval.diagnosis.actionplan.inconsistencies`).
     """
     from civeval.diagnosis import actionplan, recommendations, workbook
+    from civeval.workbench.render import generation_date
 
     advice = recommendations.recommend(findings, language=study.language)
     shown = {"recommendations": advice.assign(lever=advice["lever"].map(
         lambda lever: recommendations.lever_label(lever, study.language)))[
         ["lever", "title", "description", "priority"]],
-        "actions": None, "indicators": None, "indicator_kinds": {}, "priorities": []}
+        "actions": None, "indicators": None, "indicator_kinds": {}, "priorities": [],
+        "set_aside": [], "checks": []}
     if not study.config.action_plan:
         return shown
     actions, indicators = actionplan.action_plan(study)
+    library = recommendations.load_library()
+    shown["set_aside"] = [
+        study.t("actionplan.set_aside", recommendation=getattr(library[key].title,
+                                                               study.language), reason=reason)
+        for key, reason in actionplan.set_aside(study).items()]
+    shown["checks"] = actionplan.inconsistencies(study, actions, indicators, advice,
+                                                 generation_date())
     workbook.export_xlsx(actions, indicators, study.output_dir / ACTION_PLAN_FILE,
                          language=study.language)
     top = recommendations.priority_label(9, study.language)
@@ -282,9 +325,11 @@ def plan(study: Study, findings: pd.DataFrame) -> dict:
         lever=actions["lever"].map(
             lambda lever: recommendations.lever_label(lever, study.language)),
         deadline=actions["deadline"].map(lambda d: fmt.date(d) if d else fmt.MISSING))[
-        ["id", "title", "lever", "priority", "owner", "deadline"]]
+        ["title", "lever", "priority", "owner", "deadline"]]
+    # Readers know an action by its title; its id is the workbook's and study.yml's.
+    titles = dict(zip(actions["id"], actions["title"], strict=True))
     shown["indicators"] = pd.DataFrame({
-        "action": indicators["action"], "indicator": indicators["label"],
+        "action": indicators["action"].map(titles), "indicator": indicators["label"],
         "baseline": [fmt.by_kind(v, k) if v is not None else fmt.MISSING
                      for v, k in zip(indicators["baseline"], indicators["kind"], strict=True)],
         "target": [fmt.by_kind(v, k) for v, k in zip(indicators["target"], indicators["kind"],
@@ -338,6 +383,39 @@ def definitions(study: Study) -> pd.DataFrame:
         if known:
             rows.append({"indicator": known["label"], "definition": known["definition"]})
     return pd.DataFrame(rows, columns=["indicator", "definition"]).drop_duplicates()
+
+
+def provenance(study: Study) -> pd.DataFrame:
+    """For the record, not for reading: which code made the report and from which data
+    (``record, value``): the workbench's version, its commit and a digest of its code, then
+    a SHA-256 digest of each dataset's files, named by its description. The reader's footer
+    names the version only.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> table = provenance(load_study("demo-villeneuve-ardre"))
+    >>> table["record"].head(3).tolist()
+    ['Version de civeval', 'Version du code', 'Empreinte du code']
+    >>> bool(table["value"].iloc[3:].str.fullmatch("[0-9a-f]{16}").all())
+    True
+    """
+    from civeval import __version__
+    from civeval.workbench import incremental
+    from civeval.workbench.runner import git_commit
+
+    t = study.t
+    rows = [(t("provenance.version"), __version__),
+            (t("provenance.commit"), git_commit() or t("report.no_commit")),
+            (t("provenance.code"), incremental.code_digest()[:16])]
+    for name, entry in study.config.data.items():
+        digest = hashlib.sha256()
+        for path in incremental.dataset_files(study, name):
+            if path.is_file():
+                digest.update(incremental.file_digest(path).encode())
+        rows.append((t("provenance.dataset", dataset=entry.description or name),
+                     digest.hexdigest()[:16]))
+    return pd.DataFrame(rows, columns=["record", "value"])
 
 
 def links(study: Study) -> report.HTML:

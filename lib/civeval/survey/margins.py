@@ -35,7 +35,7 @@ def read_margins(path: Path, sep: str | None = None, encoding: str | None = None
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "marges.csv"
     >>> _ = path.write_text("variable;categorie;population\\nsexe;F;52\\nsexe;H;48\\n"
-    ...                     "age;18-59;70\\nage;60+;30\\n")
+    ...                     "age;18-59;70\\nage;60+;30\\n", encoding="utf-8")
     >>> as_margins(read_margins(path))
     {'sexe': {'F': 52.0, 'H': 48.0}, 'age': {'18-59': 70.0, '60+': 30.0}}
     """

@@ -56,10 +56,10 @@ def read_odk_repeat(path, main=None, codebook=None, encoding=None, personal_colu
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "visite.csv").write_text(
-    ...     "SubmissionDate,quartier,KEY\\n2025-03-04T10:15:22Z,Nord,uuid:a1\\n")
+    ...     "SubmissionDate,quartier,KEY\\n2025-03-04T10:15:22Z,Nord,uuid:a1\\n", encoding="utf-8")
     >>> _ = (folder / "visite-arbre.csv").write_text(
     ...     "espece,hauteur,PARENT_KEY,KEY\\nchene,12,uuid:a1,uuid:a1/arbre[1]\\n"
-    ...     "tilleul,8,uuid:a1,uuid:a1/arbre[2]\\n")
+    ...     "tilleul,8,uuid:a1,uuid:a1/arbre[2]\\n", encoding="utf-8")
     >>> trees = read_odk_repeat(folder / "visite-arbre.csv", main=folder / "visite.csv")
     >>> trees[["respondent_id", "espece", "hauteur"]].values.tolist()
     [['uuid:a1', 'chene', 12], ['uuid:a1', 'tilleul', 8]]
