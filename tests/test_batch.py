@@ -1,5 +1,5 @@
 """Batches at scale: forked children in fresh state, incremental runs, faults contained,
-no process left behind, and the same batch on a Dask cluster."""
+no process left behind (the same on a Dask cluster: test_cluster.py)."""
 
 import json
 import os
@@ -197,21 +197,6 @@ def test_a_hung_child_and_what_it_spawned_are_killed_and_no_process_remains(proj
     assert hung["error"]["ename"] == "CellTimeoutError"
     assert statuses(project, "fine") == {"00_cadrage": "success"}
     assert own_processes_matching(f"sleep {token}") == []
-
-
-def test_the_same_batch_runs_on_a_dask_cluster(project):
-    distributed = pytest.importorskip("distributed")
-    write_study(project, "ville-a")
-    write_study(project, "ville-b")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        result = run_cli("run", "--all", "--no-progress", "--scheduler",
-                         cluster.scheduler_address, root=project, env={"COLUMNS": "200"})
-    assert result.returncode == 0, result.stdout + result.stderr
-    for slug in ("ville-a", "ville-b"):
-        assert statuses(project, slug) == {"00_cadrage": "success"}
-        assert (project / "reports" / slug / "00_cadrage.html").is_file()
-    assert (project / "reports" / "index.html").is_file()
 
 
 MAIN_HEADER = """\
