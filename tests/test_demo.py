@@ -10,6 +10,7 @@ from civeval.workbench.paths import studies_dir
 
 # The recipe lives in the repository, not in the package: python scripts/demo.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts" / "demo"))
+import qualitative  # noqa: E402
 import recipe as demo  # noqa: E402
 
 
@@ -50,7 +51,7 @@ def test_neighbourhood_council_register_is_consistent():
     assert (meetings["membres_presents"] <= meetings["membres_inscrits"]).all()
     assert meetings["date"].dtype.kind == "M"  # dd/mm/yyyy read as dates
     assert meetings["duree_heures"].dtype == "float64"  # decimal comma read as numbers
-    assert study.load("membres")["quartier"].str.contains("É").any()  # Windows-1252 decoded
+    assert meetings["quartier"].str.contains("É").any()  # Windows-1252 decoded
 
 
 def test_consultation_export_has_incomplete_responses():
@@ -69,3 +70,60 @@ def test_demo_interviews_are_many_varied_and_partly_double_coded():
     assert 0 < (double == 2).sum() < len(double)  # a subset, not all
     workshop = study.load("atelier")
     assert workshop["group"].nunique() >= 4 and (workshop["votes"] >= 0).all()
+
+
+def test_winners_follow_the_vote_and_the_envelope_in_every_edition():
+    study = load_study("demo-saint-aubin")
+    projects = study.load("projets")
+    tracked = study.load("suivi_laureats")
+    for edition in study.schemes[0].editions:
+        rows = projects[projects["edition"] == int(edition.label)]
+        won = rows["statut"] == "lauréat"
+        assert rows.loc[won, "cout_estime"].sum() <= edition.budget
+        # Greedy: each project left out costs more than what the better-voted winners left.
+        left = edition.budget
+        for row in rows.sort_values(["votes", "id_projet"],
+                                    ascending=[False, True]).itertuples(index=False):
+            fits = row.cout_estime <= left
+            assert fits == (row.statut == "lauréat"), (edition.label, row.id_projet)
+            left -= row.cout_estime if fits else 0
+        assert set(tracked.loc[tracked["edition"] == int(edition.label), "project_id"]) \
+            == set(rows.loc[won, "id_projet"])
+
+
+def test_the_pabulib_file_says_who_won_as_its_rule_does():
+    from pabutools.election import Cost_Sat, parse_pabulib
+    from pabutools.rules import greedy_utilitarian_welfare
+
+    study = load_study("demo-saint-aubin")
+    path = study.dataset_path("vote_2024")
+    instance, profile = parse_pabulib(str(path))
+    # With approvals, a satisfaction of the projects' cost makes pabutools' greedy rule
+    # fund the most-approved projects first, as the file's rule;greedy says.
+    computed = {p.name for p in greedy_utilitarian_welfare(instance, profile,
+                                                           sat_class=Cost_Sat)}
+    vote = study.load("vote_2024")
+    assert set(vote.loc[vote["selected"] == 1, "project_id"]) == computed
+    projects = study.load("projets")
+    assert computed == set(projects.loc[(projects["edition"] == 2024)
+                                        & (projects["statut"] == "lauréat"), "id_projet"])
+
+
+def test_every_district_has_a_funded_project_in_some_edition():
+    study = load_study("demo-saint-aubin")
+    tracked = study.load("suivi_laureats")
+    funded = set(tracked.loc[tracked["status"] != "abandoned", "district"])
+    assert funded == set(study.load("population_quartiers")["quartier"])
+
+
+def test_interview_quotes_are_varied_and_some_name_people_on_purpose():
+    coded = load_study("demo-saint-aubin").load("entretiens")
+    segments = coded.drop_duplicates(["document", "segment_id"])
+    texts = segments["text"].str.casefold()
+    # No thought comes back in two segments, whatever the words around it.
+    for code, thoughts in qualitative.SAYINGS.items():
+        for thought in thoughts:
+            assert texts.str.contains(thought.casefold(), regex=False).sum() <= 1, code
+    assert segments.groupby("code")["text"].nunique().min() >= 5
+    named = segments["text"].str.contains("Lefèvre|Paul Girard|Karim")
+    assert 0 < named.sum() < 5

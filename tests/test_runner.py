@@ -2,11 +2,16 @@
 
 import hashlib
 import json
+import os
+import time
 
+import nbformat
+import psutil
 import pytest
 from test_templates import write_template
 
-from conftest import MINIMAL_STUDY, run_cli, write_study
+from civeval.workbench import checked
+from conftest import MINIMAL_STUDY, REPO, run_cli, write_study
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +31,8 @@ def test_demo_batch_produces_every_report(demo_reports):
         assert figures["population"]["label"] == "Population (INSEE)"
         assert figures["datasets"]["value"] >= 2
     assert (demo_reports / "index.html").is_file()
-    assert not list(demo_reports.glob(".*"))  # no staging folder left behind
+    # No staging folder left behind; the checks' cache stays.
+    assert [p.name for p in demo_reports.glob(".*")] in ([], [checked.FOLDER])
 
 
 def test_run_json_records_provenance_and_input_hashes(demo_reports):
@@ -141,3 +147,38 @@ def test_the_status_page_lists_the_personal_columns_the_imports_dropped(demo_rep
     rows = [[cell.get_text(strip=True) for cell in row.find_all("td")]
             for row in heading.find_next("table").find("tbody").find_all("tr")]
     assert ["propositions", "author/name", "donnée personnelle reconnue par son nom"] in rows
+
+
+def _outputs(notebook_path):
+    """What a reader sees of an executed notebook: its code cells' outputs, in order."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    return [[{key: value for key, value in output.items() if key != "execution_count"}
+             for output in cell.get("outputs", [])]
+            for cell in notebook.cells if cell.cell_type == "code"
+            and "injected-parameters" not in cell.metadata.get("tags", [])]
+
+
+def _marked(process: psutil.Process, mark: str) -> bool:
+    try:
+        return process.environ().get("CIVEVAL_TEST_MARK") == mark
+    except psutil.Error:  # gone, or not ours to read
+        return False
+
+
+def test_a_demo_study_runs_the_same_with_the_spare_engine(demo_reports, tmp_path):
+    # The portable engine, forced on Linux: fresh interpreters instead of forked children.
+    reports, mark = tmp_path / "reports", f"spare-{os.getpid()}-{time.time_ns()}"
+    result = run_cli("run", "demo-villeneuve-ardre", "--engine", "spare", "--no-progress",
+                     root=REPO, env={"CIVEVAL_REPORTS": str(reports), "CIVEVAL_ROOT": str(REPO),
+                                     "CIVEVAL_TEST_MARK": mark})
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads((reports / "demo-villeneuve-ardre" / "run.json").read_text("utf-8"))
+    assert record["status"] == "success"
+    assert [s["status"] for s in record["sections"]] == ["success"] * 4
+    assert all(s["max_rss_mb"] > 0 for s in record["sections"])
+    # The same engine code as in a forked child: the same outputs (the main report aside,
+    # whose benchmark had the other demo studies as peers in the fork pool's batch).
+    for section in ("00_cadrage", "10_questionnaire", "30_participation"):
+        assert (_outputs(reports / "demo-villeneuve-ardre" / f"{section}.ipynb")
+                == _outputs(demo_reports / "demo-villeneuve-ardre" / f"{section}.ipynb")), section
+    assert not [p.pid for p in psutil.process_iter() if _marked(p, mark)]  # no spare left

@@ -1,4 +1,8 @@
-"""The fork-per-task pool: concurrency, isolation, failures, timeouts and cleanup of processes."""
+"""The process pools: concurrency, isolation, failures, timeouts and cleanup of processes.
+
+The tests of what both pools guarantee (a fresh state per task, errors, a dead child retried,
+timeouts, Ctrl-C, no process left behind) run with each: the fork pool and the spare
+interpreters (:mod:`civeval.workbench.spare`, forced here on Linux)."""
 
 from __future__ import annotations
 
@@ -22,8 +26,10 @@ import matplotlib
 import numpy
 import pytest
 
-from civeval.workbench import workers
-from civeval.workbench.workers import ForkPool, TaskResult, heartbeat, preload
+from civeval.workbench import processtree, workers
+from civeval.workbench.pools import heartbeat
+from civeval.workbench.spare import SparePool
+from civeval.workbench.workers import ForkPool, TaskResult, preload
 
 MB = 1 << 20
 
@@ -44,7 +50,7 @@ def _wait_for(predicate, seconds: float = 5.0) -> bool:
 def _state(pid: int) -> str | None:
     """The process state letter from /proc (``"Z"`` for a zombie), None if there is none."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     return stat.rpartition(")")[2].split()[0]
@@ -62,12 +68,21 @@ def _dead(pid: int) -> bool:
 
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _run_one(function, *args, **kwargs) -> TaskResult:
-    with ForkPool(jobs=1) as pool:
+POOLS = {"fork": ForkPool, "spare": SparePool}
+
+
+@pytest.fixture(params=sorted(POOLS))
+def engine(request) -> str:
+    """Each pool in turn, for the tests of what both guarantee."""
+    return request.param
+
+
+def _run_one(function, *args, engine: str = "fork", **kwargs) -> TaskResult:
+    with POOLS[engine](jobs=1) as pool:
         pool.submit("task", function, *args, **kwargs)
         (result,) = pool.results()
     return result
@@ -93,7 +108,7 @@ def _pollute(path):
     matplotlib.rcParams["lines.linewidth"] = 7.25
     numpy.random.seed(1)
     sys.modules["civeval_test_leak"] = types.ModuleType("civeval_test_leak")
-    _KEEP_OPEN.append(open(path, "w"))  # noqa: SIM115 -- left open on purpose
+    _KEEP_OPEN.append(open(path, "w", encoding="utf-8"))  # noqa: SIM115 -- left open on purpose
     return {"pid": os.getpid(), "random": numpy.random.random(),
             "open": _fds_open_on(path)}
 
@@ -146,7 +161,7 @@ def _record_atexit(marker, parent):
 
 
 def _fail(counter):
-    with counter.open("a") as file:
+    with counter.open("a", encoding="utf-8") as file:
         file.write("run\n")
     raise ValueError("bad input for Testville")
 
@@ -254,12 +269,12 @@ def test_never_more_than_jobs_children_at_once():
     assert time.monotonic() - start >= 0.9  # three rounds of 0.3 s
 
 
-def test_a_task_leaves_nothing_behind_for_the_next_task_or_the_parent(tmp_path):
+def test_a_task_leaves_nothing_behind_for_the_next_task_or_the_parent(tmp_path, engine):
     path = tmp_path / "left-open.txt"
     linewidth = matplotlib.rcParams["lines.linewidth"]
     numpy_state = numpy.random.get_state()[1].copy()
     random_state = random.getstate()
-    with ForkPool(jobs=2) as pool:
+    with POOLS[engine](jobs=2) as pool:
         pool.submit("A", _pollute, path)
         seen = {}
         for result in pool.results():
@@ -356,13 +371,13 @@ def test_dependent_task_submitted_while_iterating():
     assert seen == {"first": 1024, "second": 1025}
 
 
-def test_exception_is_an_error_with_its_traceback_and_is_not_retried(tmp_path):
+def test_exception_is_an_error_with_its_traceback_and_is_not_retried(tmp_path, engine):
     counter = tmp_path / "runs.txt"
-    result = _run_one(_fail, counter)
+    result = _run_one(_fail, counter, engine=engine)
     assert result.status == "error"
     assert result.error == "ValueError: bad input for Testville"
     assert "in _fail" in result.traceback and 'raise ValueError("bad input' in result.traceback
-    assert result.attempts == 1 and counter.read_text() == "run\n"
+    assert result.attempts == 1 and counter.read_text(encoding="utf-8") == "run\n"
     assert result.value is None
 
 
@@ -372,15 +387,15 @@ def test_unpicklable_return_value_is_an_error():
     assert result.error.startswith("the return value (function) is not picklable")
 
 
-def test_result_of_several_megabytes_comes_through():
-    result = _run_one(_big_result, timeout=5)
+def test_result_of_several_megabytes_comes_through(engine):
+    result = _run_one(_big_result, timeout=5, engine=engine)
     assert result.status == "ok", result.error
     digest, data = result.value
     assert len(data) == 12 * MB and hashlib.sha256(data).hexdigest() == digest
 
 
-def test_died_child_is_retried_once(tmp_path):
-    with ForkPool(jobs=4) as pool:
+def test_died_child_is_retried_once(tmp_path, engine):
+    with POOLS[engine](jobs=4) as pool:
         pool.submit("flaky", _die_first_time, tmp_path / "marker")
         pool.submit("always", _die)
         pool.submit("no retry", _die, retry=False)
@@ -395,8 +410,8 @@ def test_died_child_is_retried_once(tmp_path):
     assert results["exit 3"].error == "exited with status 3 without a result"
 
 
-def test_timeout_counts_from_the_last_heartbeat():
-    with ForkPool(jobs=3) as pool:
+def test_timeout_counts_from_the_last_heartbeat(engine):
+    with POOLS[engine](jobs=3) as pool:
         pool.submit("hung", _hang_after_heartbeat, "cell 4", timeout=1)
         pool.submit("silent", _sleep, 60, timeout=1)
         pool.submit("alive", _keep_beating, 2, 0.3, timeout=1)
@@ -411,9 +426,9 @@ def test_timeout_counts_from_the_last_heartbeat():
     assert alive.status == "ok" and alive.value >= 6 and alive.duration >= 2
 
 
-def test_timeout_kills_the_child_and_what_it_started(tmp_path):
+def test_timeout_kills_the_child_and_what_it_started(tmp_path, engine):
     pid_file = tmp_path / "pids"
-    with ForkPool(jobs=1) as pool:
+    with POOLS[engine](jobs=1) as pool:
         pool.submit("hang", _spawn_and_hang, pid_file, timeout=1)
         (result,) = pool.results()
         child, sleeper = map(int, pid_file.read_text().split())
@@ -423,8 +438,8 @@ def test_timeout_kills_the_child_and_what_it_started(tmp_path):
     assert _reaped(child) and _dead(sleeper)
 
 
-def test_processes_left_by_a_finished_task_are_killed():
-    result = _run_one(_spawn_and_return)
+def test_processes_left_by_a_finished_task_are_killed(engine):
+    result = _run_one(_spawn_and_return, engine=engine)
     assert result.status == "ok", result.error
     assert _wait_for(lambda: _dead(result.value), 2)
 
@@ -475,19 +490,29 @@ def test_garbage_collected_pool_leaves_no_child(tmp_path):
     assert _wait_for(lambda: _dead(sleeper), 2)
 
 
-def test_keyboard_interrupt_while_waiting_kills_the_children(tmp_path, monkeypatch):
+def test_keyboard_interrupt_while_waiting_kills_the_children(tmp_path, monkeypatch, engine):
     files = [tmp_path / f"{key}.pids" for key in range(2)]
-    wait = selectors.DefaultSelector.select
+    # Where a Ctrl-C lands: the parent waiting for its children. (A real SIGINT would make a
+    # flaky test: Python swallows a KeyboardInterrupt raised inside a finalizer.)
+    if engine == "fork":
+        wait = selectors.DefaultSelector.select
 
-    def select_then_ctrl_c(self, timeout=None):
-        # Where a Ctrl-C lands: the parent waiting for its children. (A real SIGINT would make
-        # a flaky test: Python swallows a KeyboardInterrupt raised inside a finalizer.)
-        if all(f.exists() for f in files):
-            raise KeyboardInterrupt
-        return wait(self, 0.05 if timeout is None else min(timeout, 0.05))
+        def select_then_ctrl_c(self, timeout=None):
+            if all(f.exists() for f in files):
+                raise KeyboardInterrupt
+            return wait(self, 0.05 if timeout is None else min(timeout, 0.05))
 
-    monkeypatch.setattr(selectors.DefaultSelector, "select", select_then_ctrl_c)
-    pool = ForkPool(jobs=2)
+        monkeypatch.setattr(selectors.DefaultSelector, "select", select_then_ctrl_c)
+    else:  # the spare pool's loop looks at each spare's exit between two waits
+        exited = processtree.exited
+
+        def exited_then_ctrl_c(process):
+            if all(f.exists() for f in files):
+                raise KeyboardInterrupt
+            return exited(process)
+
+        monkeypatch.setattr(processtree, "exited", exited_then_ctrl_c)
+    pool = POOLS[engine](jobs=2)
     try:
         for key, pid_file in enumerate(files):
             pool.submit(key, _spawn_and_hang, pid_file)
@@ -520,7 +545,7 @@ def test_log_path_receives_the_childs_output(tmp_path):
     log = tmp_path / "task.log"
     result = _run_one(_chatty, log_path=log)
     assert result.status == "ok", result.error
-    text = log.read_text()
+    text = log.read_text(encoding="utf-8")
     for line in ("from print", "from fd 1", "from sys.stderr", "from a subprocess"):
         assert line in text
 
@@ -548,10 +573,10 @@ def _spawn_daemon_and_return():
     return subprocess.Popen(["sleep", "60"], start_new_session=True).pid
 
 
-def test_a_child_ends_what_it_started_in_another_session(monkeypatch):
+def test_a_child_ends_what_it_started_in_another_session(monkeypatch, engine):
     # The parent's own sweep is off: the child alone must have ended its daemon.
     monkeypatch.setattr(workers, "_end_adopted", lambda running: None)
-    result = _run_one(_spawn_daemon_and_return)
+    result = _run_one(_spawn_daemon_and_return, engine=engine)
     assert result.status == "ok"
     assert _dead(result.value)
 

@@ -1,4 +1,4 @@
-"""The ``civeval`` command: new, validate, run, lab.
+"""The ``civeval`` command: new, validate, run, watch, demo, instrument, lab.
 
 User errors (a bad ``study.yml``, a dataset that does not parse, an unknown parameter) print
 one message and exit with status 2, without a traceback. ``run`` exits 1 when a study failed.
@@ -21,7 +21,7 @@ from rich.console import Console
 
 from civeval import __version__
 from civeval.errors import CivevalError, combine
-from civeval.workbench import atomic
+from civeval.workbench import atomic, exports
 from civeval.workbench.locks import StudyLock
 from civeval.workbench.paths import (
     MAX_SLUG,
@@ -128,9 +128,8 @@ def cmd_run(args) -> int:
             if plans:
                 check_writable(reports_dir())
             # Every study planned, up to date or not: its benchmark may run again once its
-            # peers have. On a cluster, each worker's `civeval run <study>` locks its study.
-            for plan, reference in [] if args.scheduler else list(zip(plans, others,
-                                                                       strict=True)):
+            # peers have. On a cluster too, this process writes the reports.
+            for plan, reference in list(zip(plans, others, strict=True)):
                 try:
                     locks.enter_context(StudyLock(plan.study.slug))
                 except CivevalError as error:
@@ -144,7 +143,8 @@ def cmd_run(args) -> int:
                           "report is not produced until it is fixed or acknowledged)",
                           file=sys.stderr)
             ran = run(plans, timeout=args.timeout, show_progress=not args.no_progress,
-                      jobs=args.jobs, scheduler=args.scheduler, force=args.force)
+                      jobs=args.jobs, scheduler=args.scheduler, force=args.force,
+                      connect_timeout=args.connect_timeout, engine=args.engine)
             results.update(zip(others, ran, strict=True))
     results = [results[reference] for reference in studies if reference in results]
     console.print(status_table(results))
@@ -161,7 +161,7 @@ def cmd_run(args) -> int:
 def default_to_notebook_view() -> Path:
     """Make JupyterLab open the ``py:percent`` templates as notebooks, in this environment."""
     target = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    settings = json.loads(target.read_text()) if target.is_file() else {}
+    settings = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
     for plugin, values in JUPYTEXT_DEFAULT_VIEWER.items():
         settings.setdefault(plugin, {}).setdefault("defaultViewers", {}).update(
             values["defaultViewers"])
@@ -175,9 +175,41 @@ def lab_command(port: int | None, open_browser: bool) -> list[str]:
         command.append(f"--port={port}")
     if not open_browser:
         command.append("--no-browser")
-    if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
+    euid = getattr(os, "geteuid", None)  # POSIX only
+    if euid is not None and euid() == 0:  # containers and CI run as root; Jupyter refuses
         command.append("--allow-root")
     return command
+
+
+def cmd_demo(args) -> int:
+    """What ``make demo`` does once the environment is installed, on any OS: every study of
+    the project run, the path of ``reports/index.html`` printed last."""
+    from civeval.workbench import browser
+
+    if browser.find() is None:
+        print(f"civeval: warning: {browser.MISSING}; the reports come without their PDF",
+              file=sys.stderr)
+    return cmd_run(args)
+
+
+def cmd_instrument(args) -> int:
+    from civeval.instruments.write import write_instruments
+    from civeval.workbench.study import load_study
+
+    study = load_study(args.study)
+    with StudyLock(study.slug):
+        written = write_instruments(study, pdf=not args.no_pdf)
+    _warn(written.notes)
+    print(f"wrote {len(written.files)} file(s) to {display_path(written.folder)}/: "
+          f"{', '.join(written.files)}")
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from civeval.workbench.watch import watch
+
+    watch(args.study, port=args.port, open_browser=not args.no_browser)
+    return 0
 
 
 def cmd_lab(args) -> int:
@@ -223,8 +255,36 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--force", action="store_true",
                              help="re-run every section, even those up to date")
             sub.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                             help="run the studies on this Dask cluster (tcp://host:8786); "
+                             help="run the sections on this Dask cluster (tcp://host:8786); "
                                   "its workers must see the project folder")
+            sub.add_argument("--connect-timeout", type=_positive, default=10, metavar="SECONDS",
+                             help="how long to wait for the scheduler and a first worker")
+            _engine_options(sub)
+
+    demo = commands.add_parser("demo", help="run every study of the project (the demo batch "
+                                            "on a fresh clone), as `make demo` does")
+    demo.add_argument("--jobs", "-j", type=_positive, default=None,
+                      help="sections run at once (default: the number of cores)")
+    demo.add_argument("--force", action="store_true",
+                      help="re-run every section, even those up to date")
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _engine_options(demo)
+    demo.set_defaults(handler=cmd_demo, studies=[], all=True, timeout=None, scheduler=None,
+                      connect_timeout=10)
+
+    instrument = commands.add_parser(
+        "instrument", help="write a study's questionnaire, interview guides, workshop protocol "
+                           "and observation grid from the question bank")
+    instrument.add_argument("study", help="study slug or folder")
+    instrument.add_argument("--no-pdf", action="store_true", help="HTML and Word only")
+    instrument.set_defaults(handler=cmd_instrument)
+
+    watched = commands.add_parser("watch", help="rebuild a study's report on every save, "
+                                                "shown live in the browser")
+    watched.add_argument("study", help="study slug or folder")
+    watched.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any)")
+    watched.add_argument("--no-browser", action="store_true", help="do not open the report")
+    watched.set_defaults(handler=cmd_watch)
 
     lab = commands.add_parser("lab", help="open JupyterLab on the project, templates ready")
     lab.add_argument("--port", type=int, default=None)
@@ -232,6 +292,15 @@ def parser() -> argparse.ArgumentParser:
     lab.add_argument("--dry-run", action="store_true", help="print the command, do not start it")
     lab.set_defaults(handler=cmd_lab)
     return main
+
+
+def _engine_options(command: argparse.ArgumentParser) -> None:
+    # The names of civeval.workbench.pools.ENGINES, spelled out so that the command starts
+    # without importing the pools.
+    command.add_argument("--engine", choices=("fork", "spare"), default=None,
+                         help="fork: children forked from a warm parent (Linux, the default "
+                              "there); spare: fresh interpreters started ahead of need (every "
+                              "OS, the default elsewhere)")
 
 
 class Stopped(KeyboardInterrupt):
@@ -244,16 +313,22 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+# Windows has no SIGHUP.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+
+
 def _stop(signum, frame) -> None:
     # A second signal (timeout's, a cancelled CI job's) must not cut the cleanup short.
-    for other in (signal.SIGTERM, signal.SIGHUP):
+    for other in _STOP_SIGNALS:
         signal.signal(other, signal.SIG_IGN)
     raise Stopped(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
+    exports.skip_iri_grammar()
     args = parser().parse_args(argv)
-    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {signum: signal.signal(signum, _stop) for signum in _STOP_SIGNALS}
     try:
         return args.handler(args)
     except CivevalError as error:

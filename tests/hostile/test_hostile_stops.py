@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from civeval.workbench import atomic, runner
+from civeval.workbench import atomic, checked, runner
 from civeval.workbench.locks import StudyLock
 from conftest import CIVEVAL, MINIMAL_STUDY, run_cli, write_study, write_template
 
@@ -63,7 +63,8 @@ def wait_for(predicate, seconds: float = 60) -> bool:
 
 
 def leftovers(reports: Path) -> list[str]:
-    return sorted(p.name for p in reports.glob(".*"))
+    """What a run left in the reports folder besides its reports and the checks' cache."""
+    return sorted(p.name for p in reports.glob(".*") if p.name != checked.FOLDER)
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +15,30 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK
 DIR_MODE = 0o777 & ~_UMASK
+# Windows refuses to replace or move a file that another program holds open (an antivirus
+# scanning the new report, an indexer, a reader with the old one open) and usually lets go
+# within a moment. Elsewhere a PermissionError is final.
+RETRY_WHEN_HELD = sys.platform == "win32"
+_HELD_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+
+
+def replace(source: Path, target: Path) -> None:
+    """``os.replace``, tried again for a few seconds on Windows while ``target`` (or
+    ``source``) is held by another program.
+
+    Raises
+    ------
+    PermissionError
+        When it is still held after the last attempt, or at once outside Windows.
+    """
+    for pause in (*_HELD_PAUSES, None):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if not RETRY_WHEN_HELD or pause is None:
+                raise
+            time.sleep(pause)
 
 
 @contextmanager
@@ -29,7 +55,7 @@ def atomic_path(target: Path):
     os.chmod(tmp_path, FILE_MODE)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
 
@@ -54,7 +80,7 @@ def replace_dir(staging: Path, target: Path) -> None:
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.replace(target, old / "previous")
-    os.replace(staging, target)
+        replace(target, old / "previous")
+    replace(staging, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

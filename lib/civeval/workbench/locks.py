@@ -2,14 +2,15 @@
 
 Two batches writing the same study would each build a staging folder and swap it in last;
 the report would be whichever finished second, its run record perhaps the other's. The lock
-is an advisory ``flock`` on ``reports/.<slug>.lock``, released by the kernel when the process
-ends however it ends, so a killed batch never leaves a study locked; the file says who holds
-it, for the message the second batch prints, and is removed when the batch ends.
+is an advisory ``flock`` on ``reports/.<slug>.lock`` (on Windows, ``msvcrt.locking`` of a byte
+past its end, so that the file stays readable), released by the system when the process ends
+however it ends, so a killed batch never leaves a study locked; the file says who holds it,
+for the message the second batch prints, and is removed when the batch ends.
 """
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
 import os
 import socket
@@ -19,6 +20,28 @@ from pathlib import Path
 
 from civeval.errors import CivevalError
 from civeval.workbench.paths import reports_dir
+
+if sys.platform == "win32":
+    import msvcrt
+
+    # The locked byte lies past anything written: the holder's details stay readable.
+    _LOCKED_BYTE = 1 << 30
+
+    def _try_lock(fd: int) -> None:
+        """Lock ``fd``'s file, or raise BlockingIOError when another process holds it."""
+        os.lseek(fd, _LOCKED_BYTE, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            raise BlockingIOError from None
+        finally:
+            os.lseek(fd, 0, os.SEEK_SET)
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> None:
+        """Lock ``fd``'s file, or raise BlockingIOError when another process holds it."""
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 class StudyLocked(CivevalError):
@@ -41,7 +64,7 @@ class StudyLock:
         while True:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _try_lock(self._fd)
             except BlockingIOError:
                 holder = _holder(self.path)
                 os.close(self._fd)
@@ -63,10 +86,18 @@ class StudyLock:
 
     def release(self) -> None:
         """Remove the lock file (reports/ keeps only reports) and drop the lock."""
-        if self._fd >= 0:
+        if self._fd < 0:
+            return
+        if sys.platform == "win32":
+            # Windows removes no open file: close first. Another batch that opened it since
+            # keeps it in place, which is harmless (it locks, then writes its own details).
+            os.close(self._fd)
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
+        else:
             self.path.unlink(missing_ok=True)
             os.close(self._fd)
-            self._fd = -1
+        self._fd = -1
 
     def __enter__(self) -> StudyLock:
         return self

@@ -12,6 +12,8 @@ from pathlib import Path
 
 _MARKERS = ("studies", "notebooks")
 STUDY_FILE = "study.yml"
+# In a study's reports: what `civeval instrument` writes, which a run keeps as it is.
+INSTRUMENTS_FOLDER = "instruments"
 # A study's folder name names its report folders too (and a staging folder beside them,
 # longer by some 30 characters): file systems refuse names over 255 bytes.
 MAX_SLUG = 100

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from datetime import UTC, date, datetime
@@ -27,6 +26,8 @@ from traitlets.config import Config
 
 from civeval.presentation import fmt, i18n
 from civeval.workbench import atomic
+from civeval.workbench.browser import MISSING as NO_BROWSER
+from civeval.workbench.browser import find as find_browser
 
 RESOURCES = Path(str(resources.files("civeval.presentation") / "resources"))
 
@@ -92,8 +93,10 @@ def add_table_of_contents(soup: BeautifulSoup, title: str) -> None:
     headings = main.find_all(["h1", "h2", "h3"]) if main else []
     if not headings:
         return
-    nav = soup.new_tag("nav", attrs={"class": "cv-toc", "aria-label": title})
-    heading = soup.new_tag("h2")
+    # Its title is no heading: the page's outline starts at its h1, and the landmark carries
+    # the name screen readers announce.
+    nav = soup.new_tag("nav", attrs={"class": "cv-toc", "aria-labelledby": "cv-toc-title"})
+    heading = soup.new_tag("p", attrs={"class": "cv-toc-title", "id": "cv-toc-title"})
     heading.string = title
     items = soup.new_tag("ol")
     nav.extend([heading, items])
@@ -107,6 +110,20 @@ def add_table_of_contents(soup: BeautifulSoup, title: str) -> None:
         item.append(link)
         items.append(item)
     main.insert_before(nav)
+
+
+def tab_title(page: str, client: str | None) -> str:
+    """The browser tab's title of a page titled ``page`` of ``client``'s study: both, unless
+    the page's title already names the collectivité.
+
+    >>> tab_title("Réalisation des projets", "Saint-Aubin")
+    'Réalisation des projets — Saint-Aubin'
+    >>> tab_title("Évaluation du budget participatif de Saint-Aubin", "Saint-Aubin")
+    'Évaluation du budget participatif de Saint-Aubin'
+    """
+    if not client or client.casefold() in page.casefold():
+        return page
+    return f"{page} — {client}"
 
 
 class Renderer:
@@ -137,29 +154,48 @@ class Renderer:
             },
         }
         notebook = nbformat.from_dict(notebook)
-        notebook.metadata["title"] = title
+        notebook.metadata["title"] = tab_title(title, context["client"])
         html, _ = self.exporter.from_notebook_node(notebook, resources=resources)
         atomic.write_text(target, finish(html, t("report.toc")))
 
-    def page(self, template: str, target: Path, *, language: str = "fr", **values) -> None:
-        """Render one of the workbench's own pages (study page, index) to ``target``."""
+    def page(self, template: str, target: Path, *, language: str = "fr",
+             client: str | None = None, **values) -> None:
+        """Render one of the workbench's own pages (study page, index) to ``target``; a
+        study's page names its ``client`` in the browser tab."""
         html = self.pages.get_template(template).render(
-            t=i18n.translator(language), language=language, css=self.css, **values)
+            t=i18n.translator(language), language=language, css=self.css,
+            tab_title=tab_title(values["page_title"], client), **values)
         atomic.write_text(target, html)
 
 
 # Headless Chromium as the probe of this workplace starts it: no network, no first-run work.
+# The PDF gets bookmarks from the headings (and Chromium tags it for accessibility).
 _CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                    "--disable-background-networking", "--disable-component-update",
-                   "--disable-sync", "--disable-quic", "--no-pdf-header-footer")
+                   "--disable-sync", "--disable-quic", "--no-pdf-header-footer",
+                   "--generate-pdf-document-outline")
 
 
 def chromium() -> str | None:
-    """The Chromium to print with: ``CIVEVAL_CHROMIUM``, else the first on the PATH."""
-    if explicit := os.environ.get("CIVEVAL_CHROMIUM"):
-        return explicit
-    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
-                                                "google-chrome"))), None)
+    """The browser to print with: Chrome, Chromium or Edge (:mod:`civeval.workbench.browser`)."""
+    return find_browser()
+
+
+def _chromium_print(source: Path, printed: Path, scratch: Path, timeout: int) -> str | None:
+    """Print the HTML file ``source`` to ``printed``; None when done, else why not."""
+    browser = chromium()
+    if browser is None:
+        return NO_BROWSER
+    try:
+        done = subprocess.run(
+            [browser, *_CHROMIUM_FLAGS, f"--user-data-dir={scratch / 'profile'}",
+             f"--print-to-pdf={printed}", Path(source).resolve().as_uri()],
+            capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"Chromium could not print the PDF: {error}"
+    if done.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
+        return f"Chromium could not print the PDF: {done.stderr.strip()[-300:]}"
+    return None
 
 
 def print_pdf(source: Path, target: Path, timeout: int = 120) -> str | None:
@@ -169,22 +205,63 @@ def print_pdf(source: Path, target: Path, timeout: int = 120) -> str | None:
     Returns None when done, else why not (no Chromium, a failure), for the caller to report:
     a missing PDF is a warning, not a failed report.
     """
-    browser = chromium()
-    if browser is None:
-        return "no Chromium to print the PDF with (install it, or set CIVEVAL_CHROMIUM)"
     with tempfile.TemporaryDirectory(prefix="civeval-pdf-") as scratch:
         printed = Path(scratch) / "print.pdf"
+        problem = _chromium_print(source, printed, Path(scratch), timeout)
+        if problem is None:
+            atomic.write_bytes(target, printed.read_bytes())
+    return problem
+
+
+def print_report(study, folder: Path, page: str, name: str, *, word: bool = False,
+                 timeout: int = 120) -> str | None:
+    """The deliverable of the main report ``folder/page``: ``<name>.pdf`` printed for A4
+    with a cover, a table of contents, running header and page numbers, and with ``word``
+    ``<name>.docx``, both from one :class:`civeval.presentation.pdf.Document` (the summary
+    report, or with ``report.mode: full`` every other section as a chapter).
+
+    The document is printed twice: the first printing says on which page each heading
+    fell, the second fills the table of contents with those pages. Printed from a scratch
+    folder the document leaves no trace of: it holds no link to any file.
+
+    Returns None when done, else what could not be made (a warning, not a failed report).
+    """
+    from civeval.presentation import pdf
+    from civeval.workbench.templates import find_template
+
+    t, options = study.t, study.config.report
+    chapters = [pdf.Chapter(component.id, find_template(component.template).title(
+        study.language)) for component in study.config.components
+        if component.id != name and options.mode == "full"]
+    document = pdf.Document.build(folder / page, pdf.cover(study, generation_date()),
+                                  chapters=chapters, mode=options.mode,
+                                  annexes=t("synthesis.h.annexes"))
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="civeval-pdf-") as scratch:
+        scratch = Path(scratch)
+        source, first, second = (scratch / "report.html", scratch / "first.pdf",
+                                 scratch / "report.pdf")
+        source.write_text(document.html(), encoding="utf-8")
+        problem = _chromium_print(source, first, scratch, timeout)
+        if problem is None:
+            source.write_text(document.html(pdf.anchor_pages(first)), encoding="utf-8")
+            problem = _chromium_print(source, second, scratch, timeout)
+        if problem is None and (leaks := pdf.outside_links(second)):
+            problem = f"the PDF links outside itself ({leaks[0]}); it was not kept"
+        if problem is None:
+            atomic.write_bytes(folder / f"{name}.pdf", second.read_bytes())
+        else:
+            problems.append(problem)
+    if word:
+        from civeval.presentation import word as docx
+
         try:
-            done = subprocess.run(
-                [browser, *_CHROMIUM_FLAGS, f"--user-data-dir={Path(scratch) / 'profile'}",
-                 f"--print-to-pdf={printed}", Path(source).resolve().as_uri()],
-                capture_output=True, text=True, timeout=timeout)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"Chromium could not print the PDF: {error}"
-        if done.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
-            return f"Chromium could not print the PDF: {done.stderr.strip()[-300:]}"
-        atomic.write_bytes(target, printed.read_bytes())
-    return None
+            atomic.write_bytes(folder / f"{name}.docx",
+                               docx.docx_bytes(document, date=generation_date()))
+        except Exception as error:  # python-docx and Pillow raise many kinds
+            problems.append(f"the Word report could not be written: "
+                            f"{type(error).__name__}: {error}")
+    return "; ".join(problems) or None
 
 
 def provenance(language: str, version: str, commit: str | None) -> str:

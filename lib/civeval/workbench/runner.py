@@ -9,18 +9,20 @@ read it.
 
 **Running** executes the templates through papermill with the in-process engine
 (:mod:`civeval.workbench.engine`), each in a fresh child forked from this process, which has
-imported pandas, statsmodels and matplotlib once (:mod:`civeval.workbench.workers`): ``jobs``
+imported pandas, statsmodels and matplotlib once (:mod:`civeval.workbench.workers`; on Windows
+and macOS, in a fresh interpreter started ahead of need, :mod:`civeval.workbench.spare`): ``jobs``
 children at a time, one study's sections in dependency order. Each study is built in a staging
 folder: its sections rendered, its inputs checked unchanged, ``run.json`` and the study page
 written, and only then the folder swapped in place of ``reports/<slug>/``, so a crash never leaves a
 half-written report that looks complete. One failing study does not stop the others. With a Dask
-scheduler address, each study runs on a worker of that cluster instead.
+scheduler address, the sections run on that cluster's workers instead
+(:mod:`civeval.workbench.cluster`); everything else stays here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -28,7 +30,6 @@ import platform
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -43,9 +44,15 @@ from civeval import __version__, plausibility
 from civeval.benchmark import past_studies
 from civeval.errors import CivevalError, ParameterError, TemplateError, combine
 from civeval.evidence import store as evidence
+from civeval.instruments.check import check_instruments
 from civeval.presentation import fmt, i18n, pdf
-from civeval.workbench import atomic, incremental, workers
-from civeval.workbench.paths import display_path, project_root, reports_dir
+from civeval.workbench import atomic, checked, incremental, pools, workers
+from civeval.workbench.paths import (
+    INSTRUMENTS_FOLDER,
+    display_path,
+    project_root,
+    reports_dir,
+)
 from civeval.workbench.records import (
     RUN_FILE,
     SectionResult,
@@ -60,9 +67,12 @@ if TYPE_CHECKING:  # planning imports no rendering, notebook or papermill code
     from civeval.workbench.render import Renderer
 
 # Imported once in the parent, so that each forked child starts with them loaded: this is
-# where the time of a kernel start used to go.
-PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
-           "IPython", "papermill", "civeval.presentation.report", "civeval.sections.cadrage",
+# where the time of a kernel start used to go. What executing and rendering any section needs
+# (jupytext reads the template in the child); a batch adds the section modules of the
+# templates it runs (_preload), a cluster's workers, serving any study, all of PRELOAD.
+EXECUTION = ("numpy", "pandas", "matplotlib.pyplot", "IPython", "papermill", "jupytext",
+             "civeval.workbench.engine", "civeval.presentation.report")
+PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn", "civeval.sections.cadrage",
            "civeval.sections.questionnaire", "civeval.sections.participation",
            "civeval.sections.parangonnage")
 # Where the run's status page goes when the main report takes the study page's place.
@@ -102,6 +112,9 @@ class Plan:
     dependents: set[str] = field(default_factory=set)
     # Personal columns the imports dropped: dataset → column → reason (Study.check_data).
     dropped: dict[str, dict] = field(default_factory=dict)
+    # What the data checks found, with the digest of what they read, when they ran (not
+    # recalled): kept once the batch is known valid (remember_checks).
+    checks: tuple[str, checked.Outcome] | None = None
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -161,16 +174,36 @@ def plan_study(reference, force: bool = True) -> Plan:
     fingerprints = incremental.step_fingerprints(study, steps, inputs, portfolio)
     previous = previous_run(study.slug)
     stale = set(fingerprints) if force else _stale(study, fingerprints, previous)
-    failures, dropped = [], {}
+    outcome, checks = checked.Outcome(), None
     if stale:
-        dropped = study.check_data()
-        for template, component in steps:
-            template.check(study, component.parameters, _locator(study, component))
-        failures = plausibility.run_checks(study)
+        key = checked.digest(study, steps, inputs)
+        outcome = checked.recall(study.slug, key)
+        if outcome is None:
+            outcome = _check_data(study, steps)
+            checks = key, outcome
     return Plan(study, steps, fingerprints, stale, previous, inputs,
-                _unused_datasets(study, steps), failures,
-                plausibility.unacknowledged(study, failures), selections, portfolio,
-                incremental.portfolio_dependents(steps), dropped)
+                _unused_datasets(study, steps), outcome.failures,
+                plausibility.unacknowledged(study, outcome.failures), selections, portfolio,
+                incremental.portfolio_dependents(steps), outcome.dropped, checks)
+
+
+def _check_data(study: Study, steps) -> checked.Outcome:
+    """Parse the study's datasets, run its templates' checks, check the instruments it
+    designs (what ``civeval instrument`` would refuse) and run the plausibility checks."""
+    dropped = study.check_data()
+    for template, component in steps:
+        template.check(study, component.parameters, _locator(study, component))
+    check_instruments(study)
+    return checked.Outcome(dropped, plausibility.run_checks(study))
+
+
+def remember_checks(plans: list[Plan]) -> None:
+    """Keep what the data checks of ``plans`` found (:mod:`civeval.workbench.checked`), so
+    that planning them again skips the checks until what they read changes. Called once the
+    plans are known valid: a batch with an invalid study writes nothing."""
+    for item in plans:
+        if item.checks is not None:
+            checked.remember(item.study.slug, *item.checks)
 
 
 def _portfolio_digests(selections: dict[str, dict], rows: list[dict]) -> dict[str, str]:
@@ -208,6 +241,7 @@ def plan(references, force: bool = True) -> list[Plan]:
             problems.append(error)
     if problems:
         raise combine(problems)
+    remember_checks(plans)
     return plans
 
 
@@ -250,7 +284,7 @@ def _execute(template: Template, component: Component, study: Study, staging: Pa
                   **component.parameters}
     # Figures recorded by this section say so: an incremental run replaces only them.
     os.environ["CIVEVAL_SECTION"] = component.id
-    engine.on_cell_start = lambda index: workers.heartbeat(f"cell {index + 1}")
+    engine.on_cell_start = lambda index: pools.heartbeat(f"cell {index + 1}")
     try:
         papermill.execute_notebook(
             template.prepared(study.language), str(notebook_path), parameters=parameters,
@@ -307,9 +341,12 @@ def _render(section: SectionResult, folder: Path, renderer: Renderer, context: d
 
 
 def _section_task(template: Template, component: Component, study: Study, staging: Path,
-                  timeout: int, renderer: Renderer, context: dict) -> SectionResult:
-    """What a forked child does: execute one template, then render it."""
-    from civeval.workbench.render import print_report
+                  timeout: int, renderer: Renderer | None, context: dict) -> SectionResult:
+    """What a pool's child does: execute one template, then render it (with its own
+    renderer when the parent's cannot travel: a spare interpreter gets None)."""
+    from civeval.workbench.render import Renderer, print_report
+
+    renderer = renderer or Renderer()
 
     fmt.use_language(study.language)
     study.output_dir = staging
@@ -356,6 +393,8 @@ class _StudyRun:
         self.previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
         if set(self.previous) & (set(plan.fingerprints) - plan.stale):
             self._keep_up_to_date_outputs(target)
+        if (target / INSTRUMENTS_FOLDER).is_dir():  # made by `civeval instrument`, not by a run
+            shutil.copytree(target / INSTRUMENTS_FOLDER, self.staging / INSTRUMENTS_FOLDER)
 
     def _keep_up_to_date_outputs(self, target: Path) -> None:
         """Start from the last report, less the figures the stale sections will record."""
@@ -506,7 +545,7 @@ def _write_study_page(result: StudyResult, study: Study, renderer: Renderer,
                "reason": acknowledged.get((failure.check, failure.dataset),
                                           acknowledged.get((failure.check, None)))}
               for failure in failures]
-    renderer.page("study.html.j2", target, language=study.language,
+    renderer.page("study.html.j2", target, language=study.language, client=study.client.name,
                   page_title=study.config.title, facts=_facts(study), status=result.status,
                   figures=_figures(study), sections=sections, checks=checks,
                   dropped=[{"dataset": name, "column": column,
@@ -556,34 +595,44 @@ def _progress(console: Console, show: bool) -> Progress:
                     TimeElapsedColumn(), console=console, disable=not show, auto_refresh=False)
 
 
-def _warm(plans: list[Plan]) -> None:
-    """Call once, in the parent, what the templates about to run ask to have ready
-    (``warm: [module:function]`` in their header, such as a language model), so that every
-    child inherits it loaded instead of loading its own."""
-    targets = {str(target) for plan in plans for template, component in plan.steps
-               if component.id in plan.stale for target in template.meta.get("warm", [])}
-    for target in sorted(targets):
-        module, _, name = target.partition(":")
-        getattr(importlib.import_module(module), name)()
+def _preload(plans: list[Plan]) -> list[str]:
+    """:data:`EXECUTION` and the section module of each template about to run
+    (``civeval.sections.<name>`` for template ``NN_name``), which imports what the section
+    computes with: a batch imports nothing for a template it does not run."""
+    names = {template.name.partition("_")[2] for plan in plans for template, component
+             in plan.steps if component.id in plan.stale}
+    return [*EXECUTION, *(module for module in sorted(f"civeval.sections.{name}" for name in names)
+                          if importlib.util.find_spec(module) is not None)]
+
+
+def _warm_targets(plans: list[Plan]) -> list[str]:
+    """What the templates about to run ask to have ready (``warm: [module:function]`` in
+    their header, such as a language model): called once in the fork pool's parent, so that
+    every child inherits it loaded, or by each spare interpreter while it waits."""
+    return sorted({str(target) for plan in plans for template, component in plan.steps
+                   if component.id in plan.stale for target in template.meta.get("warm", [])})
 
 
 def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None,
-                force: bool = False) -> list[StudyResult]:
-    """Run the plans' stale sections in forked children, ``jobs`` at a time.
+                force: bool = False, pool=None, engine: str | None = None) -> list[StudyResult]:
+    """Run the plans' stale sections in forked children, ``jobs`` at a time, or in those
+    of a cluster's workers when ``pool`` is a :class:`civeval.workbench.cluster.ClusterPool`.
 
     In two phases: every study's own sections first; then, once every figure of the batch
     is recorded, the sections that read the other studies' figures (the benchmark, and the
     main report after it), so that one batch gives the benchmark two would. A study up to
     date at planning runs its benchmark again when its peers' figures changed.
     """
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    workers.preload(PRELOAD)
-    _warm(plans)
+    engine = engine or pools.default_engine()
+    # A renderer does not pickle: a spare interpreter makes its own.
+    shared_renderer = None if pool is None and engine == "spare" else renderer
+    if pool is None:
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        pool = pools.open_pool(engine, jobs, [*_preload(plans), *_warm_targets(plans)])
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
             for plan in plans if plan.stale}
     results: dict[str, StudyResult] = {}
-    pool = workers.ForkPool(jobs)
     second_phase = False
 
     def submit(run: _StudyRun) -> None:
@@ -594,7 +643,7 @@ def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
             return
         template, component = step
         pool.submit((run.study.slug, template, component), _section_task, template, component,
-                    run.study, run.staging, run.timeout, renderer, run.context,
+                    run.study, run.staging, run.timeout, shared_renderer, run.context,
                     timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
 
     def drain() -> None:
@@ -682,74 +731,36 @@ def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bo
     progress.update(task, total=progress.tasks[0].total + len(newly))
 
 
-def _remote_study(slug: str, root: str, reports: str, force: bool,
-                  timeout: int | None) -> dict:
-    """Run one study on a Dask worker: the ``civeval run`` command in a child process, so
-    the worker's own interpreter stays clean. Returns the study's run.json."""
-    command = [sys.executable, "-m", "civeval.cli", "run", slug, "--jobs", "1",
-               "--no-progress", *(["--force"] if force else []),
-               *(["--timeout", str(timeout)] if timeout else [])]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=root,
-                          env={**os.environ, "CIVEVAL_ROOT": root, "CIVEVAL_REPORTS": reports})
-    record_file = Path(reports) / slug / RUN_FILE
-    if done.returncode not in (0, 1) or not record_file.is_file():
-        raise RuntimeError(f"civeval run {slug} exited with {done.returncode}: "
-                           f"{done.stderr.strip()[-500:]}")
-    return json.loads(record_file.read_text(encoding="utf-8"))
-
-
-def _run_on_cluster(plans: list[Plan], scheduler: str, force: bool, timeout: int | None,
-                    progress: Progress, task) -> list[StudyResult]:
-    """Run each study on a worker of the Dask cluster at ``scheduler``.
-
-    Workers must see the same project folder (a shared path): they read the studies and
-    write the reports there.
-    """
-    from distributed import Client, as_completed
-
-    results: dict[str, StudyResult] = {}
-    with Client(scheduler) as client:
-        futures = {client.submit(_remote_study, plan.study.slug, str(project_root()),
-                                 str(reports_dir()), force, timeout, key=f"civeval-{slug}",
-                                 pure=False, retries=1): slug
-                   for plan in plans for slug in [plan.study.slug]}
-        for future in as_completed(futures):
-            slug = futures[future]
-            try:
-                results[slug] = StudyResult.from_record(future.result())
-            except Exception as error:  # a worker lost, a study that could not start
-                record = previous_run(slug) or {}
-                results[slug] = StudyResult.from_record(
-                    {**record, "slug": slug, "client": record.get("client", slug),
-                     "status": "failed", "error": f"{type(error).__name__}: {error}"})
-            steps = next(len(p.stale) for p in plans if p.study.slug == slug)
-            progress.update(task, advance=steps, description=slug)
-            progress.refresh()
-    return [results[plan.study.slug] for plan in plans]
-
-
 def run(plans: list[Plan], timeout: int | None = None, console: Console | None = None,
         show_progress: bool = True, jobs: int | None = None, scheduler: str | None = None,
-        force: bool = False) -> list[StudyResult]:
-    """Run validated plans, ``jobs`` sections at a time (or on a Dask cluster), with one
-    progress bar; return every study's result, those up to date included."""
+        force: bool = False, connect_timeout: float = 10,
+        engine: str | None = None) -> list[StudyResult]:
+    """Run validated plans, ``jobs`` sections at a time (or on the workers of the Dask
+    scheduler at ``scheduler``), with one progress bar; return every study's result, those
+    up to date included. ``engine`` (``"fork"`` or ``"spare"``, see
+    :mod:`civeval.workbench.pools`) chooses the local pool; the OS's default when None."""
     console = console or Console(stderr=True)
     os.environ["CIVEVAL_ROOT"] = str(project_root())
     stale = [p for p in plans if p.stale]
     if stale:
         check_writable(reports_dir())
+    remember_checks(plans)
     results = {p.study.slug: StudyResult.up_to_date(p.previous) for p in plans if not p.stale}
     if stale:
         from civeval.workbench.render import Renderer
 
         renderer, commit = Renderer(), git_commit()
-        with _progress(console, show_progress) as progress:
-            task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
+        with contextlib.ExitStack() as stack:
+            pool = None
             if scheduler:
-                done = _run_on_cluster(stale, scheduler, force, timeout, progress, task)
-            else:
-                done = _run_forked(plans, jobs, timeout, progress, task, renderer, commit,
-                                   force)
+                from civeval.workbench import cluster
+
+                client = stack.enter_context(cluster.connect(scheduler, connect_timeout))
+                pool = cluster.ClusterPool(client)
+            progress = stack.enter_context(_progress(console, show_progress))
+            task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
+            done = _run_forked(plans, jobs, timeout, progress, task, renderer, commit, force,
+                               pool, engine)
         results.update((r.slug, r) for r in done)
         write_index(renderer)
     return [results[p.study.slug] for p in plans]

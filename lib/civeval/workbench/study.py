@@ -72,6 +72,15 @@ class Study:
     def __repr__(self) -> str:
         return f"<Study {self.slug!r}: {self.config.client.name}>"
 
+    def __getstate__(self) -> dict:
+        # The translator is a closure, which does not pickle: a spare interpreter
+        # (civeval.workbench.spare) receives the study without it and makes its own.
+        return {name: value for name, value in self.__dict__.items() if name != "t"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.t = i18n.translator(self.config.report.language)
+
     @property
     def client(self) -> Client:
         return self.config.client
@@ -139,8 +148,11 @@ class Study:
             raise
 
     def input_files(self) -> list[Path]:
-        """Every file the study reads: its ``study.yml`` and each catalogued file."""
-        return [self.study_file, *(self.path / d.file for d in self.config.data.values())]
+        """Every file the study reads: its ``study.yml``, each catalogued file and its list
+        of people (when a file gives it)."""
+        people = [self.path / self.config.people] if isinstance(self.config.people, str) else []
+        return [self.study_file, *(self.path / d.file for d in self.config.data.values()),
+                *people]
 
     def inside(self, relative, *where) -> Path:
         """The file ``relative`` names, which must lie in the study's folder (or the shared
@@ -162,7 +174,8 @@ class Study:
 
     def check_files(self) -> None:
         """Raise one error listing every catalogued file (and file an option names) that lies
-        outside the study's folder, is missing, or is of an unknown format."""
+        outside the study's folder, is missing, or is of an unknown format, and what is wrong
+        with the file of the study's list of people."""
         problems = []
         for name, entry in self.config.data.items():
             try:
@@ -185,6 +198,13 @@ class Study:
                     f"data.{name}: cannot tell the format of {entry.file.as_posix()!r}; "
                     f"set format to one of {', '.join(sorted(formats.FORMATS))}",
                     file=display_path(self.study_file), study=self.slug))
+        if isinstance(self.config.people, str):
+            from civeval.privacy.people import study_people
+
+            try:
+                study_people(self)
+            except InputError as error:
+                problems.append(error)
         if problems:
             raise combine(problems)
 

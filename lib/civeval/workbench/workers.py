@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import gc
 import importlib
 import os
@@ -513,6 +512,9 @@ class ForkPool:
         task.attempts += 1
         read_fd, write_fd = os.pipe()
         with contextlib.suppress(OSError):
+            # Imported here: the module itself loads on every OS, for the spare engine.
+            import fcntl
+
             fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         # Whatever sits in the parent's buffers would otherwise be written by every child too.
         _flush_stdio()

@@ -1,0 +1,122 @@
+"""The analyst's loop benchmark (issue 16): validate, run one study, save-to-refresh latency.
+
+Targets, on a 2-core machine:
+
+- ``civeval validate <study>`` under 1 s, for a demo study;
+- ``civeval validate --all`` under 2 s, on 23 studies (the 3 demo studies and 20 synthetic
+  copies, made as ``benchmarks/batch.py`` makes them);
+- ``civeval run <study> --force`` under 5 s for the largest demo study, PDF included;
+- under ``civeval watch <study>``, under 2 s from saving a data file that one section reads
+  to the page showing the new report.
+
+Run it from the repository root::
+
+    python benchmarks/analyst.py                   # median of 5 for each
+    python benchmarks/analyst.py --repeat 3 --synthetic 5
+
+Everything runs in a temporary copy of the project. Each figure is the median of
+``--repeat`` whole commands (process start included). The first validation of a study parses
+its datasets and keeps what the checks found (``reports/.checked/``); it is printed apart,
+untimed against the target, which is for the analyst's next validations. The watch latency
+is from the write of the file to the moment the preview server reports the new build; an
+open page notices it within its polling interval (``preview.POLL_MS``), which is added.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from batch import make_project  # noqa: E402 (the benchmark folder is not a package)
+
+from civeval.workbench.preview import POLL_MS  # noqa: E402
+
+STUDY = "demo-saint-aubin"  # the demo study with the most sections
+EDITED = Path("studies") / STUDY / "data" / "atelier_bilan.csv"  # read by 20_entretiens
+TARGETS = {"validate one study": 1.0, "validate --all": 2.0, "run one study --force": 5.0,
+           "save to refreshed page (watch)": 2.0}
+CIVEVAL = [sys.executable, "-m", "civeval.cli"]
+
+
+def timed(root: Path, *args: str) -> float:
+    env = {**os.environ, "CIVEVAL_ROOT": str(root)}
+    env.pop("CIVEVAL_REPORTS", None)
+    start = time.perf_counter()
+    subprocess.run([*CIVEVAL, *args], cwd=root, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def watch_latencies(root: Path, repeat: int) -> list[float]:
+    """Seconds from each save of :data:`EDITED` to the new build served, ``repeat`` times."""
+    env = {**os.environ, "CIVEVAL_ROOT": str(root)}
+    env.pop("CIVEVAL_REPORTS", None)
+    watcher = subprocess.Popen([*CIVEVAL, "watch", STUDY, "--no-browser"], cwd=root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", watcher.stdout.readline()).group(0)
+        watcher.stdout.readline()  # build 1 done
+
+        def build() -> int:
+            with urllib.request.urlopen(url + "_civeval/status", timeout=10) as response:
+                return json.loads(response.read())["build"]
+
+        edited, seconds = root / EDITED, []
+        original = edited.read_bytes()
+        for number in range(repeat):
+            before = build()
+            edited.write_bytes(original + b"\n" * ((number + 1) % 2))
+            start = time.perf_counter()
+            while build() == before:
+                time.sleep(0.02)
+            seconds.append(time.perf_counter() - start + POLL_MS / 1000)
+            time.sleep(0.5)
+        return seconds
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--synthetic", type=int, default=20)
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="civeval-analyst-") as folder:
+        root = Path(folder)
+        slugs = make_project(root, args.synthetic)
+        first = {"validate one study": timed(root, "validate", STUDY),
+                 "validate --all": timed(root, "validate", "--all")}
+        figures = {
+            "validate one study": [timed(root, "validate", STUDY) for _ in range(args.repeat)],
+            "validate --all": [timed(root, "validate", "--all") for _ in range(args.repeat)],
+            "run one study --force": [timed(root, "run", STUDY, "--force", "--no-progress")
+                                      for _ in range(args.repeat)],
+            "save to refreshed page (watch)": watch_latencies(root, args.repeat),
+        }
+    print(f"{len(slugs)} studies; load average {load:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores")
+    print(f"first validation (datasets parsed): one study {first['validate one study']:.2f} s, "
+          f"all {first['validate --all']:.2f} s")
+    met = True
+    for name, seconds in figures.items():
+        median, target = statistics.median(seconds), TARGETS[name]
+        met &= median <= target
+        print(f"{name:32} median {median:6.2f} s of {len(seconds)} "
+              f"(min {min(seconds):.2f}) = {median / target:4.2f}x the {target:g} s target "
+              f"{'ok' if median <= target else 'MISSED'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Which process pool runs a batch's sections: the fork pool on Linux, spares elsewhere.
+
+Both pools have the same interface (``submit``, ``results``, ``close``) and the same
+guarantees (a fresh interpreter state per task, timeouts, a dead child retried once, no
+process left behind):
+
+* ``"fork"``: :class:`~civeval.workbench.workers.ForkPool`, each task in a child forked from
+  this process, which has imported the heavy libraries once. The fastest; Linux only.
+* ``"spare"``: :class:`~civeval.workbench.spare.SparePool`, each task in a fresh interpreter
+  started ahead of need. Every OS; what it runs must pickle.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterable
+
+from civeval.workbench import spare, workers
+
+__all__ = ["ENGINES", "default_engine", "heartbeat", "open_pool"]
+
+ENGINES = ("fork", "spare")
+
+
+def default_engine() -> str:
+    """``"fork"`` on Linux, ``"spare"`` elsewhere (no ``fork`` on Windows; on macOS, forking
+    a process that loaded system frameworks is unsafe).
+
+    Examples
+    --------
+    >>> default_engine() in ENGINES
+    True
+    """
+    return "fork" if sys.platform.startswith("linux") else "spare"
+
+
+def open_pool(engine: str | None, jobs: int | None, warmup: Iterable[str] = ()):
+    """A pool of the ``engine`` (:func:`default_engine` when None), ``jobs`` tasks at a time,
+    whose tasks find ``warmup`` ready: module names imported, ``"module:function"`` called.
+
+    The fork pool prepares them in this process, once, before its first fork. Each spare
+    imports the modules while it waits for its task, but calls no function: loading a
+    language model (6 s) in every spare would cost each section what only a few need; those
+    load it themselves.
+
+    Raises
+    ------
+    ValueError
+        For an engine not in :data:`ENGINES`.
+    """
+    engine = engine or default_engine()
+    if engine == "spare":
+        modules = dict.fromkeys(target.partition(":")[0] for target in warmup)
+        return spare.SparePool(jobs, warmup=modules)
+    if engine != "fork":
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    for target in warmup:
+        module, _, function = target.partition(":")
+        workers.preload([module])
+        if function:
+            getattr(importlib.import_module(module), function)()
+    return workers.ForkPool(jobs)
+
+
+def heartbeat(label: str = "") -> None:
+    """Report a task's progress to whichever pool runs it; a no-op outside a pool.
+
+    Resets the task's timeout deadline and records ``label``, which the timeout message
+    quotes (see :func:`civeval.workbench.workers.heartbeat`).
+
+    Examples
+    --------
+    >>> heartbeat("cell 1")  # outside a pool: nothing happens
+    """
+    workers.heartbeat(label)
+    spare.heartbeat(label)

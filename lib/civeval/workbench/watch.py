@@ -1,0 +1,128 @@
+"""Live preview: ``civeval watch <study>`` rebuilds a study's report each time one of its files
+is saved, and the open page reloads itself.
+
+The watching process stays up between builds, so the libraries the sections need are
+imported once (the runner's fork pool forks its children from it, warm); each build is an
+incremental run (:mod:`civeval.workbench.incremental`), so that saving one dataset re-runs
+only the sections that read it, and those that require them. The files watched are the
+study's folder, the templates (``notebooks/``) and the shared reference data
+(``data/reference/``), by modification time and size, :data:`POLL_SECONDS` apart.
+
+The report is served by :mod:`civeval.workbench.preview` on 127.0.0.1. A save that breaks
+``study.yml``, a deleted dataset, any problem ``civeval validate`` would report, is printed
+in the terminal and shown over the page in the same words, and the last good report stays
+in place until the next good save; a section that raises is reported the same way, its
+study's status page saying where. Ctrl-C stops the server and any section running.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import webbrowser
+from pathlib import Path
+
+from rich.console import Console
+
+from civeval.errors import CivevalError
+from civeval.workbench.locks import StudyLock
+from civeval.workbench.paths import display_path, project_root, reports_dir
+from civeval.workbench.preview import write_status
+
+POLL_SECONDS = 0.1
+WATCH_FOLDER = ".watch"  # in the reports folder: the state the open pages ask for
+
+
+def watched_files(study_folder: Path) -> dict[Path, tuple[int, int]]:
+    """Modification time and size of every file a build of the study may read."""
+    root = project_root()
+    folders = [study_folder, root / "notebooks", root / "data" / "reference"]
+    found = {}
+    for folder in folders:
+        for path in folder.rglob("*"):
+            try:
+                stat = path.stat()
+            except OSError:  # removed while listed: the next look sees it gone
+                continue
+            if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+                found[path] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def build(reference: str, console: Console) -> str | None:
+    """Plan and run the study's stale sections; the error text to show, or None.
+
+    A problem that stops planning is printed as ``civeval validate`` prints it, and the
+    last report is left as it was.
+    """
+    from civeval.workbench.records import error_text, status_table
+    from civeval.workbench.runner import plan_study, run
+
+    try:
+        plan = plan_study(reference, force=False)
+    except CivevalError as error:
+        message = f"civeval: error: {error}"
+        print(message, file=sys.stderr, flush=True)
+        return message
+    for warning in plan.warnings:
+        print(f"civeval: warning: {warning}", file=sys.stderr)
+    if not plan.stale:
+        console.print(f"{plan.study.slug}: up to date")
+        return None
+    with StudyLock(plan.study.slug):
+        [result] = run([plan], console=console, show_progress=False)
+    console.print(status_table([result]))
+    failed = [f"{section.template}: {error_text(section.error) or section.status}"
+              for section in result.sections if section.status in ("failed", "blocked")]
+    if result.error:
+        failed.insert(0, result.error)
+    return "\n".join(f"civeval: error: study {plan.study.slug!r}: {line}"
+                     for line in failed) or None
+
+
+def watch(reference: str, port: int = 0, open_browser: bool = False,
+          console: Console | None = None) -> None:
+    """Serve the study's report on 127.0.0.1 and rebuild it whenever a file is saved, until
+    interrupted (Ctrl-C: ``KeyboardInterrupt``).
+
+    Parameters
+    ----------
+    reference : str
+        The study's slug or folder.
+    port : int
+        The server's port; 0 takes any free one.
+    open_browser : bool
+        Open the report in the default browser once the first build is done.
+    """
+    from civeval.workbench.study import find_study_dir
+
+    console = console or Console(stderr=True)
+    folder = find_study_dir(reference)
+    status_file = reports_dir() / WATCH_FOLDER / f"{folder.name}.json"
+    status_file.parent.mkdir(parents=True, exist_ok=True)
+    write_status(status_file, 0, None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "civeval.workbench.preview", str(reports_dir()),
+         str(status_file), str(port)], stdout=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{server.stdout.readline().strip()}/{folder.name}/index.html"
+        print(f"watching {display_path(folder)}, notebooks/ and data/reference/: {url} "
+              "(Ctrl-C to stop)", flush=True)
+        seen, number = None, 0
+        while True:
+            files = watched_files(folder)
+            if files != seen:
+                seen, number = files, number + 1
+                write_status(status_file, number, build(reference, console))
+                print(f"build {number} done: {url}", flush=True)
+                if number == 1 and open_browser:
+                    webbrowser.open(url)
+            time.sleep(POLL_SECONDS)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -1,0 +1,121 @@
+"""Validation that only reads: data checks remembered by content, nothing heavy imported."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from civeval.plausibility import Failure
+from civeval.workbench import checked
+from civeval.workbench.runner import plan_study
+from conftest import REPO
+
+HEAVY = ("pandas", "matplotlib", "statsmodels", "scipy", "geopandas", "nbformat", "jsonschema")
+# Validates, then prints the heavy libraries the process imported along the way.
+VALIDATE_AND_LIST = (
+    "import sys\n"
+    "from civeval.cli import main\n"
+    "status = main(['validate', 'demo-saint-aubin'])\n"
+    f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    "sys.exit(status)\n")
+
+
+@pytest.fixture
+def demo_project(tmp_path, monkeypatch):
+    """A copy of the project holding the demo study, with its own reports folder."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(REPO / "studies" / "demo-saint-aubin", root / "studies" / "demo-saint-aubin")
+    monkeypatch.setenv("CIVEVAL_ROOT", str(root))
+    monkeypatch.delenv("CIVEVAL_REPORTS", raising=False)
+    return root
+
+
+def validate(root) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CIVEVAL_ROOT": str(root)}
+    env.pop("CIVEVAL_REPORTS", None)
+    return subprocess.run([sys.executable, "-c", VALIDATE_AND_LIST], capture_output=True,
+                          text=True, env=env, cwd=root, timeout=300)
+
+
+def test_validating_again_imports_no_statistics_library(demo_project):
+    first = validate(demo_project)
+    assert first.returncode == 0, first.stderr
+    again = validate(demo_project)
+    assert again.returncode == 0, again.stderr
+    *report, imported = again.stdout.strip().splitlines()
+    assert imported == "[]"
+    assert report == first.stdout.strip().splitlines()[:-1]
+
+
+def test_a_changed_dataset_is_parsed_again(demo_project):
+    assert validate(demo_project).returncode == 0
+    projects = demo_project / "studies" / "demo-saint-aubin" / "data" / "projets.csv"
+    projects.write_bytes(b"\xff\xfe\x00broken" * 10)
+    again = validate(demo_project)
+    assert again.returncode == 2
+    assert "projets.csv" in again.stderr
+    assert not list((demo_project / "reports" / checked.FOLDER).glob("*.tmp*"))
+
+
+def test_failures_found_are_recalled_with_the_outcome(demo_project):
+    failure = Failure("winners_within_budget", "over the envelope", dataset="vote_2024")
+    checked.remember("demo-saint-aubin", "abc", checked.Outcome({"votants": {"nom": None}},
+                                                                [failure]))
+    outcome = checked.recall("demo-saint-aubin", "abc")
+    assert outcome.failures == [failure]
+    assert outcome.dropped == {"votants": {"nom": None}}
+    assert checked.recall("demo-saint-aubin", "another") is None
+
+
+def test_digest_covers_datasets_no_section_reads(demo_project):
+    folder = demo_project / "studies" / "demo-saint-aubin"
+    text = (folder / "study.yml").read_text(encoding="utf-8")
+    text = text.replace("\ndata:\n", "\ndata:\n  extra:\n    file: data/extra.csv\n"
+                                      "    kind: projects\n", 1)
+    (folder / "study.yml").write_text(text, encoding="utf-8")
+    (folder / "data" / "extra.csv").write_text("id;nom\n1;a\n", encoding="utf-8")
+
+    def key() -> str:
+        plan = plan_study("demo-saint-aubin")
+        return checked.digest(plan.study, plan.steps, plan.inputs)
+
+    before = key()
+    assert key() == before
+    (folder / "data" / "extra.csv").write_text("id;nom\n1;b\n", encoding="utf-8")
+    assert key() != before
+
+
+def test_an_unreadable_record_means_checking_again(demo_project):
+    record = demo_project / "reports" / checked.FOLDER / "demo-saint-aubin.json"
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"digest": "abc", "dropped": {}, "failures": [{"x": 1}]}))
+    assert checked.recall("demo-saint-aubin", "abc") is None
+
+
+def test_a_batch_imports_only_the_sections_it_runs(demo_project):
+    from civeval.workbench.runner import EXECUTION, _preload
+
+    modules = _preload([plan_study("demo-saint-aubin")])
+    assert modules[:len(EXECUTION)] == list(EXECUTION)
+    assert "civeval.sections.participation" in modules
+    assert "civeval.sections.questionnaire" not in modules  # no questionnaire in this study
+
+
+def test_notebooks_are_read_without_the_iri_grammar():
+    code = ("import sys\n"
+            "from civeval.workbench.exports import skip_iri_grammar\n"
+            "skip_iri_grammar()\n"
+            "import nbformat\n"
+            "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')]))\n"
+            "print(sys.modules['rfc3987_syntax'])\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "None"

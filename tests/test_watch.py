@@ -1,0 +1,114 @@
+"""`civeval watch`: rebuilds on save, errors in the page and the terminal, a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import CIVEVAL, MINIMAL_STUDY, run_cli, write_study, write_template
+
+STUDY = MINIMAL_STUDY + "data:\n  votes: {file: data/votes.csv, kind: projects}\n" \
+                        "components: [50_echo]\n"
+
+
+class Watcher:
+    """``civeval watch`` in its own session, its output read line by line."""
+
+    def __init__(self, root) -> None:
+        self.process = subprocess.Popen(
+            [*CIVEVAL, "watch", "ville", "--no-browser"], cwd=root, text=True,
+            env={**os.environ, "CIVEVAL_ROOT": str(root), "COLUMNS": "200"},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = re.search(r"http://127\.0\.0\.1:\d+/", self.wait_for("watching")).group(0)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 240) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} in:\n{''.join(self.seen)}")
+
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return response.read().decode("utf-8")
+
+    def status(self) -> dict:
+        return json.loads(self.get("_civeval/status"))
+
+
+@pytest.fixture
+def watched(project):
+    write_template(project, "50_echo")
+    folder = write_study(project, "ville", STUDY, files={"data/votes.csv": "id;titre\n1;Parc\n"})
+    watcher = Watcher(project)
+    yield folder, watcher
+    if watcher.process.poll() is None:
+        os.killpg(watcher.process.pid, signal.SIGKILL)
+        watcher.process.wait()
+
+
+def test_saves_rebuild_and_errors_show_in_the_words_of_validate(project, watched):
+    folder, watcher = watched
+    watcher.wait_for("build 1 done")
+    assert watcher.status() == {"build": 1, "error": None}
+    page = watcher.get("ville/index.html")
+    assert "_civeval/status" in page and "50_echo" in page
+
+    good = (folder / "study.yml").read_text(encoding="utf-8")
+    (folder / "study.yml").write_text(good.replace("kind: commune", "kind: [commune"),
+                                      encoding="utf-8")
+    watcher.wait_for("build 2 done")
+    validate = run_cli("validate", "ville", root=project)
+    assert validate.returncode == 2
+    assert watcher.status()["error"] == validate.stderr.strip()
+    assert validate.stderr.strip() in "".join(watcher.seen)
+    assert "50_echo" in watcher.get("ville/index.html")  # the last good report stays
+
+    (folder / "study.yml").write_text(good, encoding="utf-8")
+    watcher.wait_for("build 3 done")
+    assert watcher.status() == {"build": 3, "error": None}
+
+    (folder / "data" / "votes.csv").unlink()
+    watcher.wait_for("build 4 done")
+    assert "votes.csv" in watcher.status()["error"]
+    (folder / "data" / "votes.csv").write_text("id;titre\n1;Parc\n", encoding="utf-8")
+    watcher.wait_for("build 5 done")
+
+    template = project / "notebooks" / "50_echo.py"
+    template.write_text(template.read_text(encoding="utf-8")
+                        + '\n# %%\nraise ValueError("colonne absente")\n', encoding="utf-8")
+    watcher.wait_for("build 6 done")
+    assert "ValueError" in watcher.status()["error"]
+    assert "colonne absente" in watcher.status()["error"]
+
+
+def test_ctrl_c_leaves_no_process(watched):
+    _, watcher = watched
+    watcher.wait_for("build 1 done")
+    os.killpg(watcher.process.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+    assert watcher.process.wait(timeout=30) == 130
+    time.sleep(0.5)
+    left = subprocess.run(["ps", "-eo", "pid=,sid="], capture_output=True, text=True).stdout
+    assert [line for line in left.splitlines()
+            if line.split()[1] == str(watcher.process.pid)] == []
