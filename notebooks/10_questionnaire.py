@@ -29,7 +29,7 @@ dataset: str = "questionnaire"  # catalogue dataset of the responses (a survey f
 margins = None  # catalogue dataset of population margins (variable, categorie, population)
 segments: list = []  # respondent columns whose answers are compared
 target_population = None  # people the survey addressed; the client's population by default
-verbatims = None  # free-text question to quote (pseudonymised)
+verbatims = None  # free-text question(s) to quote (pseudonymised): a name or a list
 open_coding = None  # catalogue dataset: validated coding of an open question (validated_coding)
 satisfaction = None  # Likert question of overall satisfaction, explained by the others
 population = None  # catalogue dataset: population by district or commune (first column)
@@ -116,6 +116,18 @@ for question in questionnaire.likert_questions(survey.codebook):
                                 "ci_high": "percent"}))
 
 # %%
+choices = questionnaire.choice_questions(survey.codebook,
+                                         shown=[*(population_margins or {}), district])
+if choices:
+    display(report.heading(t("questionnaire.h.choices")))
+for question in choices:
+    display(report.heading(question.label or question.id, level=3))
+    results = questionnaire.choice_results(study, survey, question)
+    display(report.table(results.drop(columns="suppressed"),
+                         questionnaire.choices_caption(study, question, results),
+                         kinds=results.attrs["kinds"], labels=results.attrs["labels"]))
+
+# %%
 if segments:
     display(report.heading(t("questionnaire.h.differences")))
     found = questionnaire.differences(study, survey,
@@ -196,7 +208,9 @@ if themes:
 # %%
 if verbatims:
     display(report.heading(t("questionnaire.h.verbatims")))
-    display(report.quotes(questionnaire.verbatims(survey, verbatims, people=people)))
+    for column in [verbatims] if isinstance(verbatims, str) else verbatims:
+        display(report.heading(survey.label(column), level=3))
+        display(report.quotes(questionnaire.verbatims(survey, column, people=people)))
 
 # %%
 report.heading(t("questionnaire.h.method"))

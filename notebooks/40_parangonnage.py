@@ -61,7 +61,7 @@ for scheme in study.schemes:
         continue
     display(report.heading(t("benchmark.h.overview"), level=3))
     display(report.text(t("benchmark.overview_text",
-                          min_peers=study.config.benchmark.min_peers)))
+                          count=study.config.benchmark.min_peers)))
     display(report.table(parangonnage.overview(study, comparisons),
                          t("benchmark.overview.caption"),
                          kinds={"percentile_rank": "number", "z_score": "number"}))

@@ -5,7 +5,8 @@
 #     docx: true
 #     follows: [00_cadrage, 10_questionnaire, 20_entretiens, 30_participation, 35_realisation,
 #       40_parangonnage]
-#     inputs: [catalogue, data/reference/grille_diagnostic.yml, data/reference/recommandations.yml]
+#     inputs: [catalogue, data/reference/grille_diagnostic.yml, data/reference/recommandations.yml,
+#       data/reference/participatory_budgets.csv, data/reference/sources.yml]
 #     main: true
 #     pdf: true
 #     requires: []
@@ -86,6 +87,8 @@ display(report.answers(questions, findings.attrs.get("criteria", {})) if len(que
 report.heading(t("synthesis.h.method"))
 
 # %%
+methodology = synthesis.methodology(study)
+display(report.table(methodology, t("methodology.caption"), labels=methodology.attrs["labels"]))
 display(report.bullets(synthesis.method(study)))
 display(report.table(synthesis.sources(study), t("synthesis.sources.caption")))
 display(report.heading(t("synthesis.h.limits"), level=3))
@@ -159,6 +162,11 @@ display(report.table(synthesis.definitions(study), t("synthesis.definitions.capt
 display(report.heading(t("synthesis.h.grid"), level=3))
 phases = synthesis.grid(study)
 display(report.table(phases, t("synthesis.grid.caption"), labels=phases.attrs["labels"]))
+references = synthesis.references(study)
+if references:
+    display(report.heading(t("synthesis.h.references"), level=3))
+    display(report.text(t("synthesis.references.text")))
+    display(report.bullets(references))
 display(report.heading(t("synthesis.h.glossary"), level=3))
 display(report.table(synthesis.glossary(study), t("synthesis.glossary.caption")))
 display(report.heading(t("synthesis.h.provenance"), level=3))

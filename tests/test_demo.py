@@ -127,3 +127,54 @@ def test_interview_quotes_are_varied_and_some_name_people_on_purpose():
     assert segments.groupby("code")["text"].nunique().min() >= 5
     named = segments["text"].str.contains("Lefèvre|Paul Girard|Karim")
     assert 0 < named.sum() < 5
+
+
+def test_the_bank_study_answers_the_form_civeval_instrument_writes(tmp_path):
+    """demo-saint-aubin designs its questionnaire from the question bank: its committed
+    codebook is what `civeval instrument` writes, and its Kobo export reads with it, every
+    item under its wording, the routed items asked only of those the form routes to them."""
+    from civeval.instruments.bank import load_bank
+    from civeval.instruments.select import select_items
+    from civeval.instruments.write import write_instruments
+
+    study = load_study("demo-saint-aubin", output_dir=tmp_path)
+    written = write_instruments(study, pdf=False)
+    committed = study.dataset_path("questionnaire").parent / "codebook_questionnaire.yml"
+    assert (written.folder / "codebook.yml").read_bytes() == committed.read_bytes()
+    answers = study.load("questionnaire")
+    survey = answers.attrs["survey"]
+    assert survey["source"] == "kobo" and survey["duplicates_dropped"] == 4
+    items = select_items(study, load_bank()).items
+    assert {"votepapier", "bpsuivi", "ouvnonpart"} <= {item.name for item in items}
+    for item in items:
+        if item.type == "multiple":
+            assert all(f"{item.name}[{choice.code}]" in answers for choice in item.levels)
+        else:
+            assert answers[item.name].notna().any(), item.name
+    took_part = answers["participe"] == "Oui"
+    assert 0.35 < took_part.mean() < 0.7  # participants answer more, not only them
+    assert answers.loc[~took_part, "tempsutile"].isna().all()
+    assert answers.loc[took_part, "ouvnonpart"].isna().all()
+    # What the interviews say, the answers say: few know what became of the projects.
+    known = answers["bpsuivi"].isin(["Tout à fait d'accord", "Plutôt d'accord"])
+    assert known.sum() < 0.35 * answers["bpsuivi"].notna().sum()
+
+
+def test_the_observation_grid_is_the_instrument_filled_in_at_three_meetings():
+    from civeval.instruments.bank import load_bank
+    from civeval.qual.observation import as_grid, speaking_representation
+
+    study = load_study("demo-saint-aubin")
+    grid = as_grid(study.load("observation"))
+    assert len(grid.sessions) == 3 and grid.sessions["hours"].between(1, 3).all()
+    # The review workshop's people are those of its dot votes.
+    workshop = study.load("atelier").drop_duplicates("group")
+    present = grid.attendees[grid.attendees["seance"].str.startswith("Atelier-bilan")]
+    assert present.groupby("role")["nombre"].sum().to_dict() == {
+        group.lower(): people for group, people in zip(workshop["group"],
+                                                       workshop["participants"], strict=True)}
+    assert set(grid.events["evenement"]) <= {event.code for event in load_bank().events}
+    by_role = speaking_representation(grid, "role").set_index("role")["time_ratio"]
+    assert by_role["élu"] > 2 and by_role["habitant"] < 1
+    by_gender = speaking_representation(grid, "genre").set_index("genre")["time_ratio"]
+    assert by_gender["homme"] > by_gender["femme"]

@@ -287,3 +287,25 @@ def test_the_method_note_says_what_the_import_set_aside_and_why(consultation):
             "ont été écartés ; la dernière version est gardée.") in note
     assert ("Colonnes écartées comme données personnelles avant toute analyse : courriel "
             "(coordonnées), Collector (nom de l'enquêteur ou du déclarant).") in note
+
+
+def test_choice_questions_give_the_share_of_those_the_form_asked():
+    """demo-saint-aubin's form (from the question bank) routes « première fois » to
+    participants and has two select-multiple questions: each answer's share is of those who
+    answered, several answers adding up to more than 100 %."""
+    study = load_study("demo-saint-aubin")
+    survey = questionnaire.load(study, "questionnaire")
+    shown = questionnaire.choice_questions(survey.codebook, shown=["sexe", "age", "quartier"])
+    assert [question.id for question in shown] == ["participe", "premiere", "canal",
+                                                    "accesfreins"]
+    first = questionnaire.choice_results(study, survey, survey.codebook["premiere"])
+    assert first.attrs["base"] == (survey.responses["participe"] == "Oui").sum()
+    assert first["respondents"].sum() == first.attrs["base"]
+    assert first["share"].sum() == pytest.approx(1)
+    heard = questionnaire.choice_results(study, survey, survey.codebook["canal"])
+    assert heard["share"].sum() > 1
+    online = heard.set_index("answer").loc["Site internet, réseaux sociaux"]
+    assert online["respondents"] == survey.responses["canal[internet]"].eq(True).sum()
+    assert online["ci_low"] < online["share"] < online["ci_high"]
+    caption = questionnaire.choices_caption(study, survey.codebook["canal"], heard)
+    assert "plusieurs possibles" in caption and str(heard.attrs["base"]) in caption

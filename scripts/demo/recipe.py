@@ -4,7 +4,9 @@ Every file is drawn from a generator with a fixed seed, so ``python scripts/demo
 rewrites exactly the committed files (a test checks it). The three demo studies:
 
 - ``demo-saint-aubin``: a 12,400-inhabitant commune and its participatory budget, three
-  editions with a falling turnout (proposals, votes, voters by district, age and channel);
+  editions with a falling turnout (proposals, votes, voters by district, age and channel),
+  and the residents' questionnaire and observation grid designed from the question bank
+  (``from_the_bank``);
 - ``demo-villeneuve-ardre``: a 150,000-inhabitant city and its eight neighbourhood councils
   (members, meetings with attendance), exported in Windows-1252;
 - ``demo-val-de-brenne``: an intercommunalité of twelve communes running a consultation on
@@ -22,6 +24,7 @@ import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import from_the_bank
 import numpy as np
 import open_answers
 import qualitative
@@ -101,6 +104,18 @@ SAINT_AUBIN_MARGINS = [
     {"variable": "sexe", "categorie": "F", "population": 5150},
     {"variable": "sexe", "categorie": "H", "population": 4650},
 ]
+# The same adults as the questionnaire's form asks them (the question bank's categories),
+# with their district: the margins its answers are weighted to (from_the_bank.py).
+SAINT_AUBIN_SURVEY_MARGINS = [
+    *({"variable": "sexe", "categorie": {"F": "Une femme", "H": "Un homme"}[row["categorie"]],
+       "population": row["population"]}
+      for row in SAINT_AUBIN_MARGINS if row["variable"] == "sexe"),
+    *({"variable": "age", "categorie": row["categorie"], "population": row["population"]}
+      for row in SAINT_AUBIN_MARGINS if row["variable"] == "tranche_age"),
+    # 9,800 adults shared among the districts as their whole population is.
+    *({"variable": "quartier", "categorie": name, "population": count}
+      for name, count in zip(SAINT_AUBIN_DISTRICTS, [3082, 2608, 2292, 1818], strict=True)),
+]
 SAINT_AUBIN_EDITIONS = {2022: 1130, 2023: 960, 2024: 815}
 SAINT_AUBIN_ENVELOPE = 150_000  # € for the winning projects of each edition (study.yml)
 PROJECT_IDEAS = [
@@ -163,6 +178,7 @@ def saint_aubin(rng: np.random.Generator) -> dict[str, str]:
         "data/population_quartiers.csv": "\ufeff" + csv_text(population),
         "data/bp2024.pb": _pabulib(last_projects, last_voters, choices),
         "data/marges_insee.csv": csv_text(SAINT_AUBIN_MARGINS),
+        "data/marges_habitants.csv": csv_text(SAINT_AUBIN_SURVEY_MARGINS),
         "data/suivi_laureats.csv": "\ufeff" + csv_text(_tracking(rng, projects)),
         "data/quartiers.geojson": district_polygons(
             districts, west=-1.31, south=47.27, width=0.05, height=0.03, columns=2,
@@ -511,6 +527,10 @@ RECIPES = {"demo-saint-aubin": saint_aubin, "demo-villeneuve-ardre": villeneuve,
 # Each takes the generator and the files the study's main recipe made.
 QUALITATIVE_RECIPES = {"demo-saint-aubin": qualitative.interviews,
                        "demo-val-de-brenne": qualitative.open_answer_coding}
+# The study that designs its instruments from the question bank: its questionnaire's
+# codebook and answers, and its filled observation grid (from_the_bank.py), from a generator
+# of their own too. Each takes the generator and the files the study's recipes made.
+INSTRUMENT_RECIPES = {from_the_bank.SLUG: from_the_bank.instruments_data}
 
 
 def generate() -> dict[Path, bytes]:
@@ -527,6 +547,12 @@ def generate() -> dict[Path, bytes]:
                 if path.parts[0] == slug}
         for name, content in recipe(rng, made).items():
             files[Path(slug) / name] = content.encode("utf-8")
+    for offset, (slug, recipe) in enumerate(INSTRUMENT_RECIPES.items()):
+        rng = np.random.default_rng(SEED + 400 + offset)
+        made = {path.relative_to(slug).as_posix(): data for path, data in files.items()
+                if path.parts[0] == slug}
+        for name, content in recipe(rng, made).items():
+            files[Path(slug) / name] = content
     return files
 
 

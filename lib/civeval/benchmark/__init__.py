@@ -6,7 +6,8 @@ collectivité, scheme type, year and indicator; its columns are described in
 
 - the **reference table** shipped with the workbench, ``data/reference/participatory_budgets.csv``
   (:func:`load_reference`, in :mod:`civeval.benchmark.reference`): published figures only,
-  each with its source (listed in ``data/reference/README.md``), all ``public``;
+  each with its source (listed in ``data/reference/README.md``, cited in full from
+  ``data/reference/sources.yml`` by :func:`load_sources`), all ``public``;
 - the **portfolio** (:func:`portfolio`, in :mod:`civeval.benchmark.past_studies`): the key
   figures of every study the workbench has run (``reports/<slug>/indicators.json``), so that
   a consultancy's past clients become its benchmark. These rows are **not public**: another
@@ -30,5 +31,5 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "chart": ["benchmark_chart"],
     "peers": ["BANDS", "anonymise", "band_label", "compare", "peer_group"],
     "past_studies": ["portfolio"],
-    "reference": ["COLUMNS", "load_reference"],
+    "reference": ["COLUMNS", "load_reference", "load_sources"],
 })

@@ -29,13 +29,15 @@ np = lazy_module("numpy")
 pd = lazy_module("pandas")
 tables = lazy_module("civeval.workbench.tables")
 
-__all__ = ["COLUMNS", "load_reference"]
+__all__ = ["COLUMNS", "load_reference", "load_sources"]
 
 COLUMNS = ("name", "kind", "population", "population_year", "scheme_type", "year",
            "indicator", "statistic", "value", "source", "note", "public")
 KINDS = ("national", "commune", "EPCI", "département", "région")
 STATISTICS = ("value", "median", "mean", "count")
 REFERENCE_FILE = Path("data") / "reference" / "participatory_budgets.csv"
+SOURCES_FILE = Path("data") / "reference" / "sources.yml"
+SOURCE_FIELDS = ("title", "publisher", "year")
 
 _TRUE, _FALSE = {"true", "vrai", "oui", "yes", "1"}, {"false", "faux", "non", "no", "0"}
 
@@ -130,3 +132,54 @@ def load_reference(path=None) -> pd.DataFrame:
     table["value"] = table["value"].astype(float)
     table["public"] = _flags(table["public"], path, "public")
     return table[list(COLUMNS)]
+
+
+def load_sources(path=None) -> dict[str, dict]:
+    """Read the full references of the reference table's sources.
+
+    Parameters
+    ----------
+    path : path, optional
+        A YAML file in the format of ``data/reference/sources.yml``: under ``sources:``,
+        each web address of the table's ``source`` column with its ``title``,
+        ``publisher``, ``year`` and, when it has one, ``author``. Default: that file in the
+        project, else in the workbench's source tree.
+
+    Returns
+    -------
+    dict
+        Address → its reference (``url`` the address, ``author`` None when not given).
+
+    Raises
+    ------
+    CatalogError
+        With the file and line: not YAML, no ``sources`` mapping, or a reference without
+        its title, publisher or year.
+
+    Examples
+    --------
+    >>> sources = load_sources()
+    >>> sorted(set(load_reference()["source"]) - set(sources))
+    []
+    >>> sources["https://lbp-participation.fr/budget-participatif-la-participation-au-vote-en-question"]["year"]
+    2022
+    """  # noqa: E501
+    from civeval.workbench import yamlsource
+
+    path = Path(path) if path is not None else paths.reference_file(SOURCES_FILE)
+    data, root = yamlsource.load(path, CatalogError, missing="the sources file does not exist")
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise CatalogError("expected `sources:`, a mapping of web addresses to references",
+                           file=path)
+    references = {}
+    for address, entry in entries.items():
+        entry = entry if isinstance(entry, dict) else {}
+        missing = [field for field in SOURCE_FIELDS if entry.get(field) in (None, "")]
+        if missing:
+            mark = yamlsource.mark(root, ("sources", address))
+            raise CatalogError(f"{address}: give its {', '.join(missing)}", file=path,
+                               row=mark.line + 1 if mark else None)
+        references[str(address)] = {"url": str(address), "author": entry.get("author"),
+                                    **{field: entry[field] for field in SOURCE_FIELDS}}
+    return references

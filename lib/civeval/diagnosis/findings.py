@@ -198,7 +198,7 @@ def _signals(rule: Rule, record: Evidence, t, language: str) -> list[str]:
     if adverse(record.trend, rule.better):  # a significant decline is never a strength
         found.append(t("diagnostic.signal.trend", **_trend_words(record.trend, language)))
     if rule.benchmark and worse_quarter(record.position, rule.better):
-        found.append(t("diagnostic.signal.benchmark", peers=record.position.peers,
+        found.append(t("diagnostic.signal.benchmark", count=record.position.peers,
                        percentile=fmt.number(record.position.percentile, 0)))
     return found
 
@@ -268,7 +268,7 @@ def _evidence_text(record: Evidence, t, language: str, rule: Rule | None = None,
     position = record.position
     if position is not None:
         parts.append(t("diagnostic.evidence_rank", percentile=fmt.number(
-            position.percentile, 0, locale=locale), peers=position.peers) if position.ranked
+            position.percentile, 0, locale=locale), count=position.peers) if position.ranked
             else t("diagnostic.evidence_unranked", count=position.peers,
                    needed=position.min_peers))
     return t("diagnostic.separator").join(parts)

@@ -93,12 +93,14 @@ def rule_changes(facts: pd.DataFrame, language: str = "fr") -> dict[str, list[st
             before, after = previous.get(name), row.get(name)
             if _known(before) and _known(after) and before > 0 and after > 0 and (
                     max(before, after) / min(before, after) >= limit):
-                found.append(t(f"comparability.{name}", before=shown(before),
-                               after=shown(after)))
+                # The length agrees with its noun (« 1 jour »); an amount has none.
+                after_value = ({"count": int(after)} if name == "duration_days"
+                               else {"after": shown(after)})
+                found.append(t(f"comparability.{name}", before=shown(before), **after_value))
         before, after = previous.get("districts"), row.get("districts")
         if _known(before) and _known(after) and before != after:
             found.append(t("comparability.districts", before=fmt.integer(before, locale),
-                           after=fmt.integer(after, locale)))
+                           count=int(after)))
         if _known(row.get("declared")):
             found.append(str(row["declared"]).strip())
         if found:

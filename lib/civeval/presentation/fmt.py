@@ -166,6 +166,13 @@ def long_date(value, locale: str | None = None) -> str:
     return format_date(value, "d MMMM yyyy", locale=locale or _locale)
 
 
+def month(value, with_year: bool = True, locale: str | None = None) -> str:
+    """A month in words: ``avril 2025``, or ``avril`` without its year."""
+    if _is_missing(value):
+        return MISSING
+    return format_date(value, "LLLL yyyy" if with_year else "LLLL", locale=locale or _locale)
+
+
 def period(start, end, locale: str | None = None) -> str:
     """Two days as a span: ``05/03/2024 – 30/11/2024``."""
     if _is_missing(start) and _is_missing(end):

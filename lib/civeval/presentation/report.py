@@ -154,7 +154,7 @@ def _qualifiers(record) -> list[str]:
     position = record.position
     if position is not None and position.ranked:
         notes.append(_translate("evidence.ranked", percentile=fmt.number(
-            position.percentile, 0, locale=locale), peers=position.peers))
+            position.percentile, 0, locale=locale), count=position.peers))
     elif position is not None and position.peers:  # no peer at all: the limits say it once
         notes.append(_translate("evidence.unranked", count=position.peers,
                                 median=fmt.by_kind(position.median, record.kind, locale),

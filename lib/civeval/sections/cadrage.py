@@ -68,11 +68,28 @@ def inventory(study: Study) -> pd.DataFrame:
             row["status"] = study.t("inventory.invalid", error=error.message)
         else:
             row["rows"], row["columns"] = len(frame), frame.shape[1]
-            dates = frame.select_dtypes(include=["datetime", "datetimetz"])
-            if not dates.empty:
-                row["period"] = fmt.period(dates.min().min(), dates.max().max())
+            span = date_span(frame)
+            if span:
+                row["period"] = fmt.period(*span)
         rows.append(row)
     return pd.DataFrame(rows, columns=["dataset", "rows", "columns", "period", "status"])
+
+
+def date_span(frame: pd.DataFrame) -> tuple | None:
+    """The earliest and latest value over a table's date columns; None without any."""
+    dates = frame.select_dtypes(include=["datetime", "datetimetz"])
+    if dates.empty or dates.isna().all().all():
+        return None
+    return dates.min().min(), dates.max().max()
+
+
+def covered_period(study: Study, name: str) -> tuple | None:
+    """The days the dataset ``name`` of the catalogue covers, from its own dates
+    (:func:`date_span`); None when it has no date column or does not parse."""
+    try:
+        return date_span(study.load(name))
+    except InputError:
+        return None
 
 
 def record_key_figures(study: Study, inventory_table: pd.DataFrame) -> None:

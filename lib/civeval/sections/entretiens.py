@@ -69,7 +69,7 @@ def _groups_note(study: Study, shown: dict[str, str | None],
     hidden = [_group_label(study, group) for group, unit in shown.items() if unit is None]
     if not (merged or hidden):
         return None
-    parts = [t("qual.small_groups", threshold=study.small_cell_threshold)]
+    parts = [t("qual.small_groups", count=study.small_cell_threshold)]
     parts += [t("qual.small_groups_merged", group=_group_label(study, unit),
                 members=", ".join(members)) for unit, members in merged.items()]
     if hidden:
@@ -98,8 +98,35 @@ def heard(study: Study, segments: pd.DataFrame) -> pd.DataFrame:
     table = analysis.who_was_heard(merged).astype({"documents": "Int64", "speakers": "Int64"})
     hidden = table["group"].isin([group for group, unit in shown.items() if unit is None])
     table.loc[hidden, ["documents", "speakers"]] = pd.NA
-    return table.assign(group=table["group"].map(lambda g: _group_label(study, g)))[
+    table = table.assign(group=table["group"].map(lambda g: _group_label(study, g)))[
         ["group", "documents", "speakers"]].rename(columns={"documents": "interviews"})
+    study.record("interviews_by_group", heard_by_group(study, table),
+                 label=study.t("qual.interviews_by_group"), kind="text")
+    return table
+
+
+def heard_by_group(study: Study, table: pd.DataFrame) -> str:
+    """Who was heard, in one line for the main report's method: each group shown with its
+    interviews, then the groups not detailed (their counts stay hidden).
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> table = pd.DataFrame({"group": ["Habitant·es", "Élu·es", "Agent·es"],
+    ...                       "interviews": pd.array([9, pd.NA, pd.NA], dtype="Int64")})
+    >>> heard_by_group(load_study("demo-saint-aubin"), table)
+    'Habitant·es (9) ; non détaillés : Élu·es, Agent·es'
+    """
+    t = study.t
+    shown = table[table["interviews"].notna()]
+    parts = [t("qual.heard_group", group=row.group, interviews=fmt.integer(row.interviews))
+             for row in shown.itertuples(index=False) if row.interviews > 0]
+    hidden = table.loc[table["interviews"].isna(), "group"].tolist()
+    text = ", ".join(parts)
+    if hidden:
+        text = t("qual.heard_hidden", shown=text, groups=", ".join(hidden)) if parts \
+            else t("qual.heard_all_hidden", groups=", ".join(hidden))
+    return text
 
 
 def themes(study: Study, segments: pd.DataFrame, codebook: Codebook | None) -> pd.DataFrame:
@@ -150,7 +177,8 @@ def themes_chart(study: Study, by_group: pd.DataFrame):
     top = data.max(axis=1)
     return report.figure(
         fig, title=t("qual.chart_title"),
-        alt=t("qual.chart_alt", codes=len(data), groups=len(data.columns),
+        alt=t("qual.chart_alt", count=len(data),
+              groups=t("count.stakeholder_groups", count=len(data.columns)),
               code=top.index[0], share=fmt.percent(top.iloc[0], 0)),
         source=t("qual.chart_source", client=study.client.name))
 
@@ -169,7 +197,7 @@ def coder_agreement(study: Study, segments: pd.DataFrame):
                "tentative" if alpha >= TENTATIVE_ALPHA else "unreliable")
     sentence = report.text(study.t(f"qual.agreement_{verdict}",
                                    alpha=fmt.number(alpha, 2),
-                                   segments=fmt.integer(overall["segments"])))
+                                   count=int(overall["segments"])))
     shown = table.assign(code=table["code"].replace(
         {agreement.OVERALL: study.t("qual.all_codes")}))
     return shown[["code", "segments", "agreement", "kappa", "alpha"]], sentence
@@ -328,7 +356,7 @@ def observed_exchanges(study: Study, data) -> list[report.HTML]:
     shown += [report.heading(t("observation.h.events"), level=3),
               _events_shown(study, facilitation_events(grid), hours)]
     if hidden:
-        shown.append(report.text(t("observation.small_groups", threshold=threshold)))
+        shown.append(report.text(t("observation.small_groups", count=threshold)))
     return shown
 
 

@@ -123,7 +123,7 @@ def chart(study: Study, comparison: pd.DataFrame, national: pd.DataFrame):
                                        language=study.language)
     return report.figure(
         figure, title=t("benchmark.chart_title", indicator=facts["label"]),
-        alt=t("benchmark.chart_alt", client=study.client.name, n=facts["n_peers"],
+        alt=t("benchmark.chart_alt", client=study.client.name, count=facts["n_peers"],
               value=fmt.by_kind(facts["client_value"], facts["kind"])),
         source=t("benchmark.chart_source"))
 
@@ -133,7 +133,8 @@ def summary(study: Study, comparison: pd.DataFrame):
     few of them, why no rank is given."""
     t = study.t
     facts = comparison.attrs
-    values = {"value": fmt.by_kind(facts["client_value"], facts["kind"]), "n": facts["n_peers"],
+    values = {"value": fmt.by_kind(facts["client_value"], facts["kind"]),
+              "count": facts["n_peers"],
               "median": fmt.by_kind(facts["peer_median"], facts["kind"]),
               "band": facts["band_label"], "needed": facts["min_peers"]}
     if facts["ranked"]:

@@ -149,7 +149,7 @@ def _bars_by_edition(study: Study, table: pd.DataFrame, edition: str, count: str
     return report.figure(
         fig, title=t(f"participation.{keys}_title"),
         alt=t(f"participation.{keys}_alt", first=labels.iloc[0], last=labels.iloc[-1],
-              start=fmt.integer(table[count].iloc[0]), end=fmt.integer(table[count].iloc[-1])),
+              count=int(table[count].iloc[0]), end=fmt.integer(table[count].iloc[-1])),
         source=t(f"participation.{keys}_source", client=study.client.name))
 
 

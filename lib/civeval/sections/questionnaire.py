@@ -10,6 +10,7 @@ and
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,6 +19,7 @@ from civeval.errors import CatalogError, InputError, ParameterError
 from civeval.participation.inputs import as_population
 from civeval.presentation import fmt, report
 from civeval.privacy import place_names, pseudonymise_texts, suppress_small_cells
+from civeval.qual.lemmas import MODEL
 from civeval.representativeness import representativeness
 from civeval.survey.codebook import Codebook, Question
 from civeval.survey.compare import compare_groups, pre_post
@@ -31,6 +33,8 @@ from civeval.workbench.paths import display_path
 from civeval.workbench.study import Study
 
 WEIGHT = "_weight"
+# Survey exports whose tool tells how the questionnaire was filled in.
+SURVEY_MODES = ("limesurvey", "decidim", "kobo", "odk")
 
 
 def check(study: Study, parameters: dict, locate) -> None:
@@ -241,8 +245,21 @@ def participation(study: Study, questionnaire: Questionnaire,
     ]
     for key, label, value, kind in rows:
         study.record(key, value, label=label, kind=kind)
+    mode = survey_mode(study, questionnaire)
+    if mode:
+        study.record("questionnaire_mode", mode, label=t("questionnaire.mode"), kind="text")
     return pd.DataFrame([{"indicator": label, "value": value, "kind": kind}
                          for _, label, value, kind in rows])
+
+
+def survey_mode(study: Study, questionnaire: Questionnaire) -> str | None:
+    """How the questionnaire was filled in, as its export tells it: online for LimeSurvey
+    and Decidim, on a form of a mobile collection tool for KoboToolbox and ODK; None for a
+    plain table of answers, which says nothing of it."""
+    source = questionnaire.summary.get("source")
+    if source not in SURVEY_MODES:
+        return None
+    return study.t(f"questionnaire.mode.{source}")
 
 
 def margins(study: Study, dataset: str) -> dict[str, dict[str, float]]:
@@ -437,6 +454,79 @@ def agreement(study: Study, questionnaire: Questionnaire, question: Question) ->
     return pd.DataFrame(rows).sort_values("estimate", ascending=False, ignore_index=True)
 
 
+def choice_questions(codebook: Codebook, shown=()) -> list[Question]:
+    """The single- and multiple-choice questions, in the codebook's order, but those the
+    section shows elsewhere (``shown``: the margin variables of « who answered », the district
+    column)."""
+    return [question for question in codebook
+            if question.type in ("single", "multiple") and question.id not in set(shown)]
+
+
+def choice_results(study: Study, questionnaire: Questionnaire,
+                   question: Question) -> pd.DataFrame:
+    """The share of respondents who gave each answer to a single- or multiple-choice
+    question, with its 95 % confidence interval, weighted when the survey is.
+
+    The base is the respondents who answered the question (for a question the form routes,
+    those it was asked), given in ``attrs["base"]``; a multiple-choice option's share counts
+    those who ticked it among them, so options add up to more than 100 %. Answers given by
+    fewer respondents than the study's threshold are hidden, with what would give them away.
+
+    Returns
+    -------
+    DataFrame
+        ``answer``, ``respondents``, ``share``, ``ci_low``, ``ci_high``, ``suppressed``.
+    """
+    data = questionnaire.responses
+    weight = questionnaire.weight
+    rows = []
+    if question.type == "multiple":
+        columns = [f"{question.id}[{code}]" for code in question.columns]
+        answered = data[columns].notna().any(axis=1)
+        base = int(answered.sum())
+        for column, code in zip(columns, question.columns, strict=True):
+            ticked = data.loc[answered, column].fillna(False).astype(bool)
+            frame = pd.DataFrame({"ticked": ticked})
+            if weight:
+                frame[weight] = data.loc[answered, weight]
+            estimate = estimate_proportion(frame, "ticked", category=True, weight=weight).iloc[0]
+            rows.append({"answer": question.item_label(code), "respondents": int(ticked.sum()),
+                         "share": estimate["estimate"], "ci_low": estimate["ci_low"],
+                         "ci_high": estimate["ci_high"]})
+        groups = None if len(rows) < 2 else "answer"  # options do not add up to the base
+    else:
+        answers = data[question.id]
+        frame = pd.DataFrame({"answer": answers})
+        if weight:
+            frame[weight] = data[weight]
+        estimates = estimate_proportion(frame, "answer", weight=weight)
+        counts = answers.value_counts()
+        base = int(answers.notna().sum())
+        for estimate in estimates.itertuples(index=False):
+            rows.append({"answer": str(estimate.category),
+                         "respondents": int(counts.get(estimate.category, 0)),
+                         "share": estimate.estimate, "ci_low": estimate.ci_low,
+                         "ci_high": estimate.ci_high})
+        groups = None
+    table = pd.DataFrame(rows, columns=["answer", "respondents", "share", "ci_low", "ci_high"])
+    hidden = suppress_small_cells(table, ["respondents"], threshold=study.small_cell_threshold,
+                                  dependent_columns=["share", "ci_low", "ci_high"],
+                                  groups=groups)
+    hidden.attrs["base"] = base
+    hidden.attrs["kinds"] = {"respondents": "number", "share": "percent",
+                             "ci_low": "percent", "ci_high": "percent"}
+    hidden.attrs["labels"] = {"answer": study.t("questionnaire.choices.answer"),
+                              "share": study.t("questionnaire.choices.share")}
+    return hidden
+
+
+def choices_caption(study: Study, question: Question, results: pd.DataFrame) -> str:
+    """The caption of a choice question's table: its base, and for a multiple-choice
+    question, that several answers were possible."""
+    kind = "multiple" if question.type == "multiple" else "single"
+    return study.t(f"questionnaire.choices.caption_{kind}", count=results.attrs["base"])
+
+
 def differences(study: Study, questionnaire: Questionnaire, questions: list[Question],
                 segments: list[str], alpha: float = 0.05) -> pd.DataFrame:
     """Differences of Likert answers between segments (Mann–Whitney for two groups,
@@ -451,7 +541,8 @@ def differences(study: Study, questionnaire: Questionnaire, questions: list[Ques
                 kept = sizes[sizes >= study.small_cell_threshold].index
                 frame = data.loc[data[segment].isin(kept), [column, segment]].copy()
                 frame[segment] = frame[segment].astype("object")
-                if frame[segment].nunique() < 2:
+                # A question the form routes may be asked of one segment only.
+                if frame.loc[frame[column].notna(), segment].nunique() < 2:
                     continue
                 test = compare_groups(frame, column, segment)
                 first = test.iloc[0]
@@ -564,8 +655,8 @@ def open_answers(study: Study, validated: pd.DataFrame, per_code: int = 2, seed:
                  label=study.t("questionnaire.open.by_hand"))
     table = suppress_small_cells(summary, ["answers"], threshold=study.small_cell_threshold,
                                  dependent_columns=["share"], secondary=False)
-    sentence = report.text(study.t("questionnaire.open.text", answers=fmt.integer(
-        facts["answers"]), coded=fmt.integer(facts["coded"]),
+    sentence = report.text(study.t("questionnaire.open.text", count=int(facts["answers"]),
+        coded=fmt.integer(facts["coded"]),
         by_hand=fmt.integer(facts["by_hand"])))
     quoted, places = [], place_names(validated, also=[study.client.name])
     for code in table.loc[~table["suppressed"], "code"]:
@@ -600,6 +691,27 @@ def _interval(share, low, high) -> str:
             f"{fmt.number(100 * high, 0)})")
 
 
+def language_model(study: Study, lemmas: str | None) -> str:
+    """The language model that reduced the answers' words to their base forms, as a reader
+    of the method sentence knows it: spaCy's French model and its version. The exact
+    identifier (``fr_core_news_sm 3.8.0``) is for the record: the provenance annex of the
+    main report shows it.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> study = load_study("demo-val-de-brenne")
+    >>> language_model(study, "fr_core_news_sm 3.8.0")
+    'le modèle de langue français de spaCy, version 3.8'
+    >>> language_model(study, None)
+    'un modèle de langue français'
+    """
+    match = re.fullmatch(rf"{MODEL}\S* (\d+)\.(\d+)\S*", str(lemmas or "").strip())
+    if match is None:
+        return study.t("questionnaire.themes.model_unknown")
+    return study.t("questionnaire.themes.model", version=f"{match[1]}.{match[2]}")
+
+
 def themes_found(study: Study, coding: pd.DataFrame, respondents: pd.DataFrame | None = None,
                  per_theme: int = 2, seed: int = 0, people=()):
     """The themes of the open answers, as the analyst validated them: the share of answers
@@ -627,15 +739,17 @@ def themes_found(study: Study, coding: pd.DataFrame, respondents: pd.DataFrame |
                  label=t("questionnaire.themes.by_hand"))
     decisions = method.get("decisions", [])
     sentence = report.text(" ".join([
-        t("questionnaire.themes.method", answers=fmt.integer(method.get("answers", 0)),
-          model=method.get("lemmas", ""), method=t(f"questionnaire.themes.method_"
+        t("questionnaire.themes.method", count=int(method.get("answers", 0)),
+          model=language_model(study, method.get("lemmas")),
+          method=t(f"questionnaire.themes.method_"
                                                    f"{method.get('method', 'nmf')}"),
           low=min(c["themes"] for c in method.get("candidates", [{"themes": 2}])),
           high=max(c["themes"] for c in method.get("candidates", [{"themes": 2}])),
           themes=method.get("themes", found),
           coherence=fmt.number(method.get("coherence"), 2),
           stability=fmt.number(method.get("stability"), 2), seed=method.get("seed", 0)),
-        t("questionnaire.themes.validated", count=len(decisions), themes=found,
+        t("questionnaire.themes.validated", count=len(decisions),
+          themes=t("count.themes", count=found),
           answers=fmt.integer(facts["answers"]), by_hand=fmt.integer(facts["by_hand"])),
         t("questionnaire.themes.weighted" if weight else "questionnaire.themes.unweighted"),
     ]))
@@ -804,7 +918,7 @@ def likert_figure(study: Study, questionnaire: Questionnaire, question: Question
         likert_chart(distribution, question.levels, neutral=question.neutral), title=title,
         alt=t("questionnaire.likert.alt", count=distribution["item"].nunique(), question=title),
         source=t("questionnaire.likert.source", client=study.client.name,
-                 n=fmt.integer(len(questionnaire.responses))))
+                 count=len(questionnaire.responses)))
 
 
 def likert_display(study: Study, distribution: pd.DataFrame) -> pd.DataFrame:
@@ -874,7 +988,7 @@ def method_note(study: Study, questionnaire: Questionnaire):
     t = study.t
     parts = [t("questionnaire.method.incomplete",
                count=int(questionnaire.summary.get("excluded", 0))),
-             t("questionnaire.method.suppressed", threshold=study.small_cell_threshold)]
+             t("questionnaire.method.suppressed", count=study.small_cell_threshold)]
     duplicates = int(questionnaire.summary.get("duplicates_dropped", 0))
     if duplicates:
         parts.append(t("questionnaire.method.duplicates", count=duplicates))

@@ -125,14 +125,14 @@ def method(study: Study) -> list[str]:
     t = study.t
     records = study.evidence()
 
-    def value(key):
-        return records[key].text(study.language) if key in records else None
+    def count(key):
+        return int(records[key].value)
 
     editions = sum(len(scheme.editions) for scheme in study.schemes)
     period = (t("fact.from_to", start=fmt.date(study.period[0]), end=fmt.date(study.period[1]))
               if study.period else fmt.MISSING)
     sentences = [t("method.scope", schemes=", ".join(s.name for s in study.schemes),
-                   editions=fmt.integer(editions), period=period)]
+                   count=editions, period=period)]
     counted = [key.removeprefix("participants_") for key in records
                if key.startswith("participants_") and key != "participants_change"]
     if counted:
@@ -141,12 +141,15 @@ def method(study: Study) -> list[str]:
                          ("platform_contributors", "method.platform"),
                          ("proposals", "method.proposals"),
                          ("winning_projects", "method.tracking"),
-                         ("attendance_rate", "method.register"),
-                         ("questionnaire_complete", "method.survey"),
-                         ("interviews", "method.interviews")):
+                         ("questionnaire_complete", "method.survey")):
         if key in records:
-            sentences.append(t(message, n=value(key), groups=value("stakeholder_groups")
-                               or fmt.MISSING))
+            sentences.append(t(message, count=count(key)))
+    if "attendance_rate" in records:
+        sentences.append(t("method.register"))
+    if "interviews" in records:
+        groups = (t("count.stakeholder_groups", count=count("stakeholder_groups"))
+                  if "stakeholder_groups" in records else fmt.MISSING)
+        sentences.append(t("method.interviews", count=count("interviews"), groups=groups))
     if "workshop_kendall_w" in records or "workshop_top_proposal" in records:
         sentences.append(t("method.workshop"))
     positions = [r.position for r in records.values() if r.position is not None]
@@ -158,6 +161,96 @@ def method(study: Study) -> list[str]:
         sentences.append(t("method.no_benchmark"))
     sentences.append(t("method.evidence"))
     return sentences
+
+
+def edition_dates(study: Study, edition) -> str:
+    """An edition's dates as precise as the study gives them: a day, two days, two months
+    or a year (« 2024 » for an edition labelled 2024 that covers that year says nothing
+    more, so it is left out).
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> from civeval.workbench.schema import Edition
+    >>> study = load_study("demo-saint-aubin")
+    >>> edition_dates(study, Edition(label="2022", start="2022-02-01", end="2022-10-21"))
+    'du 01/02/2022 au 21/10/2022'
+    >>> edition_dates(study, Edition(label="Convention", start="2025-09-13", end="2025-09-13"))
+    'le 13/09/2025'
+    >>> edition_dates(study, Edition(label="2025", start="2025-04", end="2025-05"))
+    'avril – mai 2025'
+    >>> edition_dates(study, Edition(label="2023"))
+    ''
+    """
+    t = study.t
+    start, end = edition.start, edition.end
+    if edition.precision == "year":
+        years = str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
+        return "" if years == edition.label else years
+    if edition.precision == "month":
+        first, last = fmt.month(start), fmt.month(end)
+        if start.year == end.year:
+            first = fmt.month(start, with_year=False)
+        return last if (start.year, start.month) == (end.year, end.month) \
+            else t("methodology.months", start=first, end=last)
+    if start == end:
+        return t("methodology.day", date=fmt.date(start))
+    return t("fact.from_to", start=fmt.date(start), end=fmt.date(end))
+
+
+def methodology(study: Study) -> pd.DataFrame:
+    """The method in brief, written from the study and its evidence (``aspect, detail``):
+    the period evaluated and each scheme's editions with their dates, who was heard in
+    interviews by group (groups under the small-cell threshold merged or not detailed, as
+    in the interviews section), the questionnaire's mode and responses, and the
+    deliberative poll's panel. ``attrs["labels"]`` holds the column headings.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from civeval import load_study
+    >>> study = load_study("demo-val-de-brenne", output_dir=tempfile.mkdtemp())
+    >>> _ = study.record("interviews", 12)
+    >>> _ = study.record("interviews_by_group", "Élu·es (5), Habitant·es (7)", kind="text")
+    >>> box = methodology(study)
+    >>> box["detail"].tolist()[1:]  # doctest: +NORMALIZE_WHITESPACE
+    ['2024 (du 13/05/2024 au 27/06/2024) ; 2025 (du 01/04/2025 au 15/05/2025)',
+     '2025 (du 01/04/2025 au 15/05/2025)',
+     "12 entretiens, par groupe d'acteurs : Élu·es (5), Habitant·es (7)"]
+    """
+    t = study.t
+    records = study.evidence()
+    rows = []
+    if study.period:
+        rows.append((t("methodology.period"), t("fact.from_to", start=fmt.date(
+            study.period[0]), end=fmt.date(study.period[1]))))
+    for scheme in study.schemes:
+        if scheme.editions:
+            shown = []
+            for edition in scheme.editions:
+                dates = edition_dates(study, edition)
+                shown.append(t("methodology.edition", edition=edition.label, dates=dates)
+                             if dates else edition.label)
+            rows.append((t("methodology.calendar", scheme=scheme.name), " ; ".join(shown)))
+    if "interviews" in records:
+        interviews = int(records["interviews"].value)
+        by_group = records.get("interviews_by_group")
+        rows.append((t("methodology.heard"),
+                     t("methodology.interviews_by_group", count=interviews,
+                       groups=by_group.value) if by_group and by_group.value
+                     else t("methodology.interviews", count=interviews)))
+    if "questionnaire_complete" in records:
+        responses = t("methodology.responses", count=int(records["questionnaire_complete"].value))
+        mode = records.get("questionnaire_mode")
+        rows.append((t("methodology.survey"), t("methodology.survey_mode", mode=mode.value,
+                                                 responses=responses) if mode else responses))
+    if "poll_pairs" in records:
+        rows.append((t("methodology.poll"), t("methodology.poll_pairs",
+                                              count=int(records["poll_pairs"].value))))
+    table = pd.DataFrame(rows, columns=["aspect", "detail"])
+    table.attrs["labels"] = {"aspect": t("methodology.column.aspect"),
+                             "detail": t("methodology.column.detail")}
+    return table
 
 
 def limits(study: Study) -> list[str]:
@@ -195,16 +288,99 @@ def limits(study: Study) -> list[str]:
     for acknowledged in study.config.acknowledge:
         found.append(t("limits.acknowledged", check=t(f"check.{acknowledged.check}"),
                        reason=acknowledged.reason))
-    found.append(t("limits.small_cells", threshold=study.small_cell_threshold))
+    found.append(t("limits.small_cells", count=study.small_cell_threshold))
     return list(dict.fromkeys(found))
 
 
 def sources(study: Study) -> pd.DataFrame:
-    """The study's datasets and what each holds, for the method section."""
-    return pd.DataFrame([{"dataset": entry.description or name,
-                          "kind": study.t(f"kind.{study.dataset_kind(name)}")}
-                         for name, entry in study.config.data.items()],
-                        columns=["dataset", "kind"])
+    """The study's datasets for the method section: what each holds (its description,
+    never its file), its kind and its date: the day of the extract when the dataset says
+    it (``as_of``), the edition it covers, else the days its own dates span, else the
+    editions of the scheme it belongs to.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> table = sources(load_study("demo-saint-aubin"))
+    >>> table.loc[table["dataset"].str.startswith("Suivi"), "dates"].item()
+    'état au 30/06/2025'
+    """
+    from civeval.sections.cadrage import covered_period
+
+    t = study.t
+    rows = []
+    for name, entry in study.config.data.items():
+        dates = _declared_dates(study, entry)
+        if dates is None:
+            span = covered_period(study, name)
+            dates = t("fact.from_to", start=fmt.date(span[0]), end=fmt.date(span[1])) \
+                if span else _scheme_dates(study, entry.scheme) or t("sources.undated")
+        rows.append({"dataset": entry.description or name,
+                     "kind": t(f"kind.{study.dataset_kind(name)}"), "dates": dates})
+    return pd.DataFrame(rows, columns=["dataset", "kind", "dates"])
+
+
+def _declared_dates(study: Study, entry) -> str | None:
+    """The date the catalogue gives a dataset: its extract's day, else its edition."""
+    t = study.t
+    as_of = entry.options.get("as_of") if isinstance(entry.options, dict) else None
+    if as_of:
+        return t("sources.as_of", date=fmt.date(str(as_of)))
+    if entry.edition:
+        schemes = [s for s in study.schemes if entry.scheme in (None, s.name)]
+        edition = next((found for scheme in schemes
+                        if (found := scheme.edition(entry.edition)) is not None), None)
+        dates = edition_dates(study, edition) if edition is not None else ""
+        return t("sources.edition", edition=entry.edition, dates=dates) if dates \
+            else t("sources.edition_only", edition=entry.edition)
+    return None
+
+
+def _scheme_dates(study: Study, scheme_name: str | None) -> str | None:
+    scheme = next((s for s in study.schemes if s.name == scheme_name), None)
+    if scheme is None or not scheme.editions:
+        return None
+    labels = [edition.label for edition in scheme.editions]
+    return study.t("sources.editions", count=len(labels), editions=", ".join(labels))
+
+
+def references(study: Study) -> list[str]:
+    """Full references (author, title, publisher, year, address as text) of every public
+    source whose figures the report uses: the reference rows of the study's types of scheme
+    for the key figures it recorded, in the order of the reference table.
+
+    The address is written without its ``https://``: a reader types or copies it, and the
+    reports hold no web address a browser would follow (they open offline).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from civeval import load_study
+    >>> study = load_study("demo-saint-aubin", output_dir=tempfile.mkdtemp())
+    >>> _ = study.record("abandonment_rate", 0.05, kind="percent")
+    >>> print(references(study)[0])  # doctest: +NORMALIZE_WHITESPACE
+    Ville de Paris, « Budget participatif : projets gagnants (copie d'octobre 2024, licence
+    ODbL) », Paris Data, données ouvertes de la Ville de Paris, 2024.
+    opendata.paris.fr/explore/dataset/bp_projets_gagnants/
+    """
+    from civeval.benchmark import load_reference, load_sources
+
+    t = study.t
+    rows = load_reference()
+    recorded = set(study.evidence())
+    used = rows[rows["public"] & rows["indicator"].isin(recorded)
+                & rows["scheme_type"].isin({str(s.type) for s in study.schemes})]
+    cited = load_sources()
+    found = []
+    for address in dict.fromkeys(used["source"].dropna()):
+        shown = str(address).split("://", 1)[-1]
+        source = cited.get(address)
+        if source is None:
+            found.append(shown)
+        else:
+            key = "references.citation" if source["author"] else "references.citation_no_author"
+            found.append(t(key, **{**source, "url": shown}))
+    return found
 
 
 def answers(study: Study, findings: pd.DataFrame) -> pd.DataFrame:
@@ -257,10 +433,9 @@ def scores_chart(study: Study, scores: pd.DataFrame) -> report.HTML:
     figure = grid_findings.summary_chart(shown, language=study.language)
     return report.figure(
         figure, title=t("synthesis.chart_title"),
-        alt=t("synthesis.chart_alt", criteria=len(shown),
-              strengths=int(shown["strengths"].sum()),
-              weaknesses=int(shown["weaknesses"].sum()),
-              vigilance=int(shown["vigilance"].sum())),
+        alt=t("synthesis.chart_alt", count=len(shown),
+              **{kind: t(f"count.{kind}", count=int(shown[kind].sum()))
+                 for kind in ("strengths", "weaknesses", "vigilance")}),
         source=t("synthesis.chart_source", client=study.client.name))
 
 
@@ -415,7 +590,26 @@ def provenance(study: Study) -> pd.DataFrame:
                 digest.update(incremental.file_digest(path).encode())
         rows.append((t("provenance.dataset", dataset=entry.description or name),
                      digest.hexdigest()[:16]))
+    rows += [(t("provenance.language_model", dataset=description), model)
+             for description, model in language_models(study)]
     return pd.DataFrame(rows, columns=["record", "value"])
+
+
+def language_models(study: Study) -> list[tuple[str, str]]:
+    """The exact language model (``fr_core_news_sm 3.8.0``) that found the themes of each
+    coding with a themes file, by the description of the coding: the method sentence of
+    the questionnaire names it in words, the provenance annex keeps the identifier."""
+    from civeval.qual.themebook import read_themes
+
+    found = []
+    for name, entry in study.config.data.items():
+        themes = entry.options.get("themes") if isinstance(entry.options, dict) else None
+        if not themes or not (study.path / themes).is_file():
+            continue
+        model = read_themes(study.path / themes).discovery.get("lemmas")
+        if model:
+            found.append((entry.description or name, str(model)))
+    return found
 
 
 def links(study: Study) -> report.HTML:

@@ -134,6 +134,11 @@ def _has_budget(projects: pd.DataFrame) -> bool:
     return bool(projects["budget"].notna().any())
 
 
+def _years(study: Study, years: int) -> str:
+    """« 5 ans », « 1 an »: a number of years that agrees with its noun."""
+    return study.t("count.years", count=years)
+
+
 def introduction(study: Study, projects: pd.DataFrame, maturity_years: int,
                  with_population: bool) -> HTML:
     """What the section covers, from what the tracking table holds: a paragraph and the
@@ -145,7 +150,7 @@ def introduction(study: Study, projects: pd.DataFrame, maturity_years: int,
                    last=editions[-1]))
     parts = [t("realisation.part.editions")]
     if transparency.edition_maturity(projects, maturity_years)["mature"].any():
-        parts.append(t("realisation.part.mature", years=maturity_years))
+        parts.append(t("realisation.part.mature", duration=_years(study, maturity_years)))
     splits = _available_splits(projects)
     if splits:
         parts.append(t("realisation.part.splits", splits=_joined(
@@ -155,7 +160,7 @@ def introduction(study: Study, projects: pd.DataFrame, maturity_years: int,
         parts.append(t("realisation.part.budget"))
         if with_population and projects["district"].notna().any():
             parts.append(t("realisation.part.per_inhabitant"))
-    paragraph = report.text(t("realisation.intro", winners=fmt.integer(len(projects)),
+    paragraph = report.text(t("realisation.intro", count=len(projects),
                               editions=span, date=fmt.date(projects.attrs.get("as_of"))))
     return report.HTML(paragraph.data + report.bullets(parts).data)
 
@@ -175,7 +180,7 @@ def by_edition(study: Study, projects: pd.DataFrame, maturity_years: int) -> pd.
     editions = [str(e) for e in table["edition"]]
     young = [str(e) for e in maturity.loc[~maturity["mature"], "edition"]]
     caveats = [t("realisation.caveat_recent", editions=", ".join(young),
-                 years=maturity_years)] if young else []
+                 duration=_years(study, maturity_years))] if young else []
     study.record("winning_projects", int(overall["winners"].iloc[0]),
                  label=t("realisation.winning_projects"), editions=editions)
     study.record("implementation_rate", float(overall["implementation_rate"].iloc[0]),
@@ -192,7 +197,7 @@ def by_edition(study: Study, projects: pd.DataFrame, maturity_years: int) -> pd.
                       ignore_index=True)
     shown.attrs.update(kinds=_RATES, labels={
         "in_progress": t("realisation.column.in_progress"),
-        "mature": t("realisation.column.mature", years=maturity_years)})
+        "mature": t("realisation.column.mature", duration=_years(study, maturity_years))})
     return shown
 
 
@@ -218,17 +223,20 @@ def maturity(study: Study, projects: pd.DataFrame, maturity_years: int) -> HTML:
     whole, mature = rates.loc["all"], rates.loc["mature"]
     date = fmt.date(rates.attrs["as_of"])
     if mature["editions"] == 0:
-        return report.text(t("realisation.no_mature_text", years=maturity_years, date=date,
+        return report.text(t("realisation.no_mature_text", duration=_years(study, maturity_years),
+                             date=date,
                              overall=fmt.percent(whole["implementation_rate"])))
     editions = rates.attrs["mature_editions"]
     study.record("implementation_rate_mature", float(mature["implementation_rate"]),
-                 label=t("realisation.implementation_rate_mature", years=maturity_years),
+                 label=t("realisation.implementation_rate_mature",
+                           duration=_years(study, maturity_years)),
                  kind="percent", editions=[str(e) for e in editions])
     if mature["editions"] == whole["editions"]:
-        return report.text(t("realisation.all_mature_text", years=maturity_years, date=date,
+        return report.text(t("realisation.all_mature_text", duration=_years(study, maturity_years),
+                             date=date,
                              overall=fmt.percent(whole["implementation_rate"])))
     return report.text(t(
-        "realisation.mature_text", years=maturity_years, date=date,
+        "realisation.mature_text", duration=_years(study, maturity_years), date=date,
         editions=_editions_span(study, editions),
         rate=fmt.percent(mature["implementation_rate"]),
         delivered=fmt.integer(mature["delivered"]), winners=fmt.integer(mature["winners"]),
@@ -273,7 +281,8 @@ def splits(study: Study, projects: pd.DataFrame, maturity_years: int):
                "abandonment_rate", *(["implementation_rate_mature"] if partial else [])]
     text = t("realisation.splits_text")
     if partial:
-        text += " " + t("realisation.splits_mature_text", years=maturity_years)
+        text += " " + t("realisation.splits_mature_text",
+                        duration=_years(study, maturity_years))
     parts = []
     for split in _available_splits(projects):
         part = table[table["split"] == split].copy()
@@ -282,7 +291,7 @@ def splits(study: Study, projects: pd.DataFrame, maturity_years: int):
         shown.attrs.update(kinds=_RATES, labels={
             "group": t(f"realisation.split.{split}"),
             "implementation_rate_mature": t("realisation.column.rate_mature",
-                                            years=maturity_years)})
+                                            duration=_years(study, maturity_years))})
         notes = []
         if split == "district" and city_wide:
             notes.append(report.text(t("realisation.city_wide_note",
@@ -357,7 +366,7 @@ def delivery_curves(study: Study, projects: pd.DataFrame):
         sentence = t(key, median=fmt.number(facts["median"], 0),
                      low=fmt.number(facts["median_ci_low"], 0),
                      high=fmt.number(facts["median_ci_high"], 0),
-                     n=fmt.integer(facts["n"]), events=fmt.integer(facts["events"]))
+                     count=int(facts["events"]), total=fmt.integer(facts["n"]))
     elapsed = transparency.edition_maturity(projects, 0)
     table = medians[["edition", "n", "events", "median", "median_ci_low",
                      "median_ci_high"]].merge(elapsed[["edition", "months_since_vote"]],
