@@ -170,10 +170,11 @@ def first_difference(naive: list, ours: list) -> str:
     return f"{len(naive)} cells against {len(ours)}"
 
 
-def compare(steps, work: Path, reports: Path) -> list[str]:
+def compare(steps, reference: Path, reports: Path) -> list[str]:
+    """The sections whose notebooks in ``reports`` differ from those in ``reference``."""
     differences = []
     for slug, name, _, _ in steps:
-        naive = content(work / "naive" / slug / f"{name}.ipynb")
+        naive = content(reference / slug / f"{name}.ipynb")
         ours = content(reports / slug / f"{name}.ipynb")
         if naive != ours:
             differences.append(f"{slug} · {name}: {first_difference(naive, ours)}")
@@ -205,7 +206,7 @@ def main() -> int:
         naive_time = naive_loop(root, naive_reports, steps, work)
         civeval_time = civeval(root, ours, "--all", "--force", "--no-progress")
         rerun_time = civeval(root, ours, "--all", "--no-progress")
-        differences = compare(steps, work, ours)
+        differences = compare(steps, work / "naive", ours)
         memory = peak_worker_memory(ours, slugs)
 
     ratio = naive_time / civeval_time

@@ -85,7 +85,7 @@ def compare_runs(synthetic: int) -> bool:
             warm_up(running.scheduler_address)
             cluster_time = civeval(root, cluster_reports, "--all", "--force", "--no-progress",
                                    "--scheduler", running.scheduler_address)
-        differences = compare(steps, work, cluster_reports)
+        differences = compare(steps, local_reports, cluster_reports)
 
     ratio = cluster_time / local_time
     print(f"local fork pool (--jobs 2):                 {local_time:7.1f} s")

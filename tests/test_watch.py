@@ -23,10 +23,10 @@ STUDY = MINIMAL_STUDY + "data:\n  votes: {file: data/votes.csv, kind: projects}\
 class Watcher:
     """``civeval watch`` in its own session, its output read line by line."""
 
-    def __init__(self, root) -> None:
+    def __init__(self, root, env: dict | None = None) -> None:
         self.process = subprocess.Popen(
             [*CIVEVAL, "watch", "ville", "--no-browser"], cwd=root, text=True,
-            env={**os.environ, "CIVEVAL_ROOT": str(root), "COLUMNS": "200"},
+            env={**os.environ, "CIVEVAL_ROOT": str(root), "COLUMNS": "200", **(env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
@@ -71,7 +71,7 @@ def watched(project):
 def test_saves_rebuild_and_errors_show_in_the_words_of_validate(project, watched):
     folder, watcher = watched
     watcher.wait_for("build 1 done")
-    assert watcher.status() == {"build": 1, "error": None}
+    assert watcher.status() == {"build": 1, "error": None, "notice": None}
     page = watcher.get("ville/index.html")
     assert "_civeval/status" in page and "50_echo" in page
 
@@ -87,7 +87,7 @@ def test_saves_rebuild_and_errors_show_in_the_words_of_validate(project, watched
 
     (folder / "study.yml").write_text(good, encoding="utf-8")
     watcher.wait_for("build 3 done")
-    assert watcher.status() == {"build": 3, "error": None}
+    assert watcher.status() == {"build": 3, "error": None, "notice": None}
 
     (folder / "data" / "votes.csv").unlink()
     watcher.wait_for("build 4 done")
@@ -101,6 +101,39 @@ def test_saves_rebuild_and_errors_show_in_the_words_of_validate(project, watched
     watcher.wait_for("build 6 done")
     assert "ValueError" in watcher.status()["error"]
     assert "colonne absente" in watcher.status()["error"]
+
+
+MAIN_TEMPLATE = ("# ---\n# jupyter:\n#   civeval:\n#     main: true\n#     pdf: true\n"
+                 "#     follows: [50_echo]\n#     title: {fr: Rapport, en: Report}\n# ---\n\n"
+                 "# %% tags=[\"parameters\"]\nstudy = ''\noutput_dir = None\n")
+
+
+def test_a_preview_leaves_the_pdf_to_the_next_run(project):
+    write_template(project, "50_echo")
+    (project / "notebooks" / "95_main.py").write_text(MAIN_TEMPLATE, encoding="utf-8")
+    write_study(project, "ville", STUDY.replace("[50_echo]", "[50_echo, 95_main]"),
+                files={"data/votes.csv": "id;titre\n1;Parc\n"})
+    # No browser: a run that tries to print says so in its section's warning.
+    no_browser = {"CIVEVAL_CHROMIUM": str(project / "no-chromium")}
+    watcher = Watcher(project, no_browser)
+    try:
+        watcher.wait_for("build 1 done")
+        assert watcher.status()["notice"] == ("preview: PDF and Word not printed; "
+                                              "`civeval run ville` prints them")
+    finally:
+        os.killpg(watcher.process.pid, signal.SIGINT)
+        watcher.process.wait(timeout=30)
+    record = project / "reports" / "ville" / "run.json"
+    main = json.loads(record.read_text(encoding="utf-8"))["sections"][1]
+    assert (main["template"], main["unprinted"], main["warning"]) == ("95_main", True, None)
+
+    ran = run_cli("run", "ville", root=project, env=no_browser)
+    assert ran.returncode == 0, ran.stderr
+    sections = json.loads(record.read_text(encoding="utf-8"))["sections"]
+    assert [(s["template"], s["reused"], s["unprinted"]) for s in sections] == [
+        ("50_echo", True, False), ("95_main", False, False)]
+    assert sections[1]["reason"] == "unprinted"
+    assert sections[1]["warning"].startswith("Chromium could not print the PDF")
 
 
 def test_ctrl_c_leaves_no_process(watched):

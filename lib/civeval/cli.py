@@ -17,8 +17,6 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from rich.console import Console
-
 from civeval import __version__
 from civeval.errors import CivevalError, combine
 from civeval.workbench import atomic, exports
@@ -96,6 +94,8 @@ def _warn(warnings: list[str]) -> None:
 
 
 def cmd_run(args) -> int:
+    from rich.console import Console
+
     from civeval.workbench import incremental
     from civeval.workbench.records import UP_TO_DATE, StudyResult, status_table
 

@@ -26,13 +26,10 @@ from urllib.parse import unquote
 from bs4 import BeautifulSoup, NavigableString, Tag
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from civeval.errors import StudyError
 from civeval.presentation import fmt
+from civeval.presentation.logos import LOGO_FORMATS, cover_logos
 
 RESOURCES = Path(__file__).parent / "resources"
-# Logo formats a browser and Word both show (Pillow's names → MIME types).
-LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
-LOGO_ROLES = ("client", "consultancy")
 # JupyterLab's wrappers that hold nothing a reader sees.
 _NOISE = {"jp-Collapser", "jp-InputPrompt", "jp-OutputPrompt", "jp-InputArea-prompt",
           "jp-OutputArea-prompt"}
@@ -76,53 +73,6 @@ class Cover:
         return self.status == "draft"
 
 
-def logos(study) -> dict[str, Path]:
-    """The cover's logos of ``study`` (role → file), each checked: inside the study's
-    folder or ``data/reference/`` (:meth:`~civeval.workbench.study.Study.inside`), present,
-    and a PNG or JPEG image.
-
-    Raises
-    ------
-    StudyError
-        At the line and column of the key that names the faulty file.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    found, problems = {}, []
-    given = study.config.report.logos
-    for role in LOGO_ROLES:
-        relative = getattr(given, role)
-        if relative is None:
-            continue
-        where = ("report", "logos", role)
-        try:
-            path = study.inside(relative, *where)
-        except StudyError as error:
-            problems.append(error)
-            continue
-        shown = Path(relative).as_posix()
-        if not path.is_file():
-            problems.append(StudyError(f"report.logos.{role}: file {shown!r} not found",
-                                       **study.where(*where)))
-            continue
-        try:
-            with Image.open(path) as image:
-                kind = image.format
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            kind = None
-        if kind not in LOGO_FORMATS:
-            problems.append(StudyError(f"report.logos.{role}: {shown!r} is not a PNG or JPEG "
-                                       "image", **study.where(*where)))
-            continue
-        found[role] = path
-    if problems:
-        from civeval.errors import combine
-
-        raise combine(problems)
-    return found
-
-
 def _logo(role: str, path: Path, alt: str) -> Logo:
     from PIL import Image
 
@@ -150,7 +100,7 @@ def cover(study, generated) -> Cover:
     facts.append((t("print.date"), fmt.long_date(generated, locale=locale)))
     alts = {"client": t("print.logo_client", client=study.client.name),
             "consultancy": t("print.logo_consultancy")}
-    shown = [_logo(role, path, alts[role]) for role, path in logos(study).items()]
+    shown = [_logo(role, path, alts[role]) for role, path in cover_logos(study).items()]
     return Cover(
         title=study.config.title, client=study.client.name, language=study.language,
         facts=facts, status=options.status, status_label=status_label,

@@ -285,7 +285,8 @@ class ClusterPool:
 
     def submit(self, key: Hashable, function, /, *args, timeout: float | None = None,
                log_path=None, **_) -> None:
-        template, component, study, staging, cell_timeout, _renderer, context = args
+        # Printed there in any case: only a live preview, which runs here, leaves it out.
+        template, component, study, staging, cell_timeout, _renderer, context, _printing = args
         request = SectionRequest(
             key, study.slug, template, component, str(staging), cell_timeout, timeout, context,
             {name: os.environ[name] for name in ENVIRONMENT if name in os.environ},

@@ -162,8 +162,9 @@ def step_fingerprints(study, steps, digests: dict[str, str],
 
 
 def unchanged_since_last_run(reference: str, reports: Path) -> dict | None:
-    """The last ``run.json`` of a study whose run succeeded and whose inputs, templates and
-    workbench code are all as they were then; None otherwise.
+    """The last ``run.json`` of a study whose run succeeded, printed its PDF (not a live
+    preview's) and whose inputs, templates and workbench code are all as they were then;
+    None otherwise.
 
     Reads only that record and hashes the files it lists, without loading the study: a
     batch with nothing to re-run finishes in a blink. ``study.yml`` is among those files,
@@ -176,6 +177,8 @@ def unchanged_since_last_run(reference: str, reports: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     if record.get("status") != "success" or record.get("code") != code_digest():
+        return None
+    if any(s.get("unprinted") for s in record.get("sections", [])):  # a preview's report
         return None
     root = project_root()
     for name, digest in (record.get("inputs") or {}).items():

@@ -4,9 +4,10 @@
 its files is saved, and starts this server in a process of its own (a server thread in the
 watching process would be copied, mid-request perhaps, into every child it forks). Every
 HTML page served gets a small script that asks ``/_civeval/status`` every
-:data:`POLL_MS` milliseconds for the state the watcher last wrote (a build number, and the
-error that stopped the last build, if any): the page reloads when the number changes, and
-shows the error over the last good report, in the words ``civeval validate`` would use.
+:data:`POLL_MS` milliseconds for the state the watcher last wrote (a build number, the
+error that stopped the last build, if any, and a notice): the page reloads when the number
+changes, shows the error over the last good report, in the words ``civeval validate`` would
+use, and the notice in a corner (the PDF and Word a preview does not print).
 Nothing is loaded from elsewhere: the page works offline.
 
 Run as ``python -m civeval.workbench.preview <reports folder> <status file> [port]``; it
@@ -30,7 +31,11 @@ RELOAD_SCRIPT = """<script>(() => {
   const box = document.createElement("pre");
   box.style.cssText = "position:fixed;left:0;right:0;bottom:0;margin:0;padding:1em;z-index:9999;"
     + "background:#7a1010;color:#fff;white-space:pre-wrap;font:14px monospace;display:none";
-  document.addEventListener("DOMContentLoaded", () => document.body.appendChild(box));
+  const notice = document.createElement("p");
+  notice.setAttribute("role", "status");
+  notice.style.cssText = "position:fixed;right:0;top:0;margin:0;padding:.4em .8em;z-index:9998;"
+    + "background:#222;color:#fff;font:13px sans-serif;display:none";
+  document.addEventListener("DOMContentLoaded", () => document.body.append(notice, box));
   async function poll() {
     try {
       const status = await (await fetch("STATUS_PATH", {cache: "no-store"})).json();
@@ -38,6 +43,8 @@ RELOAD_SCRIPT = """<script>(() => {
       seen = status.build;
       box.textContent = status.error || "";
       box.style.display = status.error ? "block" : "none";
+      notice.textContent = status.notice || "";
+      notice.style.display = status.notice ? "block" : "none";
     } catch (error) { /* the watcher stopped: keep the page as it is */ }
     setTimeout(poll, POLL_MS);
   }
@@ -58,7 +65,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             try:
                 body = self.status_file.read_bytes()
             except OSError:
-                body = b'{"build": null, "error": null}'
+                body = b'{"build": null, "error": null, "notice": null}'
             return self._send(body, "application/json")
         target = Path(self.translate_path(path))
         if target.is_dir():
@@ -89,13 +96,14 @@ def serve(reports: Path, status_file: Path, port: int = 0) -> ThreadingHTTPServe
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
-def write_status(status_file: Path, build: int, error: str | None) -> None:
-    """Tell the open pages what the watcher last did: build number ``build``, and the error
-    that stopped it (None once a build succeeds)."""
+def write_status(status_file: Path, build: int, error: str | None,
+                 notice: str | None = None) -> None:
+    """Tell the open pages what the watcher last did: build number ``build``, the error
+    that stopped it (None once a build succeeds) and what else the reader should know."""
     from civeval.workbench import atomic
 
-    atomic.write_text(Path(status_file), json.dumps({"build": build, "error": error},
-                                                    ensure_ascii=False))
+    atomic.write_text(Path(status_file), json.dumps(
+        {"build": build, "error": error, "notice": notice}, ensure_ascii=False))
 
 
 def main(argv: list[str]) -> None:

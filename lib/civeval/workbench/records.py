@@ -8,13 +8,15 @@ re-run reads these records and prints its table without loading either.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
-from rich.table import Table
+if TYPE_CHECKING:  # validating a study prints no table
+    from rich.table import Table
 
 RUN_FILE = "run.json"
 UP_TO_DATE = "up to date"
 # Why a section ran again though nothing of its own changed, as the status table says it.
-REASONS = {"peers": "comparables modifiés"}
+REASONS = {"peers": "comparables modifiés", "unprinted": "PDF à imprimer"}
 
 
 @dataclass
@@ -30,6 +32,7 @@ class SectionResult:
     reused: bool = False  # up to date: kept from the last run
     max_rss_mb: float | None = None  # peak memory of the child that ran it
     warning: str | None = None  # done, but not all of it (a PDF that could not be printed)
+    unprinted: bool = False  # a live preview left its PDF and Word to the next run
     # For a section that reads the portfolio: what it reads of it, and its digest then.
     selection: dict | None = None
     portfolio: str | None = None
@@ -91,6 +94,8 @@ def error_text(error: dict | None) -> str | None:
 
 def status_table(results: list[StudyResult]) -> Table:
     """The end-of-batch table: study, template, status, duration, failing cell and error."""
+    from rich.table import Table
+
     table = Table(title="civeval run", show_lines=False)
     for column in ("study", "template", "status", "duration", "error"):
         table.add_column(column, justify="right" if column == "duration" else "left")

@@ -37,16 +37,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from civeval import __version__, plausibility
 from civeval.benchmark import past_studies
 from civeval.errors import CivevalError, ParameterError, TemplateError, combine
 from civeval.evidence import store as evidence
 from civeval.instruments.check import check_instruments
-from civeval.presentation import fmt, i18n, pdf
-from civeval.workbench import atomic, checked, incremental, pools, workers
+from civeval.presentation import fmt, i18n
+from civeval.presentation.logos import cover_logos
+from civeval.workbench import atomic, checked, incremental
 from civeval.workbench.paths import (
     INSTRUMENTS_FOLDER,
     display_path,
@@ -63,7 +61,11 @@ from civeval.workbench.schema import Component
 from civeval.workbench.study import Study, load_study
 from civeval.workbench.templates import RESERVED, Template, execution_order
 
-if TYPE_CHECKING:  # planning imports no rendering, notebook or papermill code
+if TYPE_CHECKING:  # planning imports no rendering, notebook, papermill, pool or terminal code
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from civeval.workbench import workers
     from civeval.workbench.render import Renderer
 
 # Imported once in the parent, so that each forked child starts with them loaded: this is
@@ -72,9 +74,10 @@ if TYPE_CHECKING:  # planning imports no rendering, notebook or papermill code
 # templates it runs (_preload), a cluster's workers, serving any study, all of PRELOAD.
 EXECUTION = ("numpy", "pandas", "matplotlib.pyplot", "IPython", "papermill", "jupytext",
              "civeval.workbench.engine", "civeval.presentation.report")
-PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn", "civeval.sections.cadrage",
-           "civeval.sections.questionnaire", "civeval.sections.participation",
-           "civeval.sections.parangonnage")
+PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn",
+           *(f"civeval.sections.{name}" for name in ("cadrage", "questionnaire", "entretiens",
+                                                     "participation", "realisation",
+                                                     "parangonnage", "rapport")))
 # Where the run's status page goes when the main report takes the study page's place.
 STATUS_PAGE = "execution.html"
 # A section that failed because the disk refused its outputs (ENOSPC, EROFS, EDQUOT): the
@@ -115,6 +118,9 @@ class Plan:
     # What the data checks found, with the digest of what they read, when they ran (not
     # recalled): kept once the batch is known valid (remember_checks).
     checks: tuple[str, checked.Outcome] | None = None
+    # False in a live preview (civeval.workbench.watch): the main report is rendered but its
+    # PDF and Word wait for the next `civeval run`, which prints them.
+    print_deliverables: bool = True
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -127,22 +133,27 @@ def previous_run(slug: str) -> dict | None:
         return None
 
 
-def _stale(study: Study, fingerprints: dict[str, str], previous: dict | None) -> set[str]:
-    """Templates whose last run is missing, failed or made from other inputs."""
+def _stale(study: Study, fingerprints: dict[str, str], previous: dict | None,
+           printing: bool = True) -> set[str]:
+    """Templates whose last run is missing, failed or made from other inputs, and, when
+    ``printing``, those whose PDF a live preview left unprinted."""
     if not previous:
         return set(fingerprints)
     done = {s["template"]: s for s in previous.get("sections", [])
             if s.get("status") == "success" and s.get("html")
-            and (reports_dir() / study.slug / s["html"]).is_file()}
+            and (reports_dir() / study.slug / s["html"]).is_file()
+            and not (printing and s.get("unprinted"))}
     return {name for name, fingerprint in fingerprints.items()
             if done.get(name, {}).get("fingerprint") != fingerprint}
 
 
-def plan_study(reference, force: bool = True) -> Plan:
+def plan_study(reference, force: bool = True, print_deliverables: bool = True) -> Plan:
     """Validate one study completely, without running anything.
 
     Without ``force``, a study whose sections are all up to date is only checked as far as
-    needed to know it (its file, its templates' parameters, its inputs' hashes).
+    needed to know it (its file, its templates' parameters, its inputs' hashes). Without
+    ``print_deliverables`` (a live preview), the main report's PDF and Word are neither
+    printed nor a reason to run it again.
     """
     study = load_study(reference)
     try:
@@ -165,7 +176,7 @@ def plan_study(reference, force: bool = True) -> Plan:
         template.check_datasets(study, component.parameters, _locator(study, component))
         steps.append((template, component))
     plausibility.check_acknowledgements(study)
-    pdf.logos(study)  # the cover's logos: present, PNG or JPEG
+    cover_logos(study)  # present, PNG or JPEG
     inputs = incremental.input_digests(study, steps)
     selections = {component.id: selection for template, component in steps
                   if (selection := incremental.portfolio_selection(
@@ -173,7 +184,8 @@ def plan_study(reference, force: bool = True) -> Plan:
     portfolio = _portfolio_digests(selections, past_studies.portfolio_rows())
     fingerprints = incremental.step_fingerprints(study, steps, inputs, portfolio)
     previous = previous_run(study.slug)
-    stale = set(fingerprints) if force else _stale(study, fingerprints, previous)
+    stale = (set(fingerprints) if force
+             else _stale(study, fingerprints, previous, print_deliverables))
     outcome, checks = checked.Outcome(), None
     if stale:
         key = checked.digest(study, steps, inputs)
@@ -184,7 +196,8 @@ def plan_study(reference, force: bool = True) -> Plan:
     return Plan(study, steps, fingerprints, stale, previous, inputs,
                 _unused_datasets(study, steps), outcome.failures,
                 plausibility.unacknowledged(study, outcome.failures), selections, portfolio,
-                incremental.portfolio_dependents(steps), outcome.dropped, checks)
+                incremental.portfolio_dependents(steps), outcome.dropped, checks,
+                print_deliverables)
 
 
 def _check_data(study: Study, steps) -> checked.Outcome:
@@ -275,7 +288,7 @@ def _execute(template: Template, component: Component, study: Study, staging: Pa
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from civeval.workbench import engine
+    from civeval.workbench import engine, pools
 
     result = SectionResult(component.id, template.title(study.language))
     started = time.perf_counter()
@@ -341,9 +354,11 @@ def _render(section: SectionResult, folder: Path, renderer: Renderer, context: d
 
 
 def _section_task(template: Template, component: Component, study: Study, staging: Path,
-                  timeout: int, renderer: Renderer | None, context: dict) -> SectionResult:
+                  timeout: int, renderer: Renderer | None, context: dict,
+                  print_deliverables: bool = True) -> SectionResult:
     """What a pool's child does: execute one template, then render it (with its own
-    renderer when the parent's cannot travel: a spare interpreter gets None)."""
+    renderer when the parent's cannot travel: a spare interpreter gets None), and print
+    the deliverable of a template whose header says ``pdf: true`` unless told not to."""
     from civeval.workbench.render import Renderer, print_report
 
     renderer = renderer or Renderer()
@@ -355,10 +370,15 @@ def _section_task(template: Template, component: Component, study: Study, stagin
         # The main report is the study page: the browser names it after the study.
         title = study.config.title if template.meta.get("main") else section.title
         _render(section, staging, renderer, context, study.language, title)
-    if section.html and template.meta.get("pdf"):
+    if section.html and template.meta.get("pdf") and print_deliverables:
         # The deliverable: the PDF, and its Word version when the header says docx: true.
         section.warning = print_report(study, staging, section.html, component.id,
                                        word=bool(template.meta.get("docx")))
+    elif section.html and template.meta.get("pdf"):
+        # A live preview: the last run's deliverable no longer matches this page.
+        section.unprinted = True
+        for suffix in (".pdf", ".docx"):
+            (staging / f"{component.id}{suffix}").unlink(missing_ok=True)
     return section
 
 
@@ -384,13 +404,17 @@ class _StudyRun:
         self.context = {"client": study.client.name, "facts": _facts(study),
                         "provenance": provenance(study.language, __version__, commit)}
         # Sections that read the other studies' figures wait until every study of the batch
-        # has recorded its own (_run_forked's second phase).
+        # has recorded its own (_run_sections's second phase).
         self.queue = [step for step in plan.steps if step[1].id not in plan.dependents]
         self.deferred = [step for step in plan.steps if step[1].id in plan.dependents]
         self.sections: list[SectionResult] = []
-        self.reasons: dict[str, str] = {}  # why a section runs again, when it is not its inputs
         self.unfinished: set[str] = set()
         self.previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
+        # Why a section runs again, when it is not its inputs.
+        self.reasons: dict[str, str] = {
+            name: "unprinted" for name in plan.stale if plan.print_deliverables
+            and self.previous.get(name, {}).get("unprinted")
+            and self.previous[name].get("fingerprint") == plan.fingerprints.get(name)}
         if set(self.previous) & (set(plan.fingerprints) - plan.stale):
             self._keep_up_to_date_outputs(target)
         if (target / INSTRUMENTS_FOLDER).is_dir():  # made by `civeval instrument`, not by a run
@@ -590,6 +614,8 @@ def check_writable(folder: Path) -> None:
 
 
 def _progress(console: Console, show: bool) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     # No auto-refresh: its thread must not exist when the runner forks.
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, disable=not show, auto_refresh=False)
@@ -613,17 +639,20 @@ def _warm_targets(plans: list[Plan]) -> list[str]:
                    if component.id in plan.stale for target in template.meta.get("warm", [])})
 
 
-def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
+def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None,
                 force: bool = False, pool=None, engine: str | None = None) -> list[StudyResult]:
-    """Run the plans' stale sections in forked children, ``jobs`` at a time, or in those
-    of a cluster's workers when ``pool`` is a :class:`civeval.workbench.cluster.ClusterPool`.
+    """Run the plans' stale sections in fresh children of the ``engine``'s pool (forked, or
+    spare interpreters), ``jobs`` at a time, or on a cluster's workers when ``pool`` is a
+    :class:`civeval.workbench.cluster.ClusterPool`.
 
     In two phases: every study's own sections first; then, once every figure of the batch
     is recorded, the sections that read the other studies' figures (the benchmark, and the
     main report after it), so that one batch gives the benchmark two would. A study up to
     date at planning runs its benchmark again when its peers' figures changed.
     """
+    from civeval.workbench import pools
+
     engine = engine or pools.default_engine()
     # A renderer does not pickle: a spare interpreter makes its own.
     shared_renderer = None if pool is None and engine == "spare" else renderer
@@ -644,7 +673,8 @@ def _run_forked(plans: list[Plan], jobs: int | None, timeout: int | None,
         template, component = step
         pool.submit((run.study.slug, template, component), _section_task, template, component,
                     run.study, run.staging, run.timeout, shared_renderer, run.context,
-                    timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
+                    run.plan.print_deliverables, timeout=run.timeout + KILL_GRACE,
+                    log_path=os.devnull)
 
     def drain() -> None:
         for run in list(runs.values()):
@@ -739,7 +769,10 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
     scheduler at ``scheduler``), with one progress bar; return every study's result, those
     up to date included. ``engine`` (``"fork"`` or ``"spare"``, see
     :mod:`civeval.workbench.pools`) chooses the local pool; the OS's default when None."""
-    console = console or Console(stderr=True)
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
     os.environ["CIVEVAL_ROOT"] = str(project_root())
     stale = [p for p in plans if p.stale]
     if stale:
@@ -759,7 +792,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
                 pool = cluster.ClusterPool(client)
             progress = stack.enter_context(_progress(console, show_progress))
             task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
-            done = _run_forked(plans, jobs, timeout, progress, task, renderer, commit, force,
+            done = _run_sections(plans, jobs, timeout, progress, task, renderer, commit, force,
                                pool, engine)
         results.update((r.slug, r) for r in done)
         write_index(renderer)

@@ -253,7 +253,7 @@ class Component(_Strict):
 
 class Logos(_Strict):
     """The cover's logos: files in the study's folder or ``data/reference/``, PNG or JPEG
-    (checked at validation by :func:`civeval.presentation.pdf.logos`)."""
+    (checked at validation by :func:`civeval.presentation.logos.cover_logos`)."""
 
     client: Path | None = None
     consultancy: Path | None = None

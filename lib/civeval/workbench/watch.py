@@ -4,7 +4,9 @@ is saved, and the open page reloads itself.
 The watching process stays up between builds, so the libraries the sections need are
 imported once (the runner's fork pool forks its children from it, warm); each build is an
 incremental run (:mod:`civeval.workbench.incremental`), so that saving one dataset re-runs
-only the sections that read it, and those that require them. The files watched are the
+only the sections that read it, and those that require them, and the main report's HTML
+page: its PDF and Word are not printed (seconds of a browser), the page says so, and the
+next ``civeval run`` prints them. The files watched are the
 study's folder, the templates (``notebooks/``) and the shared reference data
 (``data/reference/``), by modification time and size, :data:`POLL_SECONDS` apart.
 
@@ -50,8 +52,9 @@ def watched_files(study_folder: Path) -> dict[Path, tuple[int, int]]:
     return found
 
 
-def build(reference: str, console: Console) -> str | None:
-    """Plan and run the study's stale sections; the error text to show, or None.
+def build(reference: str, console: Console) -> tuple[str | None, str | None]:
+    """Plan and run the study's stale sections, printing no PDF; the error text to show,
+    or None, and the notice when the report's PDF waits for ``civeval run``.
 
     A problem that stops planning is printed as ``civeval validate`` prints it, and the
     last report is left as it was.
@@ -60,25 +63,33 @@ def build(reference: str, console: Console) -> str | None:
     from civeval.workbench.runner import plan_study, run
 
     try:
-        plan = plan_study(reference, force=False)
+        plan = plan_study(reference, force=False, print_deliverables=False)
     except CivevalError as error:
         message = f"civeval: error: {error}"
         print(message, file=sys.stderr, flush=True)
-        return message
+        return message, None
     for warning in plan.warnings:
         print(f"civeval: warning: {warning}", file=sys.stderr)
+    slug = plan.study.slug
     if not plan.stale:
-        console.print(f"{plan.study.slug}: up to date")
-        return None
-    with StudyLock(plan.study.slug):
+        console.print(f"{slug}: up to date")
+        return None, _unprinted_notice(slug, (plan.previous or {}).get("sections", []))
+    with StudyLock(slug):
         [result] = run([plan], console=console, show_progress=False)
     console.print(status_table([result]))
     failed = [f"{section.template}: {error_text(section.error) or section.status}"
               for section in result.sections if section.status in ("failed", "blocked")]
     if result.error:
         failed.insert(0, result.error)
-    return "\n".join(f"civeval: error: study {plan.study.slug!r}: {line}"
-                     for line in failed) or None
+    error = "\n".join(f"civeval: error: study {slug!r}: {line}" for line in failed) or None
+    return error, _unprinted_notice(slug, [vars(section) for section in result.sections])
+
+
+def _unprinted_notice(slug: str, sections: list[dict]) -> str | None:
+    """What the page says when its PDF and Word were left out: where to get them."""
+    if not any(section.get("unprinted") for section in sections):
+        return None
+    return f"preview: PDF and Word not printed; `civeval run {slug}` prints them"
 
 
 def watch(reference: str, port: int = 0, open_browser: bool = False,
@@ -114,7 +125,7 @@ def watch(reference: str, port: int = 0, open_browser: bool = False,
             files = watched_files(folder)
             if files != seen:
                 seen, number = files, number + 1
-                write_status(status_file, number, build(reference, console))
+                write_status(status_file, number, *build(reference, console))
                 print(f"build {number} done: {url}", flush=True)
                 if number == 1 and open_browser:
                     webbrowser.open(url)
