@@ -121,6 +121,13 @@ def test_limesurvey_export_is_tidy():
     assert survey.codebook is None
 
 
+def test_the_codebook_travels_with_the_responses_uncopied():
+    responses = read_survey(LIMESURVEY, codebook=CODEBOOK).responses
+    codebook = responses.attrs["codebook"]
+    # pandas deep-copies attrs after each operation: the codebook is shared, not copied.
+    assert responses[responses["respondent_id"] > 1].attrs["codebook"] is codebook
+
+
 def test_incomplete_responses_are_kept_on_request():
     survey = read_survey(LIMESURVEY, include_incomplete=True)
     responses = survey.responses

@@ -127,6 +127,11 @@ class Codebook:
                 return question
         raise KeyError(question_id)
 
+    def __deepcopy__(self, memo) -> Codebook:
+        # Read-only once read. pandas deep-copies a frame's attrs, where the survey keeps its
+        # codebook, after every operation on it: sharing the codebook keeps that free.
+        return self
+
 
 # --- loading ------------------------------------------------------------------------------
 
