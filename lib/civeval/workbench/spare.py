@@ -54,13 +54,20 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from traceback import format_exc
 from typing import IO, Any, NoReturn
 
 from civeval.workbench import exports, processtree
-from civeval.workbench.workers import TaskResult, preload
+from civeval.workbench.workers import (
+    TaskPool,
+    TaskResult,
+    _dumps,
+    _one_line,
+    _redirect_output,
+    preload,
+)
 
 __all__ = ["SparePool", "heartbeat", "serve"]
 
@@ -116,7 +123,7 @@ class _Spare:
     timed_out: str | None = None
 
 
-class SparePool:
+class SparePool(TaskPool):
     """Run each task in a fresh spare interpreter, ``jobs`` at a time; the same interface as
     :class:`~civeval.workbench.workers.ForkPool`, on every OS.
 
@@ -148,29 +155,16 @@ class SparePool:
 
     def __init__(self, jobs: int | None = None, warmup: Iterable[str] = (),
                  spares: int = 1) -> None:
-        jobs = (os.cpu_count() or 1) if jobs is None else jobs
-        if jobs < 1:
-            raise ValueError(f"jobs must be at least 1, not {jobs}")
-        self.jobs = jobs
+        super().__init__(jobs)
         self._setup = _dumps({"path": list(sys.path), "warmup": list(warmup)})
         self._spares = spares
-        self._queue: deque[_Task] = deque()
-        self._done: deque[TaskResult] = deque()
         self._idle: deque[_Spare] = deque()
         self._running: list[_Spare] = []
         self._events: queue.SimpleQueue = queue.SimpleQueue()
-        self._closed = False
-        self._owner = os.getpid()
         # Every spare alive, for the finalizer, which must not hold the pool itself.
         self._live: set[_Spare] = set()
         self._finalizer = weakref.finalize(self, _shutdown, self._live, self._owner)
         self._top_up()
-
-    def __enter__(self) -> SparePool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return (f"<SparePool jobs={self.jobs} running={len(self._running)} "
@@ -191,11 +185,7 @@ class SparePool:
         RuntimeError
             If the pool is closed, or used from another process than the one that created it.
         """
-        self._check_usable()
-        if timeout is not None and timeout <= 0:
-            raise ValueError(f"timeout must be positive, not {timeout}")
-        if not callable(function):
-            raise TypeError(f"function must be callable, not {type(function).__name__}")
+        self._check_submission(timeout, function)
         try:
             call = _dumps((function, args, kwargs))
         except Exception as exc:
@@ -208,53 +198,12 @@ class SparePool:
         self._queue.append(_Task(key, message, timeout, retry))
         self._launch()
 
-    def results(self) -> Iterator[TaskResult]:
-        """Yield each task's result as it finishes, until nothing is queued or running.
-
-        As :meth:`ForkPool.results <civeval.workbench.workers.ForkPool.results>`: tasks may
-        be submitted between two results, and a ``KeyboardInterrupt`` (or any other error)
-        raised while waiting kills every spare before it propagates.
-        """
-        if os.getpid() != self._owner:
-            raise RuntimeError("a SparePool can only be used by the process that created it")
-        try:
-            while True:
-                if self._done:
-                    yield self._done.popleft()
-                    continue
-                if self._closed:
-                    return
-                self._launch()
-                if not self._running:
-                    if self._done:
-                        continue
-                    return
-                self._wait()
-        except GeneratorExit:  # the caller stopped iterating; running tasks carry on
-            raise
-        except BaseException:
-            self.close()
-            raise
-
     def close(self) -> None:
-        """Kill every spare with what it started, and reap them; drop queued tasks.
-
-        Idempotent. The pool accepts no new tasks afterwards.
-        """
-        self._closed = True
-        self._queue.clear()
-        self._done.clear()
+        super().close()
         self._running.clear()
         self._idle.clear()
-        self._finalizer()
 
     # The parent's loop.
-
-    def _check_usable(self) -> None:
-        if os.getpid() != self._owner:
-            raise RuntimeError("a SparePool can only be used by the process that created it")
-        if self._closed:
-            raise RuntimeError("this SparePool is closed")
 
     def _start(self) -> _Spare:
         tree = processtree.start(list(_COMMAND), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -436,21 +385,6 @@ def _death_message(returncode: int | None, malformed: bool) -> str:
     return message
 
 
-def _one_line(exc: BaseException) -> str:
-    name = type(exc).__name__
-    try:
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    except Exception:  # a broken __str__ must not hide the error itself
-        lines = []
-    if not lines:
-        return name
-    return f"{name}: {lines[0]}" + (" [...]" if len(lines) > 1 else "")
-
-
-def _dumps(message: object) -> bytes:
-    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 # The spare's side.
 
 class _Channel:
@@ -558,17 +492,6 @@ def _run(task: dict, channel: _Channel, problem: tuple[str, str] | None) -> int:
         processtree.end_descendants()
     channel.send(_RESULT, payload)
     return 0
-
-
-def _redirect_output(log_path: str) -> None:
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
-                      buffering=1, closefd=False)
-    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
-                      buffering=1, closefd=False)
 
 
 def heartbeat(label: str = "") -> None:

@@ -358,7 +358,86 @@ def _death_message(status: int | None, malformed: bool) -> str:
     return message
 
 
-class ForkPool:
+class TaskPool:
+    """What every pool of fresh processes shares: the queue, the loop that yields results,
+    closing, and the checks of :meth:`submit`'s arguments. Subclasses start a task
+    (``_launch``), wait for their processes (``_wait``) and release them (``_finalizer``)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        jobs = (os.cpu_count() or 1) if jobs is None else jobs
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
+        self.jobs = jobs
+        self._queue: deque = deque()
+        self._done: deque[TaskResult] = deque()
+        self._closed = False
+        self._owner = os.getpid()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def results(self) -> Iterator[TaskResult]:
+        """Yield each task's result as it finishes, until nothing is queued or running.
+
+        Blocks while waiting. The caller may :meth:`submit` more tasks between two results
+        (e.g. a step that depends on the one just finished); they are yielded by the same loop.
+        A ``KeyboardInterrupt`` (or any other error) raised while waiting kills every process
+        of the pool before it propagates.
+
+        Yields
+        ------
+        TaskResult
+            In order of completion.
+        """
+        self._check_owner()
+        try:
+            while True:
+                if self._done:
+                    yield self._done.popleft()
+                    continue
+                if self._closed:
+                    return
+                self._launch()
+                if not self._running:
+                    if self._done:  # a task that could not start was just reported
+                        continue
+                    return
+                self._wait()
+        except GeneratorExit:  # the caller stopped iterating; running tasks carry on
+            raise
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Kill every running process with what it started, and reap them; drop queued tasks.
+
+        Idempotent. The pool accepts no new tasks afterwards.
+        """
+        self._closed = True
+        self._queue.clear()
+        self._done.clear()
+        self._finalizer()
+
+    def _check_owner(self) -> None:
+        if os.getpid() != self._owner:
+            raise RuntimeError(f"a {type(self).__name__} can only be used by the process that "
+                               "created it")
+
+    def _check_submission(self, timeout: float | None, function) -> None:
+        self._check_owner()
+        if self._closed:
+            raise RuntimeError(f"this {type(self).__name__} is closed")
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
+        if not callable(function):
+            raise TypeError(f"function must be callable, not {type(function).__name__}")
+
+
+class ForkPool(TaskPool):
     """Run each task in a fresh child forked from this process, ``jobs`` at a time.
 
     Parameters
@@ -384,25 +463,13 @@ class ForkPool:
     """
 
     def __init__(self, jobs: int | None = None) -> None:
-        jobs = (os.cpu_count() or 1) if jobs is None else jobs
-        if jobs < 1:
-            raise ValueError(f"jobs must be at least 1, not {jobs}")
-        self.jobs = jobs
-        self._queue: deque[_Task] = deque()
-        self._done: deque[TaskResult] = deque()
-        self._closed = False
+        super().__init__(jobs)
         self._resources = _Resources()
         self._running = self._resources.children
         # What a killed child leaves behind becomes this process's child, to be ended.
         _prctl(_PR_SET_CHILD_SUBREAPER, 1)
         # Runs on close(), on garbage collection and at interpreter exit, whichever comes first.
         self._finalizer = weakref.finalize(self, _shutdown, self._resources)
-
-    def __enter__(self) -> ForkPool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return (f"<ForkPool jobs={self.jobs} running={len(self._running)} "
@@ -444,65 +511,11 @@ class ForkPool:
         RuntimeError
             If the pool is closed, or used from another process than the one that created it.
         """
-        self._check_usable()
-        if timeout is not None and timeout <= 0:
-            raise ValueError(f"timeout must be positive, not {timeout}")
-        if not callable(function):
-            raise TypeError(f"function must be callable, not {type(function).__name__}")
+        self._check_submission(timeout, function)
         self._queue.append(_Task(key, function, args, kwargs, timeout, retry, log_path))
         self._launch()
 
-    def results(self) -> Iterator[TaskResult]:
-        """Yield each task's result as it finishes, until nothing is queued or running.
-
-        Blocks while waiting. The caller may :meth:`submit` more tasks between two results
-        (e.g. a step that depends on the one just finished); they are yielded by the same loop.
-        A ``KeyboardInterrupt`` (or any other error) raised while waiting kills and reaps every
-        child before it propagates.
-
-        Yields
-        ------
-        TaskResult
-            In order of completion.
-        """
-        if os.getpid() != self._resources.owner:
-            raise RuntimeError("a ForkPool can only be used by the process that created it")
-        try:
-            while True:
-                if self._done:
-                    yield self._done.popleft()
-                    continue
-                if self._closed:
-                    return
-                self._launch()
-                if not self._running:
-                    if self._done:  # a fork failure was just reported
-                        continue
-                    return
-                self._wait()
-        except GeneratorExit:  # the caller stopped iterating; running tasks carry on
-            raise
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        """Kill (SIGKILL to the process group) and reap every running child; drop queued tasks.
-
-        Idempotent. The pool accepts no new tasks afterwards.
-        """
-        self._closed = True
-        self._queue.clear()
-        self._done.clear()
-        self._finalizer()
-
     # The parent's loop.
-
-    def _check_usable(self) -> None:
-        if os.getpid() != self._resources.owner:
-            raise RuntimeError("a ForkPool can only be used by the process that created it")
-        if self._closed:
-            raise RuntimeError("this ForkPool is closed")
 
     def _launch(self) -> None:
         while self._queue and len(self._running) < self.jobs:
@@ -745,7 +758,7 @@ def _child_run(task: _Task, write_fd: int, read_fd: int, parent: int) -> int:
     return 0
 
 
-def _dumps(message: tuple) -> bytes:
+def _dumps(message: object) -> bytes:
     return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
