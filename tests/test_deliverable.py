@@ -518,7 +518,7 @@ def test_the_full_demo_report_holds_every_section_as_a_chapter(demo_reports, tmp
                               "html.parser").find("main").find("h1").get_text(" ", strip=True)
                 for c in study.config.components if c.id != "90_rapport"]
     at = summary.index("Annexes")
-    assert len(chapters) == 5
+    assert len(chapters) == 6  # framing, survey, interviews, votes, projects, benchmark
     check_pdf(folder / "90_rapport.pdf", summary[:at] + chapters + summary[at:])
     import docx
 

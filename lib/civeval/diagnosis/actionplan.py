@@ -431,8 +431,8 @@ def set_aside(study: Study) -> dict[str, str]:
 
     Examples
     --------
-    >>> set_aside(load_study("demo-saint-aubin"))
-    {}
+    >>> sorted(set_aside(load_study("demo-saint-aubin")))
+    ['cibler_publics_absents', 'diversifier_modes_participation', 'restitution_annuelle']
     """
     return {item.recommendation: item.reason for item in _plan_config(study).set_aside}
 
