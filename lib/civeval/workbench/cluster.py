@@ -189,7 +189,7 @@ def _serve() -> None:
         for name in ENVIRONMENT:
             os.environ.pop(name, None)
         os.environ.update(request.environment)
-        for target in sorted(set(request.warm) - warmed):  # as runner._warm does locally
+        for target in sorted(set(request.warm) - warmed):  # as the local fork parent does
             module, _, name = target.partition(":")
             getattr(importlib.import_module(module), name)()
             warmed.add(target)
