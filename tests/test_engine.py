@@ -266,7 +266,10 @@ EQUIVALENCE = (
 
 
 @pytest.mark.slow
-def test_the_outputs_are_those_of_a_real_kernel(tmp_path):
+def test_the_outputs_are_those_of_a_real_kernel(tmp_path, monkeypatch):
+    # As a user's kernel starts: a batch run earlier in this process set MPLBACKEND=Agg for
+    # its children, which would keep the kernel from showing figures inline.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     nb = notebook(*EQUIVALENCE)
     options = {"parameters": {"n": 7}, "extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
     kernel_error, by_kernel = failing(tmp_path, nb, "kernel", engine_name=None, **options)
