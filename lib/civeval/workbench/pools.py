@@ -73,5 +73,4 @@ def heartbeat(label: str = "") -> None:
     --------
     >>> heartbeat("cell 1")  # outside a pool: nothing happens
     """
-    workers.heartbeat(label)
-    spare.heartbeat(label)
+    workers.heartbeat(label)  # a spare's task writes to the same kind of channel

@@ -59,43 +59,42 @@ from dataclasses import dataclass
 from traceback import format_exc
 from typing import IO, Any, NoReturn
 
-from civeval.workbench import exports, processtree
+from civeval.workbench import exports, processtree, workers
 from civeval.workbench.workers import (
+    _EXIT_NO_RESULT,
+    _HEADER,
+    _HEARTBEAT,
+    _MAX_ATTEMPTS,
+    _RESULT,
     TaskPool,
     TaskResult,
+    _Channel,
     _dumps,
     _one_line,
     _redirect_output,
     preload,
 )
 
-__all__ = ["SparePool", "heartbeat", "serve"]
+__all__ = ["SparePool", "serve"]
 
-# A message from a spare: one kind byte, the payload length, the payload.
-_HEADER = struct.Struct("<cQ")
-# Ready for a task; running it (its function unpickled); progress; the result.
-_READY, _STARTED, _HEARTBEAT, _RESULT = b"W", b"S", b"H", b"R"
+# A message from a spare is framed as a fork pool child's (workers._HEADER: one kind byte,
+# the payload length, the payload), with two more kinds: ready for a task, and running it
+# (its function unpickled).
+_READY, _STARTED = b"W", b"S"
 # A message to a spare: the length of a pickle, then the pickle.
 _LENGTH = struct.Struct("<Q")
-_LABEL_BYTES = 512
 # The loop wakes at least this often: to notice exits, and to let a Ctrl-C through on
 # Windows, where waiting on a lock cannot be interrupted.
 _POLL_SECONDS = 0.05
 # Once a spare has exited, how long its reader may take to hand over what is left in its pipe
 # (a process the task forked may hold the pipe open after the spare is gone).
 _DRAIN_SECONDS = 1.0
-_MAX_ATTEMPTS = 2
 # The timeout is the task's: until its spare has finished its imports and started the task,
 # the limit is this one (or the task's, when longer), which only a hung import reaches.
 _PREPARATION_SECONDS = 120.0
-# Exit status of a spare that could not send its result (EX_SOFTWARE), as in the fork pool.
-_EXIT_NO_RESULT = 70
 # -u: standard streams in binary mode on Windows, where text mode would turn each \n of a
 # message into \r\n.
 _COMMAND = (sys.executable, "-u", "-c", "from civeval.workbench.spare import serve; serve()")
-
-# Set in a spare only, once it has a task: where heartbeat() writes.
-_CHANNEL: _Channel | None = None
 
 
 @dataclass(eq=False)
@@ -387,22 +386,6 @@ def _death_message(returncode: int | None, malformed: bool) -> str:
 
 # The spare's side.
 
-class _Channel:
-    """The spare's standard output, kept for the messages to the parent."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.pid = os.getpid()
-        self.lock = threading.Lock()  # keeps a heartbeat from another thread out of the result
-
-    def send(self, kind: bytes, payload: bytes) -> None:
-        with self.lock:
-            for data in (_HEADER.pack(kind, len(payload)), payload):
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self.fd, view):]
-
-
 def _receive(stream: IO[bytes]) -> dict | None:
     header = stream.read(_LENGTH.size)
     if len(header) < _LENGTH.size:
@@ -417,7 +400,6 @@ def serve() -> NoReturn:
     serve; serve()"``; it leaves with ``os._exit``, so that what the task registered with
     :mod:`atexit` does not run after its result.
     """
-    global _CHANNEL
     exports.skip_iri_grammar()
     channel = _Channel(os.dup(1))  # not inherited by what the task starts
     os.dup2(2, 1)  # what is printed before the task's log is set goes to standard error
@@ -440,7 +422,7 @@ def serve() -> NoReturn:
             if task is None:
                 code = 0
             else:
-                _CHANNEL = channel
+                workers._CHANNEL = channel  # where the task's heartbeats go
                 code = _run(task, channel, problem)
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -492,25 +474,3 @@ def _run(task: dict, channel: _Channel, problem: tuple[str, str] | None) -> int:
         processtree.end_descendants()
     channel.send(_RESULT, payload)
     return 0
-
-
-def heartbeat(label: str = "") -> None:
-    """Report progress from inside a task; a no-op outside a spare.
-
-    As :func:`civeval.workbench.workers.heartbeat`: resets the task's deadline and records
-    ``label`` for the timeout message. Labels are cut at 512 bytes.
-
-    Parameters
-    ----------
-    label : str
-        What the task is about to do.
-
-    Examples
-    --------
-    >>> heartbeat("cell 1")  # in the parent: nothing happens
-    """
-    channel = _CHANNEL
-    if channel is None or channel.pid != os.getpid():  # a process the task forked is not it
-        return
-    with contextlib.suppress(OSError):
-        channel.send(_HEARTBEAT, str(label).encode("utf-8", "replace")[:_LABEL_BYTES])
