@@ -20,7 +20,6 @@ first section. Workers must see the project folder at the same path as the clien
 
 from __future__ import annotations
 
-import importlib
 import os
 import pickle
 import queue
@@ -37,7 +36,7 @@ from distributed import WorkerPlugin
 from civeval import __version__
 from civeval.benchmark import past_studies
 from civeval.errors import CivevalError
-from civeval.workbench import exports, workers
+from civeval.workbench import exports, pools, workers
 from civeval.workbench.paths import project_root, studies_dir
 
 if TYPE_CHECKING:
@@ -178,7 +177,7 @@ def _serve() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # what libraries print must not reach replies
     requests = sys.stdin.buffer
     workers.preload(runner.PRELOAD)
-    renderer, warmed = Renderer(), set()
+    renderer = Renderer()
     pickle.dump("ready", replies)
     replies.flush()
     while True:
@@ -189,16 +188,13 @@ def _serve() -> None:
         for name in ENVIRONMENT:
             os.environ.pop(name, None)
         os.environ.update(request.environment)
-        for target in sorted(set(request.warm) - warmed):  # as the local fork parent does
-            module, _, name = target.partition(":")
-            getattr(importlib.import_module(module), name)()
-            warmed.add(target)
         try:
             study = load_study(request.slug)
         except CivevalError as error:
             result = workers.TaskResult(request.key, "error", error=str(error))
         else:
-            with workers.ForkPool(1) as pool:
+            # Prepares what the template asks for (a language model) once: the loaders cache.
+            with pools.open_pool("fork", 1, request.warm) as pool:
                 pool.submit(request.key, runner._section_task, request.template,
                             request.component, study, Path(request.staging),
                             request.cell_timeout, renderer, request.context,
