@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from timing import Timer, peak_memory_mb, print_peak_memory, within_budget
+from timing import Timer, peak_memory_mb, print_peak_memory, print_steps, within_budget
 
 BUDGET_SECONDS = 5.0
 SEED = 20241001
@@ -210,12 +210,7 @@ def main(argv: list[str] | None = None) -> int:
           f"editions; median delay {results['median']:.0f} months; "
           f"{results['funded']:,.0f} EUR funded; splits {', '.join(results['splits'])}; "
           f"{results['html_kb']:,.0f} kB of HTML")
-    width = max(len(name) for _, name, _ in timer.steps) + 2
-    for _, name, seconds in timer.steps:
-        print(f"  {name:<{width}}{seconds:>7.2f} s")
-    total = timer.total()
-    print(f"  {'total':<{width}}{total:>7.2f} s   {total / BUDGET_SECONDS:.2f}x the "
-          f"{BUDGET_SECONDS:.0f} s budget")
+    total = print_steps(timer, BUDGET_SECONDS)
     print_peak_memory(generation_peak)
     return 0 if within_budget(total, BUDGET_SECONDS, "read, splits and curves") else 1
 

@@ -25,6 +25,16 @@ class Timer:
         return sum(seconds for g, _, seconds in self.steps if group in (None, g))
 
 
+def print_steps(timer: Timer, budget: float) -> float:
+    """Print each step's time, then their total against the ``budget``; return the total."""
+    width = max(len(name) for _, name, _ in timer.steps) + 2
+    for _, name, seconds in timer.steps:
+        print(f"  {name:<{width}}{seconds:>7.2f} s")
+    total = timer.total()
+    print(f"  {'total':<{width}}{total:>7.2f} s   {total / budget:.2f}x the {budget:.0f} s budget")
+    return total
+
+
 def peak_memory_mb() -> float:
     """Peak resident memory of this process (kilobytes on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

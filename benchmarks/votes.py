@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from timing import Timer, peak_memory_mb, print_peak_memory, within_budget
+from timing import Timer, peak_memory_mb, print_peak_memory, print_steps, within_budget
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET_SECONDS = 15.0
@@ -253,12 +253,7 @@ def main(argv: list[str] | None = None) -> int:
           + (f"; project kept in {args.keep}" if args.keep else ""))
     print(f"plausibility failures: {len(results['failures'])}; report page "
           f"{results['html_kb']:,.0f} kB")
-    width = max(len(name) for _, name, _ in timer.steps) + 2
-    for _, name, seconds in timer.steps:
-        print(f"  {name:<{width}}{seconds:>7.2f} s")
-    total = timer.total()
-    print(f"  {'total':<{width}}{total:>7.2f} s   {total / BUDGET_SECONDS:.2f}x the "
-          f"{BUDGET_SECONDS:.0f} s budget")
+    total = print_steps(timer, BUDGET_SECONDS)
     print(f"  for information, `civeval run bench --force` as one command from a fresh "
           f"interpreter: {fresh:.2f} s ({fresh / BUDGET_SECONDS:.2f}x)")
     print_peak_memory(generation_peak)
