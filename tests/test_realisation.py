@@ -429,7 +429,7 @@ def test_a_paris_implementation_study_runs_from_the_open_data_file(project):
 
     page = BeautifulSoup((project / "reports" / "paris" / "35_realisation.html").read_text(),
                          "html.parser")
-    assert page.title.get_text() == "Réalisation des projets"
+    assert page.title.get_text() == "Réalisation des projets — Paris"
     assert page.h1.get_text() == "Réalisation des projets"
     editions = table_by_caption(page, "Projets lauréats réalisés, en cours et abandonnés, "
                                       "par édition").set_index("Édition")
