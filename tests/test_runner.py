@@ -11,6 +11,7 @@ import pytest
 from test_templates import write_template
 
 from civeval.workbench import checked
+from civeval.workbench.runner import plan_study
 from conftest import MINIMAL_STUDY, REPO, run_cli, write_study
 
 pytestmark = pytest.mark.slow
@@ -83,6 +84,53 @@ def test_a_failing_template_leaves_the_other_studies_complete(project):
     assert "échec" in page and "colonne « votes » absente" in page
     index = (reports / "index.html").read_text()
     assert index.count('href="a-ok/index.html"') == 1 and "b-broken/index.html" in index
+
+
+MEET = """
+# %%
+import pathlib, time
+import civeval
+here = pathlib.Path(output_dir)
+(here / "{name}.started").write_text("")
+deadline = time.monotonic() + 60
+while not (here / "{other}.started").exists():
+    assert time.monotonic() < deadline, "{other} never started"
+    time.sleep(0.02)
+s = civeval.load_study(study, output_dir=output_dir)
+for index in range(30):
+    s.record(f"{name}_{{index}}", index)
+(here / "{name}.done").write_text("")
+"""
+
+
+def test_independent_sections_of_one_study_run_at_once_and_followers_wait(project):
+    # Each of the two sections waits until the other has started: run one after the other,
+    # the first would never see the second start.
+    for name, other in (("50_left", "60_right"), ("60_right", "50_left")):
+        write_template(project, name, FAILING)
+        path = project / "notebooks" / f"{name}.py"
+        path.write_text(path.read_text() + MEET.format(name=name, other=other),
+                        encoding="utf-8")
+    write_template(project, "70_after", FAILING, follows=["50_left", "60_right"])
+    path = project / "notebooks" / "70_after.py"
+    path.write_text(path.read_text() + (
+        "\n# %%\nimport pathlib\nhere = pathlib.Path(output_dir)\n"
+        "assert (here / '50_left.done').is_file() and (here / '60_right.done').is_file()\n"),
+        encoding="utf-8")
+    write_study(project, "pair", MINIMAL_STUDY + "components: [70_after, 60_right, 50_left]\n")
+
+    result = run_cli("run", "pair", "--no-progress", "--jobs", "2", root=project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads((project / "reports" / "pair" / "run.json").read_text())
+    # Listed in the order of execution, whichever ended first.
+    assert [s["template"] for s in record["sections"]] == [
+        component.id for _, component in plan_study("pair").steps]
+    # Both wrote their figures into one file at the same time: none was lost.
+    figures = json.loads((project / "reports" / "pair" / "evidence.json").read_text())
+    assert {key for key in figures if key[0].isdigit()} == {
+        f"{name}_{index}" for name in ("50_left", "60_right") for index in range(30)}
+    assert not (project / "reports" / "pair" / ".evidence.lock").exists()
 
 
 def test_a_cell_that_never_ends_is_stopped_by_the_timeout(project):

@@ -1,21 +1,25 @@
 """Where a study's evidence is kept: ``reports/<slug>/evidence.json``, one record per key.
 
-Sections add records as they run (each a forked child, one at a time per study), so every
-write replaces the whole file atomically; the main report, the benchmark and the next
-evaluation wave read it back. An incremental run keeps the records of the sections it does
-not re-run and drops those of the sections it re-runs, benchmark positions included.
+Sections add records as they run, several at once for one study (each in its own child
+process): every change reads and replaces the whole file under :data:`LOCK_FILE`'s lock, and
+the replacement is atomic, so a reader never sees half a file. The main report, the benchmark
+and the next evaluation wave read it back. An incremental run keeps the records of the
+sections it does not re-run and drops those of the sections it re-runs, benchmark positions
+included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date
 from pathlib import Path
 
 from civeval.evidence.record import Evidence
-from civeval.workbench import atomic
+from civeval.workbench import atomic, locks
 
 EVIDENCE_FILE = "evidence.json"
+LOCK_FILE = ".evidence.lock"
 
 
 def read(folder: Path) -> dict[str, Evidence]:
@@ -34,11 +38,21 @@ def write(folder: Path, records: dict[str, Evidence]) -> None:
                       json.dumps(data, ensure_ascii=False, indent=2, default=plain))
 
 
+@contextlib.contextmanager
+def editing(folder: Path):
+    """The records kept in ``folder``, as a dict to change in a ``with`` block and written
+    back at its end, while no other process changes them."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    with locks.exclusive(Path(folder) / LOCK_FILE):
+        records = read(folder)
+        yield records
+        write(folder, records)
+
+
 def add(folder: Path, record: Evidence) -> None:
     """Add or replace one record."""
-    records = read(folder)
-    records[record.key] = record
-    write(folder, records)
+    with editing(folder) as records:
+        records[record.key] = record
 
 
 def keep_sections(folder: Path, rerun: set[str]) -> None:

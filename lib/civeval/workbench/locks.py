@@ -1,4 +1,5 @@
-"""One batch at a time per study: a lock file beside its reports.
+"""One batch at a time per study: a lock file beside its reports; and :func:`exclusive`, a
+lock that waits, for files that concurrent sections of one study update in turn.
 
 Two batches writing the same study would each build a staging folder and swap it in last;
 the report would be whichever finished second, its run record perhaps the other's. The lock
@@ -36,12 +37,56 @@ if sys.platform == "win32":
             raise BlockingIOError from None
         finally:
             os.lseek(fd, 0, os.SEEK_SET)
+
+    def _lock(fd: int) -> None:
+        """Lock ``fd``'s file, waiting for another process to release it."""
+        os.lseek(fd, _LOCKED_BYTE, os.SEEK_SET)
+        while True:
+            try:  # LK_LOCK itself gives up after ten seconds
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                continue
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, _LOCKED_BYTE, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 else:
     import fcntl
 
     def _try_lock(fd: int) -> None:
         """Lock ``fd``'s file, or raise BlockingIOError when another process holds it."""
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _lock(fd: int) -> None:
+        """Lock ``fd``'s file, waiting for another process to release it."""
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def exclusive(path: Path):
+    """Hold an exclusive lock on the file ``path`` (made if absent) for a ``with`` block,
+    waiting while another process holds it. The file stays: removing it could let two
+    processes lock two different files at the same path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with exclusive(Path(tempfile.mkdtemp()) / ".lock"):
+    ...     pass
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        _lock(fd)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
 
 
 class StudyLocked(CivevalError):

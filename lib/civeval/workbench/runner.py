@@ -11,8 +11,9 @@ read it.
 (:mod:`civeval.workbench.engine`), each in a fresh child forked from this process, which has
 imported pandas, statsmodels and matplotlib once (:mod:`civeval.workbench.workers`; on Windows
 and macOS, in a fresh interpreter started ahead of need, :mod:`civeval.workbench.spare`): ``jobs``
-children at a time, one study's sections in dependency order. Each study is built in a staging
-folder: its sections rendered, its inputs checked unchanged, ``run.json`` and the study page
+children at a time, each section as soon as those its template requires or follows have ended,
+so one study's independent sections run side by side. Each study is built in a staging folder:
+its sections rendered, its inputs checked unchanged, ``run.json`` and the study page
 written, and only then the folder swapped in place of ``reports/<slug>/``, so a crash never leaves a
 half-written report that looks complete. One failing study does not stop the others. With a Dask
 scheduler address, the sections run on that cluster's workers instead
@@ -408,6 +409,7 @@ class _StudyRun:
         self.queue = [step for step in plan.steps if step[1].id not in plan.dependents]
         self.deferred = [step for step in plan.steps if step[1].id in plan.dependents]
         self.sections: list[SectionResult] = []
+        self.running: dict[str, tuple[Template, Component]] = {}  # by component id
         self.unfinished: set[str] = set()
         self.previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
         # Why a section runs again, when it is not its inputs.
@@ -427,36 +429,58 @@ class _StudyRun:
                 shutil.copy2(path, self.staging / path.name)
         evidence.keep_sections(self.staging, self.plan.stale)
 
-    def next_step(self) -> tuple[Template, Component] | None:
-        """The next section to execute; sections up to date or blocked are settled here."""
-        while self.queue:
-            template, component = self.queue.pop(0)
-            fingerprint = self.plan.fingerprints.get(component.id)
-            if component.id not in self.plan.stale:
-                kept = SectionResult.from_record(self.previous[component.id])
-                kept.reused = True
-                self.sections.append(kept)
+    def ready_steps(self) -> list[tuple[Template, Component]]:
+        """The sections that can start now, marked as running: each waits for the sections
+        before it that its template requires or follows. Sections up to date or blocked are
+        settled here, without running."""
+        ready = []
+        waiting = {template.name for template, _ in self.running.values()}
+        for step in list(self.queue):
+            template, component = step
+            if waiting & {*template.requires, *template.follows}:
+                waiting.add(template.name)  # and so does what comes after it
                 continue
-            if template.meta.get("main") and self.plan.blocked:
-                self.sections.append(SectionResult(
-                    component.id, template.title(self.study.language), status="blocked",
-                    fingerprint=fingerprint, error={
-                        "cell": None, "ename": "PlausibilityCheck",
-                        "evalue": "; ".join(map(str, self.plan.blocked))}))
-                self.unfinished.add(template.name)
-                continue
-            if self.unfinished & set(template.requires):
-                self.sections.append(SectionResult(component.id,
-                                                   template.title(self.study.language),
-                                                   fingerprint=fingerprint))
-                self.unfinished.add(template.name)  # what requires it is skipped too
-                continue
-            return template, component
-        return None
+            self.queue.remove(step)
+            if not self._settled_without_running(template, component):
+                ready.append(step)
+                self.running[component.id] = step
+                waiting.add(template.name)
+        return ready
+
+    def _settled_without_running(self, template: Template, component: Component) -> bool:
+        """Settle a section that need not or cannot run: up to date, blocked by a failed
+        plausibility check, or requiring a section that failed."""
+        fingerprint = self.plan.fingerprints.get(component.id)
+        if component.id not in self.plan.stale:
+            kept = SectionResult.from_record(self.previous[component.id])
+            kept.reused = True
+            self.sections.append(kept)
+            return True
+        if template.meta.get("main") and self.plan.blocked:
+            self.sections.append(SectionResult(
+                component.id, template.title(self.study.language), status="blocked",
+                fingerprint=fingerprint, error={
+                    "cell": None, "ename": "PlausibilityCheck",
+                    "evalue": "; ".join(map(str, self.plan.blocked))}))
+            self.unfinished.add(template.name)
+            return True
+        if self.unfinished & set(template.requires):
+            self.sections.append(SectionResult(component.id,
+                                               template.title(self.study.language),
+                                               fingerprint=fingerprint))
+            self.unfinished.add(template.name)  # what requires it is skipped too
+            return True
+        return False
+
+    @property
+    def done(self) -> bool:
+        """Nothing left to run or running (until the second phase adds its sections)."""
+        return not self.queue and not self.running
 
     def settle(self, template: Template, component: Component,
                outcome: workers.TaskResult) -> None:
         """Record a section's result, whatever became of the child that made it."""
+        del self.running[component.id]
         if outcome.status == "ok":
             section = outcome.value
         else:  # the child died, hung or raised outside the notebook
@@ -482,6 +506,9 @@ class _StudyRun:
         was and the failure goes to the status page beside it, if even that fits.
         """
         study, plan = self.study, self.plan
+        # Sections end in any order; the record lists them in the study's.
+        order = {component.id: index for index, (_, component) in enumerate(plan.steps)}
+        (self.staging / evidence.LOCK_FILE).unlink(missing_ok=True)
         try:
             now = incremental.input_digests(study, plan.steps)
             changed = [name for name, digest in now.items() if self.hashes.get(name) != digest]
@@ -496,8 +523,8 @@ class _StudyRun:
                 started_at=self.started_at, duration=time.perf_counter() - self.started,
                 civeval_version=__version__, git_commit=self.commit,
                 python=platform.python_version(), inputs=self.hashes,
-                sections=self.sections, error=error, code=incremental.code_digest(),
-                demo=study.is_demo)
+                sections=sorted(self.sections, key=lambda s: order[s.template]), error=error,
+                code=incremental.code_digest(), demo=study.is_demo)
             refused = self._storage_refused()
             if refused:
                 return self._keep_last_report(result, refused)
@@ -665,16 +692,15 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
     second_phase = False
 
     def submit(run: _StudyRun) -> None:
-        step = run.next_step()
-        if step is None:
-            if second_phase:
-                results[run.study.slug] = run.finish()
-            return
-        template, component = step
-        pool.submit((run.study.slug, template, component), _section_task, template, component,
-                    run.study, run.staging, run.timeout, shared_renderer, run.context,
-                    run.plan.print_deliverables, timeout=run.timeout + KILL_GRACE,
-                    log_path=os.devnull)
+        """Start what can start of ``run``'s sections; in the second phase, finish it once
+        nothing is left."""
+        for template, component in run.ready_steps():
+            pool.submit((run.study.slug, template, component), _section_task, template,
+                        component, run.study, run.staging, run.timeout, shared_renderer,
+                        run.context, run.plan.print_deliverables,
+                        timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
+        if second_phase and run.done:
+            results[run.study.slug] = run.finish()
 
     def drain() -> None:
         for run in list(runs.values()):

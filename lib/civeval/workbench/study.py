@@ -342,9 +342,8 @@ class Study:
 
     def record_position(self, key: str, position: Position) -> None:
         """Add the benchmark position of the recorded figure ``key``."""
-        records = self.evidence()
-        records[key] = records[key].with_position(position)
-        store.write(self.output_dir, records)
+        with store.editing(self.output_dir) as records:
+            records[key] = records[key].with_position(position)
 
 
 def find_study_dir(path_or_slug: str | Path) -> Path:
