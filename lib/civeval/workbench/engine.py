@@ -488,6 +488,23 @@ class InProcessEngine(Engine):
         def log(output: nbformat.NotebookNode) -> None:
             _log_output(output, log_output, stdout_file, stderr_file)
 
+        # The notebook is written when execution starts and when it ends (papermill's own
+        # saves, the last one whatever happens), not after each cell as papermill does: each
+        # save rewrites every chart drawn so far, several tenths of a second in all for a
+        # section with many charts. A child killed in a cell is reported by the cell it had
+        # reached (its heartbeat), not by a notebook left half written.
+        output_path, nb_man.output_path = nb_man.output_path, None
+        try:
+            cls._execute_cells(nb_man, allow_errors, timeout, start_dir, log)
+        finally:
+            nb_man.output_path = output_path
+        nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+        return nb
+
+    @staticmethod
+    def _execute_cells(nb_man, allow_errors: bool, timeout: float | None, start_dir: str,
+                       log) -> None:
+        nb = nb_man.nb
         with _process_left_as_found():
             collector = Collector({"stdout": sys.stdout, "stderr": sys.stderr})
             builtins.input = getpass.getpass = _no_stdin
@@ -514,5 +531,3 @@ class InProcessEngine(Engine):
                     finally:
                         with _in_directory(start_dir):
                             nb_man.cell_complete(cell, cell_index=index)
-        nb.metadata["language_info"] = dict(LANGUAGE_INFO)
-        return nb
