@@ -1,5 +1,7 @@
 """The catalogue's readers detect French CSV conventions and locate bad input."""
 
+import sys
+
 import pandas as pd
 import pytest
 
@@ -120,3 +122,44 @@ def test_excel(tmp_path):
     broken.write_text("pas un classeur")
     with pytest.raises(CatalogError, match="cannot be opened as an Excel workbook"):
         formats.read(broken)
+
+
+COUNTING_READER = """
+import sys
+
+import pandas as pd
+
+CALLS = []
+
+def read(path, codebook=None):
+    CALLS.append(str(path))
+    frame = pd.read_csv(path, sep=";")
+    frame.attrs["codebook"] = open(codebook, encoding="utf-8").read() if codebook else None
+    return frame
+"""
+
+
+def test_a_file_is_parsed_once_per_content_and_each_read_gets_its_own_copy(
+        tmp_path, monkeypatch):
+    (tmp_path / "counting_reader.py").write_text(COUNTING_READER, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(formats.FORMATS, "counting", formats.Format(
+        "counting", "counting_reader:read", path_options=frozenset({"codebook"})))
+    import counting_reader
+
+    data, codebook = tmp_path / "votes.csv", tmp_path / "codebook.txt"
+    data.write_text("quartier;votes\nCentre;12\n", encoding="utf-8")
+    codebook.write_text("v1", encoding="utf-8")
+
+    first = formats.read(data, "counting", codebook=codebook)
+    first.loc[0, "votes"] = 999  # a section changing what it read changes no later read
+    second = formats.read(data, "counting", codebook=codebook)
+    assert second["votes"].tolist() == [12] and second.attrs["codebook"] == "v1"
+    assert len(counting_reader.CALLS) == 1
+
+    codebook.write_text("v2", encoding="utf-8")  # a file an option names is read again too
+    assert formats.read(data, "counting", codebook=codebook).attrs["codebook"] == "v2"
+    data.write_text("quartier;votes\nCentre;13\n", encoding="utf-8")
+    assert formats.read(data, "counting", codebook=codebook)["votes"].tolist() == [13]
+    assert len(counting_reader.CALLS) == 3
+    monkeypatch.delitem(sys.modules, "counting_reader")

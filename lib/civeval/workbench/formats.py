@@ -10,12 +10,20 @@ nothing from here.
 A reader is ``function(path, **options) -> DataFrame``; its keyword parameters are the
 options a catalogue entry may give. ``path_options`` are the options that name another file
 (a codebook, say); the study resolves them relative to its own folder before the call.
+
+What :func:`read` parsed is remembered in the process by the content of the files it read,
+and each call gets its own copy: planning parses a study's datasets, its checks read them
+again, and the sections, forked from the planning process, find them parsed; a live preview
+parses again only the file that was saved.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import importlib
 import inspect
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -146,4 +154,31 @@ def read(path: Path, fmt: str | None = None, base_dir: Path | None = None,
     if base_dir is not None:
         options = {k: (Path(base_dir) / v if k in entry.path_options else v)
                    for k, v in options.items()}
-    return entry.read(path, **options)
+    key = _content_key(entry, path, options)
+    if key is None:
+        return entry.read(path, **options)
+    if key not in _PARSED:
+        _PARSED[key] = entry.read(path, **options)
+        while len(_PARSED) > PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    _PARSED.move_to_end(key)
+    return copy.deepcopy(_PARSED[key])
+
+
+PARSED_KEPT = 64
+"""How many parsed datasets a process keeps (the most recently read)."""
+_PARSED: OrderedDict[tuple, object] = OrderedDict()
+
+
+def _content_key(entry: Format, path: Path, options: dict) -> tuple | None:
+    """What a read depends on: the reader, its options and the bytes of every file it
+    reads; None when an option names a folder, whose content is not digested."""
+    files = [path, *(Path(options[name]) for name in sorted(entry.path_options & set(options)))]
+    if not all(file.is_file() for file in files):
+        return None
+    return entry.name, str(path), repr(sorted(options.items(), key=str)), tuple(map(_digest, files))
+
+
+def _digest(file: Path) -> str:
+    with open(file, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
