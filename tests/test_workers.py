@@ -569,6 +569,55 @@ def test_preloaded_module_is_not_imported_again_by_children(tmp_path, monkeypatc
         preload(["civeval_no_such_module"])
 
 
+PREPARED_PROBE = """
+import os
+LOADED_BY = None
+
+def load():
+    global LOADED_BY
+    with open({calls!r}, "a") as file:
+        file.write("load\\n")
+    LOADED_BY = os.getpid()
+
+def broken():
+    raise OSError("model fr_core_news_sm not installed")
+"""
+
+
+def _loaded_by(name):
+    return sys.modules[name].LOADED_BY
+
+
+def test_what_a_task_asks_prepared_is_made_once_in_the_parent_after_the_others_start(
+        tmp_path, monkeypatch):
+    name = "civeval_prepare_probe"
+    calls = tmp_path / "calls.txt"
+    (tmp_path / f"{name}.py").write_text(PREPARED_PROBE.format(calls=str(calls)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with ForkPool(jobs=1) as pool:
+            pool.submit("needs", _loaded_by, name, prepare=[f"{name}:load"])
+            pool.submit("plain", os.getpid)  # needs nothing: takes the free slot first
+            pool.submit("again", _loaded_by, name, prepare=[f"{name}:load"])
+            results = list(pool.results())
+        assert [r.key for r in results] == ["plain", "needs", "again"]
+        # Loaded by this process, before each fork, and only once.
+        assert [r.value for r in results[1:]] == [os.getpid(), os.getpid()]
+        assert calls.read_text() == "load\n"
+
+        with ForkPool(jobs=1) as pool:
+            pool.submit("broken", os.getpid, prepare=[f"{name}:broken"])
+            pool.submit("fine", _loaded_by, name, prepare=[f"{name}:load"])
+            outcome = {r.key: r for r in pool.results()}
+        assert outcome["broken"].status == "error"
+        assert outcome["broken"].error == ("could not prepare the task: OSError: model "
+                                           "fr_core_news_sm not installed")
+        assert outcome["fine"].status == "ok"
+    finally:
+        sys.modules.pop(name, None)
+        workers._PREPARED.difference_update({f"{name}:load", f"{name}:broken"})
+
+
 def _spawn_daemon_and_return():
     return subprocess.Popen(["sleep", "60"], start_new_session=True).pid
 

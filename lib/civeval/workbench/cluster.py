@@ -198,7 +198,8 @@ def _serve() -> None:
                 pool.submit(request.key, runner._section_task, request.template,
                             request.component, study, Path(request.staging),
                             request.cell_timeout, renderer, request.context,
-                            timeout=request.task_timeout, log_path=os.devnull)
+                            timeout=request.task_timeout, log_path=os.devnull,
+                            prepare=request.warm)
                 result = next(pool.results())
         pickle.dump(result, replies)
         replies.flush()

@@ -12,7 +12,6 @@ process left behind):
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Iterable
 
@@ -37,12 +36,15 @@ def default_engine() -> str:
 
 def open_pool(engine: str | None, jobs: int | None, warmup: Iterable[str] = ()):
     """A pool of the ``engine`` (:func:`default_engine` when None), ``jobs`` tasks at a time,
-    whose tasks find ``warmup`` ready: module names imported, ``"module:function"`` called.
+    whose tasks find the modules of ``warmup`` (module names, or ``"module:function"``
+    targets) imported.
 
-    The fork pool prepares them in this process, once, before its first fork. Each spare
-    imports the modules while it waits for its task, but calls no function: loading a
-    language model (6 s) in every spare would cost each section what only a few need; those
-    load it themselves.
+    The fork pool imports them in this process, once, before its first fork; the functions
+    are called later, by the fork pool, before the first task that names them in its
+    ``prepare`` (:meth:`~civeval.workbench.workers.ForkPool.submit`): loading a language
+    model (5 s) then overlaps the sections that need none. Each spare imports the modules
+    while it waits for its task, but calls no function: loading a model in every spare
+    would cost each section what only a few need; those load it themselves.
 
     Raises
     ------
@@ -50,16 +52,12 @@ def open_pool(engine: str | None, jobs: int | None, warmup: Iterable[str] = ()):
         For an engine not in :data:`ENGINES`.
     """
     engine = engine or default_engine()
+    modules = list(dict.fromkeys(target.partition(":")[0] for target in warmup))
     if engine == "spare":
-        modules = dict.fromkeys(target.partition(":")[0] for target in warmup)
         return spare.SparePool(jobs, warmup=modules)
     if engine != "fork":
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    for target in warmup:
-        module, _, function = target.partition(":")
-        workers.preload([module])
-        if function:
-            getattr(importlib.import_module(module), function)()
+    workers.preload(modules)
     return workers.ForkPool(jobs)
 
 

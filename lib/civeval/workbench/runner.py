@@ -660,8 +660,9 @@ def _preload(plans: list[Plan]) -> list[str]:
 
 def _warm_targets(plans: list[Plan]) -> list[str]:
     """What the templates about to run ask to have ready (``warm: [module:function]`` in
-    their header, such as a language model): called once in the fork pool's parent, so that
-    every child inherits it loaded, or by each spare interpreter while it waits."""
+    their header, such as a language model): their modules imported before the first task,
+    each function called by the fork pool's parent before the first task that asks for it
+    (``prepare``), so that its children inherit what it loaded."""
     return sorted({str(target) for plan in plans for template, component in plan.steps
                    if component.id in plan.stale for target in template.meta.get("warm", [])})
 
@@ -698,7 +699,8 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
             pool.submit((run.study.slug, template, component), _section_task, template,
                         component, run.study, run.staging, run.timeout, shared_renderer,
                         run.context, run.plan.print_deliverables,
-                        timeout=run.timeout + KILL_GRACE, log_path=os.devnull)
+                        timeout=run.timeout + KILL_GRACE, log_path=os.devnull,
+                        prepare=template.meta.get("warm", ()))
         if second_phase and run.done:
             results[run.study.slug] = run.finish()
 

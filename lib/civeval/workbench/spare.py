@@ -172,12 +172,14 @@ class SparePool(TaskPool):
 
     def submit(self, key: Hashable, function: Callable[..., Any], /, *args: Any,
                timeout: float | None = None, retry: bool = True,
-               log_path: str | os.PathLike | None = None, **kwargs: Any) -> None:
+               log_path: str | os.PathLike | None = None, prepare: Iterable[str] = (),
+               **kwargs: Any) -> None:
         """Queue ``function(*args, **kwargs)``; it starts at once if fewer than ``jobs`` run.
 
         The parameters are those of :meth:`ForkPool.submit
         <civeval.workbench.workers.ForkPool.submit>`; ``function`` and its arguments must
-        pickle. A call that does not is reported at once as an ``"error"`` result.
+        pickle. A call that does not is reported at once as an ``"error"`` result. Nothing
+        is prepared ahead for a spare: the task loads what ``prepare`` names when it needs it.
 
         Raises
         ------

@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from traceback import format_exc
 from typing import Any, NoReturn
 
-__all__ = ["ForkPool", "TaskResult", "heartbeat", "preload"]
+__all__ = ["ForkPool", "TaskResult", "heartbeat", "preload", "prepare"]
 
 # A message on a child's pipe: one kind byte, the payload length, the payload.
 _HEADER = struct.Struct("<cQ")
@@ -142,6 +142,7 @@ class _Task:
     timeout: float | None
     retry: bool
     log_path: str | os.PathLike | None
+    prepare: tuple[str, ...] = ()
     attempts: int = 0
 
 
@@ -477,8 +478,10 @@ class ForkPool(TaskPool):
 
     def submit(self, key: Hashable, function: Callable[..., Any], /, *args: Any,
                timeout: float | None = None, retry: bool = True,
-               log_path: str | os.PathLike | None = None, **kwargs: Any) -> None:
-        """Queue ``function(*args, **kwargs)``; it starts at once if fewer than ``jobs`` run.
+               log_path: str | os.PathLike | None = None, prepare: Iterable[str] = (),
+               **kwargs: Any) -> None:
+        """Queue ``function(*args, **kwargs)``; it starts at once if fewer than ``jobs`` run
+        and what it asks to have prepared is.
 
         Parameters
         ----------
@@ -502,9 +505,15 @@ class ForkPool(TaskPool):
             Send the child's file descriptors 1 and 2 to this file (appended to, so the output
             of a died attempt is kept before its retry's), and rebind ``sys.stdout`` and
             ``sys.stderr`` to them. Without it, the child writes to the parent's fds 1 and 2.
+        prepare : iterable of str
+            ``"module:function"`` targets to call in this process before the task is forked,
+            so that its child finds what they make ready (a language model): see
+            :func:`prepare`. Tasks that need nothing more go first; the preparation is made
+            while :meth:`results` would otherwise only wait for the running children. One
+            that fails is reported as the task's ``"error"``.
         **kwargs
-            Keyword arguments of ``function``; ``timeout``, ``retry`` and ``log_path`` are taken
-            by ``submit`` itself.
+            Keyword arguments of ``function``; ``timeout``, ``retry``, ``log_path`` and
+            ``prepare`` are taken by ``submit`` itself.
 
         Raises
         ------
@@ -512,14 +521,40 @@ class ForkPool(TaskPool):
             If the pool is closed, or used from another process than the one that created it.
         """
         self._check_submission(timeout, function)
-        self._queue.append(_Task(key, function, args, kwargs, timeout, retry, log_path))
-        self._launch()
+        self._queue.append(_Task(key, function, args, kwargs, timeout, retry, log_path,
+                                 tuple(prepare)))
+        self._launch(preparing=False)
 
     # The parent's loop.
 
-    def _launch(self) -> None:
+    def _launch(self, preparing: bool = True) -> None:
+        """Fork queued tasks while fewer than ``jobs`` run, those already prepared first.
+        With ``preparing``, prepare the others': at once when a slot would stay empty, else
+        while every slot is busy (loading a language model then overlaps the running tasks)."""
         while self._queue and len(self._running) < self.jobs:
-            self._spawn(self._queue.popleft())
+            task = next((t for t in self._queue if _is_prepared(t)), None)
+            if task is None:
+                if not preparing:
+                    return
+                task = self._queue[0]
+                if not self._prepare(task):
+                    continue
+            self._queue.remove(task)
+            self._spawn(task)
+        waiting = next((t for t in self._queue if not _is_prepared(t)), None)
+        if preparing and waiting is not None:
+            self._prepare(waiting)
+
+    def _prepare(self, task: _Task) -> bool:
+        """Prepare what ``task`` asks for; when that fails, report the task as an error."""
+        try:
+            prepare(task.prepare)
+            return True
+        except Exception as exc:  # a model not installed, an import error...
+            self._queue.remove(task)
+            self._done.append(TaskResult(task.key, "error", attempts=task.attempts,
+                                         error=f"could not prepare the task: {_one_line(exc)}"))
+            return False
 
     def _spawn(self, task: _Task) -> None:
         task.attempts += 1
@@ -829,3 +864,33 @@ def preload(modules: Iterable[str]) -> None:
 
             matplotlib.use("Agg")
         importlib.import_module(name)
+
+
+_PREPARED: set[str] = set()
+
+
+def prepare(targets: Iterable[str]) -> None:
+    """Call each ``"module:function"`` of ``targets`` once in this process (a plain module
+    name is imported), so that the children forked afterwards find what it made ready.
+
+    Raises
+    ------
+    Exception
+        Whatever a target raises; it is tried again at the next call.
+
+    Examples
+    --------
+    >>> prepare(["json", "time:monotonic"])  # json imported, time.monotonic() called
+    """
+    for target in targets:
+        if target in _PREPARED:
+            continue
+        module, _, function = target.partition(":")
+        preload([module])
+        if function:
+            getattr(importlib.import_module(module), function)()
+        _PREPARED.add(target)
+
+
+def _is_prepared(task: _Task) -> bool:
+    return _PREPARED.issuperset(task.prepare)
