@@ -302,3 +302,37 @@ def test_the_engine_module_can_be_imported_before_papermill():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Engine.execute_notebook"
+
+
+def test_a_rehearsal_leaves_the_warm_parent_as_found_and_its_children_render_the_same(
+        tmp_path):
+    import threading
+
+    import matplotlib.pyplot as plt
+
+    from civeval.presentation import fmt
+    from civeval.workbench.rehearsal import rehearse
+    from civeval.workbench.render import Renderer
+
+    page = notebook("from civeval.presentation import fmt, report\n"
+                    "display(report.text('{n} réponses', n=fmt.number(1234)))")
+    done = execute(tmp_path, page, name="before")
+    before = Renderer()
+    before.section(done, tmp_path / "before.html", title="T", language="fr",
+                   context={"client": "C", "facts": [], "provenance": ""})
+    state = (sys.stdout, sys.stderr, sys.displayhook, sys.modules["__main__"], os.getcwd(),
+             list(sys.path), InteractiveShell.initialized(), threading.active_count())
+
+    renderer = Renderer()
+    rehearse(renderer)
+
+    # Nothing a fork would copy into every child: no thread, no figure, no shell, no file.
+    assert (sys.stdout, sys.stderr, sys.displayhook, sys.modules["__main__"], os.getcwd(),
+            list(sys.path), InteractiveShell.initialized(),
+            threading.active_count()) == state
+    assert plt.get_fignums() == []
+    renderer.section(execute(tmp_path, page, name="after"), tmp_path / "after.html",
+                     title="T", language="fr",
+                     context={"client": "C", "facts": [], "provenance": ""})
+    assert (tmp_path / "after.html").read_text() == (tmp_path / "before.html").read_text()
+    assert f"{fmt.number(1234)} réponses" in (tmp_path / "after.html").read_text()

@@ -168,7 +168,7 @@ def _probe(root: str, dask_worker=None) -> dict:
 
 def _serve() -> None:
     """The warm parent: import once, then run each request in a fresh forked child."""
-    from civeval.workbench import runner
+    from civeval.workbench import rehearsal, runner
     from civeval.workbench.render import Renderer
     from civeval.workbench.study import load_study
 
@@ -178,6 +178,7 @@ def _serve() -> None:
     requests = sys.stdin.buffer
     workers.preload(runner.PRELOAD)
     renderer = Renderer()
+    rehearsal.rehearse(renderer)
     pickle.dump("ready", replies)
     replies.flush()
     while True:

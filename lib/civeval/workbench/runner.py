@@ -687,6 +687,10 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
     if pool is None:
         os.environ.setdefault("MPLBACKEND", "Agg")
         pool = pools.open_pool(engine, jobs, [*_preload(plans), *_warm_targets(plans)])
+        if engine == "fork":  # what a first section costs, done once for every child
+            from civeval.workbench.rehearsal import rehearse
+
+            rehearse(renderer)
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
             for plan in plans if plan.stale}
     results: dict[str, StudyResult] = {}
