@@ -103,10 +103,17 @@ if population:
 report.heading(t("questionnaire.h.opinions"))
 
 # %%
+opinions = questionnaire.likert_overview(study, survey,
+                                         questionnaire.likert_questions(survey.codebook))
+for figure in opinions.figures:
+    display(figure)
+
+# %%
 for question in questionnaire.likert_questions(survey.codebook):
     display(report.heading(question.label or question.id, level=3))
-    distribution = questionnaire.likert_results(study, survey, question)
-    display(questionnaire.likert_figure(study, survey, question, distribution))
+    distribution = opinions.distributions[question.id]
+    if question.id not in opinions.charted:
+        display(questionnaire.likert_figure(study, survey, question, distribution))
     shares = questionnaire.likert_display(study, distribution)
     display(report.table(shares, t("questionnaire.likert.caption"),
                          kinds=shares.attrs["kinds"], labels=shares.attrs["labels"]))

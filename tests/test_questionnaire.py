@@ -5,7 +5,9 @@ import pytest
 
 from civeval import load_study
 from civeval.errors import InputError, WeightingError
+from civeval.presentation import report
 from civeval.sections import questionnaire
+from civeval.survey.codebook import Codebook, Question
 from conftest import MINIMAL_STUDY, write_study
 
 
@@ -309,3 +311,196 @@ def test_choice_questions_give_the_share_of_those_the_form_asked():
     assert online["ci_low"] < online["share"] < online["ci_high"]
     caption = questionnaire.choices_caption(study, survey.codebook["canal"], heard)
     assert "plusieurs possibles" in caption and str(heard.attrs["base"]) in caption
+
+
+# --- the opinions at a glance: one chart per shared answer scale ----------------------------
+
+AGREE = ("Tout à fait d'accord", "Plutôt d'accord", "Plutôt pas d'accord",
+         "Pas du tout d'accord")
+SATISFIED = ("Très satisfait", "Plutôt satisfait", "Plutôt pas satisfait",
+             "Pas du tout satisfait")
+
+
+def answers(levels, counts, size=20) -> list:
+    """``counts[k]`` answers of ``levels[k]``, then no answer up to ``size`` respondents."""
+    given = [level for level, count in zip(levels, counts, strict=True) for _ in range(count)]
+    return given + [None] * (size - len(given))
+
+
+def hand_made(questions: dict[Question, dict[str, list]]) -> questionnaire.Questionnaire:
+    """A questionnaire of the given questions, each with its response columns."""
+    columns = {name: values for found in questions.values() for name, values in found.items()}
+    return questionnaire.Questionnaire("hand", pd.DataFrame(columns),
+                                       Codebook(tuple(questions)))
+
+
+def likert(identifier: str, levels=AGREE, **fields) -> Question:
+    return Question(identifier, "likert", label=f"Affirmation {identifier}", levels=levels,
+                    **fields)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """What each chart shown draws: its title, alt text and source, the bars' labels from
+    top to bottom, the width of each level of each bar (read from the matplotlib figure
+    before it is saved), the most lines a bar's label takes and the figure's height."""
+    charts = []
+    show = report.figure
+
+    def record(fig, *, title, alt, source=None):
+        labels = {round(tick.get_position()[1]): tick.get_text().replace("\n", " ")
+                  for tick in fig.axes[0].get_yticklabels()}
+        widths = {}
+        for axis in fig.axes:
+            for container in axis.containers:
+                for patch in container:
+                    key = (labels[round(patch.get_y() + patch.get_height() / 2)],
+                           container.get_label())
+                    widths[key] = widths.get(key, 0) + patch.get_width()
+        charts.append({"title": title, "alt": alt, "source": source, "widths": widths,
+                       "bars": [labels[y] for y in sorted(labels, reverse=True)],
+                       "lines": max(tick.get_text().count("\n") + 1
+                                    for tick in fig.axes[0].get_yticklabels()),
+                       "height": fig.get_figheight()})
+        return show(fig, title=title, alt=alt, source=source)
+
+    monkeypatch.setattr(report, "figure", record)
+    return charts
+
+
+def test_single_item_questions_sharing_a_scale_share_one_chart(consultation, drawn):
+    study, _ = consultation
+    battery = likert("batterie", columns=("SQ1", "SQ2"), item_labels=("Un", "Deux"))
+    survey = hand_made({
+        likert("clair"): {"clair": answers(AGREE, [10, 5, 5, 0])},
+        likert("accueil", SATISFIED): {"accueil": answers(SATISFIED, [5, 5, 5, 5])},
+        likert("simple"): {"simple": answers(AGREE, [5, 5, 5, 5])},
+        battery: {"batterie[SQ1]": answers(AGREE, [5, 5, 5, 5]),
+                  "batterie[SQ2]": answers(AGREE, [0, 5, 5, 10])},
+        likert("delais", SATISFIED): {"delais": answers(SATISFIED, [15, 5, 0, 0])},
+        # the same levels, but answers « ne sait pas » apart: another scale, alone on it
+        likert("avenir", missing=("Ne sait pas",)): {"avenir": answers(AGREE, [5, 5, 5, 5])},
+        likert("delaisbis", SATISFIED): {"delaisbis": answers(SATISFIED, [0, 5, 5, 10])},
+    })
+    overview = questionnaire.likert_overview(study, survey, list(survey.codebook))
+    assert len(overview.figures) == len(overview.tables) == len(drawn) == 2
+    assert overview.charted == {"clair", "simple", "accueil", "delais", "delaisbis"}
+    assert set(overview.distributions) == {question.id for question in survey.codebook}
+    # one bar per question, from the most to the least approved (net agreement)
+    assert [chart["bars"] for chart in drawn] == [
+        ["Affirmation clair", "Affirmation simple"],
+        ["Affirmation delais", "Affirmation accueil", "Affirmation delaisbis"]]
+    assert [list(dict.fromkeys(table["item"])) for table in overview.tables] == [
+        ["clair", "simple"], ["delais", "accueil", "delaisbis"]]
+    # the battery and the lone question keep their own chart, drawn as before
+    for question in (battery, survey.codebook["avenir"]):
+        questionnaire.likert_figure(study, survey, question,
+                                    overview.distributions[question.id])
+    assert drawn[-2]["bars"] == ["Un", "Deux"] and drawn[-1]["bars"] == ["Affirmation avenir"]
+
+
+def test_the_overview_chart_says_which_scale_and_how_many_statements(consultation, drawn):
+    study, _ = consultation
+    survey = hand_made({likert(name): {name: answers(AGREE, [5, 5, 5, 5])}
+                        for name in ("a", "b", "c")})
+    questionnaire.likert_overview(study, survey, list(survey.codebook))
+    questionnaire.likert_figure(study, survey, survey.codebook["a"],
+                                questionnaire.likert_results(study, survey,
+                                                             survey.codebook["a"]))
+    overview, own = drawn
+    assert overview["title"] == ("Réponses de « Tout à fait d'accord » à « Pas du tout "
+                                 "d'accord », question par question")
+    assert overview["alt"] == (
+        "Graphique en barres divergentes : répartition des réponses à 3 questions posées sur "
+        "la même échelle, de « Tout à fait d'accord » à « Pas du tout d'accord », une barre "
+        "par question, de la plus à la moins approuvée.")
+    assert overview["source"] == own["source"] == (
+        "questionnaire Communauté de communes du Val de Brenne (20 réponses complètes)")
+
+
+def test_a_question_whose_shares_are_hidden_is_not_drawn(consultation, drawn):
+    study, _ = consultation
+    rare = likert("rare")  # 3 answers: under the study's threshold of 5
+    survey = hand_made({likert("clair"): {"clair": answers(AGREE, [10, 5, 5, 0])},
+                        rare: {"rare": answers(AGREE, [3, 0, 0, 0])},
+                        likert("simple"): {"simple": answers(AGREE, [5, 5, 5, 5])}})
+    overview = questionnaire.likert_overview(study, survey, list(survey.codebook))
+    hidden = overview.distributions["rare"]
+    assert hidden.loc[hidden["percent"].isna(), "level"].tolist() == list(AGREE[:2])
+    assert overview.charted == {"clair", "simple"}
+    assert drawn[0]["bars"] == ["Affirmation clair", "Affirmation simple"]
+    assert not any(label == "Affirmation rare" for label, _ in drawn[0]["widths"])
+    # nor through the chart of a scale it would share with a single other question
+    drawn.clear()
+    alone = questionnaire.likert_overview(study, survey, [survey.codebook["clair"], rare])
+    assert alone.figures == [] and alone.charted == frozenset() and drawn == []
+
+
+def test_the_overview_draws_the_weighted_shares_of_each_question(drawn):
+    study = load_study("demo-saint-aubin")
+    survey = questionnaire.load(study, "questionnaire")
+    questionnaire.weight(study, survey, questionnaire.margins(study, "marges_habitants"))
+    questions = questionnaire.likert_questions(survey.codebook)
+    overview = questionnaire.likert_overview(study, survey, questions)
+    assert len(overview.figures) == 1 and len(overview.charted) == 16
+    chart = drawn[0]
+    weights = survey.responses[questionnaire.WEIGHT]
+    net = {}
+    for question in questions:
+        if question.id not in overview.charted:
+            continue
+        expected = questionnaire.likert_results(study, survey, question)
+        label = question.label
+        for row in expected.itertuples():
+            # a hidden share is drawn as nothing
+            shown = 0 if pd.isna(row.percent) else row.percent
+            assert chart["widths"][(label, row.level)] == pytest.approx(shown)
+        # weighted, counted here by hand: the share of weights among answers on the scale
+        given = survey.responses[question.id]
+        on_scale = weights[given.isin(question.levels)].sum()
+        by_level = {level: weights[given == level].sum() / on_scale
+                    for level in question.levels}
+        published = expected.set_index("level")["percent"]
+        for level, share in by_level.items():
+            if pd.notna(published[level]):
+                assert chart["widths"][(label, level)] == pytest.approx(share)
+        net[label] = (by_level[AGREE[0]] + by_level[AGREE[1]]
+                      - by_level[AGREE[2]] - by_level[AGREE[3]])
+    assert chart["bars"] == sorted(net, key=net.get, reverse=True)
+    # the weights change what is drawn: unweighted shares differ
+    clear = survey.responses["infoclaire"]
+    unweighted = (clear == AGREE[0]).sum() / clear.isin(AGREE).sum()
+    drawn_share = chart["widths"][(survey.codebook["infoclaire"].label, AGREE[0])]
+    assert abs(drawn_share - unweighted) > 1e-3
+    # echrespect's few disagreements are hidden: drawn as nothing, whatever their share
+    respect = survey.codebook["echrespect"].label
+    assert chart["widths"][(respect, AGREE[3])] == 0
+    assert overview.distributions["echrespect"]["percent"].isna().sum() == 2
+
+
+def test_long_statements_wrap_and_the_chart_grows_with_its_bars(consultation, drawn):
+    study, _ = consultation
+    long = ("Je savais ce qui relevait de la décision des participants et ce qui restait à "
+            "la décision des élus")
+    few = {Question(name, "likert", label=long, levels=AGREE): {
+        name: answers(AGREE, [5, 5, 5, 5])} for name in ("a", "b")}
+    many = {likert(name): {name: answers(AGREE, [5, 5, 5, 5])} for name in "cdefgh"}
+    questionnaire.likert_overview(study, hand_made(few), list(hand_made(few).codebook))
+    questionnaire.likert_overview(study, hand_made(many), list(hand_made(many).codebook))
+    assert drawn[0]["bars"] == [long, long]  # every word kept, over several lines
+    assert drawn[0]["lines"] == 3 and drawn[1]["lines"] == 1
+    assert drawn[1]["height"] > drawn[0]["height"]
+
+
+def test_a_neutral_level_named_or_implied_is_the_same_scale(consultation, drawn):
+    study, _ = consultation
+    five = ("Tout à fait d'accord", "Plutôt d'accord", "Ni d'accord ni pas d'accord",
+            "Plutôt pas d'accord", "Pas du tout d'accord")
+    survey = hand_made({
+        likert("implied", five): {"implied": answers(five, [5, 5, 5, 5, 0])},
+        likert("named", five, neutral=five[2]): {"named": answers(five, [0, 5, 5, 5, 5])},
+        # the same levels with no neutral one: another scale
+        likert("none", five, neutral=five[0]): {"none": answers(five, [5, 5, 5, 5, 0])}})
+    overview = questionnaire.likert_overview(study, survey, list(survey.codebook))
+    assert overview.charted == {"implied", "named"}
+    assert drawn[0]["widths"][("Affirmation implied", five[2])] == pytest.approx(0.25)

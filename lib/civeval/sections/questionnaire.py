@@ -917,8 +917,95 @@ def likert_figure(study: Study, questionnaire: Questionnaire, question: Question
     return report.figure(
         likert_chart(distribution, question.levels, neutral=question.neutral), title=title,
         alt=t("questionnaire.likert.alt", count=distribution["item"].nunique(), question=title),
-        source=t("questionnaire.likert.source", client=study.client.name,
-                 count=len(questionnaire.responses)))
+        source=_likert_source(study, questionnaire))
+
+
+def _likert_source(study: Study, questionnaire: Questionnaire) -> str:
+    return study.t("questionnaire.likert.source", client=study.client.name,
+                   count=len(questionnaire.responses))
+
+
+@dataclass(frozen=True)
+class LikertOverview:
+    """The opinions at a glance (:func:`likert_overview`).
+
+    ``tables`` holds one stacked distribution per shared scale and ``figures`` its chart, in
+    the same order; ``charted`` the ids of the questions those charts show (their own
+    subsections draw no chart); ``distributions`` every question's :func:`likert_results`,
+    by id, so that the subsections do not compute them again.
+    """
+
+    tables: list[pd.DataFrame]
+    figures: list
+    charted: frozenset[str]
+    distributions: dict[str, pd.DataFrame]
+
+
+def likert_overview(study: Study, questionnaire: Questionnaire,
+                    questions: list[Question]) -> LikertOverview:
+    """One diverging chart per answer scale that several single-item Likert questions share,
+    one bar per question, so that readers compare the statements with one another.
+
+    Questions share a scale when they have the same levels, the same neutral level and the
+    same « ne sait pas » levels. The bars carry the shares of :func:`likert_results`
+    (weighted, cells under the study's threshold hidden) and come in the order
+    :func:`civeval.survey.likert.likert_table` gives several items: by net agreement,
+    highest first (the codebook's order on a tie). Left out, and charted on their own as
+    before: a question with several items (a battery, already compared within its chart),
+    a question alone on its scale, and a question with no share above zero to show on the
+    scale (too few answers: its shares are hidden), which must not come back as a bar.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> study = load_study("demo-saint-aubin")
+    >>> survey = load(study, "questionnaire")
+    >>> overview = likert_overview(study, survey, likert_questions(survey.codebook))
+    >>> len(overview.figures), len(overview.charted), len(overview.distributions)
+    (1, 16, 18)
+    >>> sorted(set(overview.distributions) - overview.charted)  # each alone on its scale
+    ['reparticiper', 'satglobal']
+    """
+    distributions = {question.id: likert_results(study, questionnaire, question)
+                     for question in questions}
+    scales: dict[tuple, list[Question]] = {}
+    for question in questions:
+        table = distributions[question.id]
+        # A hidden share is missing, and never above zero.
+        shown = (table.loc[table["side"] != DONT_KNOW, "percent"] > 0).any()
+        if len(items(question)) == 1 and shown:
+            neutral = scale_sides(question.levels, question.neutral)[2]
+            scales.setdefault((question.levels, neutral, question.missing), []).append(question)
+    shared = [group for group in scales.values() if len(group) > 1]
+    tables = [_most_approved_first(pd.concat([distributions[question.id] for question in group],
+                                             ignore_index=True))
+              for group in shared]
+    figures = [_overview_figure(study, questionnaire, group[0], table)
+               for group, table in zip(shared, tables, strict=True)]
+    return LikertOverview(tables, figures,
+                          frozenset(question.id for group in shared for question in group),
+                          distributions)
+
+
+def _most_approved_first(stacked: pd.DataFrame) -> pd.DataFrame:
+    # likert_table's order for several items, each item's rows kept in their order.
+    net = stacked.groupby("item", sort=False)["net_agreement"].mean()
+    rank = {item: position for position, item in
+            enumerate(net.sort_values(ascending=False, kind="stable").index)}
+    return stacked.sort_values("item", key=lambda column: column.map(rank), kind="stable",
+                               ignore_index=True)
+
+
+def _overview_figure(study: Study, questionnaire: Questionnaire, question: Question,
+                     stacked: pd.DataFrame):
+    """The chart of the questions of ``stacked``, on the scale of ``question``."""
+    t = study.t
+    ends = {"first": question.levels[0], "last": question.levels[-1]}
+    return report.figure(
+        likert_chart(stacked, question.levels, neutral=question.neutral),
+        title=t("questionnaire.likert.overview_title", **ends),
+        alt=t("questionnaire.likert.overview_alt", count=stacked["item"].nunique(), **ends),
+        source=_likert_source(study, questionnaire))
 
 
 def likert_display(study: Study, distribution: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ Items are sorted by net agreement.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -19,6 +20,8 @@ from matplotlib.colors import to_hex
 from civeval.presentation import fmt
 
 DONT_KNOW = "dont_know"
+# Characters per line of a bar's label: long statements wrap instead of squeezing the bars.
+LABEL_WIDTH = 40
 
 
 def scale_sides(levels: Sequence[str],
@@ -140,7 +143,8 @@ def likert_chart(table: pd.DataFrame, levels: Sequence[str], neutral: str | None
 
     Positive levels extend to the right of 0, negative ones to the left, the neutral level
     is split across 0 (``neutral_centred=True``) or drawn apart on the right, and the
-    "ne sait pas" share is a separate grey bar on the far right.
+    "ne sait pas" share is a separate grey bar on the far right. A label longer than
+    ``LABEL_WIDTH`` characters wraps over several lines; the chart grows with its bars.
     """
     positive, negative, neutral = scale_sides(levels, neutral)
     pos_colours, neg_colours, neutral_colour = _colours(len(positive), len(negative),
@@ -152,7 +156,11 @@ def likert_chart(table: pd.DataFrame, levels: Sequence[str], neutral: str | None
     apart = table[table["side"] == DONT_KNOW]
     dont_know = apart.groupby(keys, sort=False)["percent"].sum() if len(apart) else None
     dont_know_label = " / ".join(dict.fromkeys(apart["level"]))
-    height = max(0.5 * len(bars) + 1.8, 2.8)
+    names = [textwrap.fill(name, LABEL_WIDTH) for name in
+             bars["label"] + (" — " + bars[by].astype(str) if by else "")]
+    # Each bar gets room for its label's lines; the chart grows with the number of bars.
+    pitch = max(0.5, 0.2 * max((name.count("\n") + 1 for name in names), default=1) + 0.1)
+    height = max(pitch * len(bars) + 1.8, 2.8)
     # A side panel only for what is shown apart from the scale.
     if dont_know is not None or (neutral and not neutral_centred):
         fig, (axis, aside) = plt.subplots(
@@ -183,7 +191,6 @@ def likert_chart(table: pd.DataFrame, levels: Sequence[str], neutral: str | None
         if dont_know is not None:
             aside.barh(position, dont_know.get(key, 0), color="#9e9e9e",
                        label=dont_know_label)
-    names = bars["label"] + (" — " + bars[by].astype(str) if by else "")
     axis.set_yticks(positions, names)
     axis.axvline(0, color="#333333", linewidth=0.8)
     axis.set_xlim(-1, 1)
