@@ -115,12 +115,14 @@ for question in questionnaire.likert_questions(survey.codebook):
     if question.id not in opinions.charted:
         display(questionnaire.likert_figure(study, survey, question, distribution))
     shares = questionnaire.likert_display(study, distribution)
-    display(report.table(shares, t("questionnaire.likert.caption"),
-                         kinds=shares.attrs["kinds"], labels=shares.attrs["labels"]))
-    display(report.table(questionnaire.agreement(study, survey, question),
-                         t("questionnaire.agreement.caption"),
-                         kinds={"estimate": "percent", "ci_low": "percent",
-                                "ci_high": "percent"}))
+    caption = questionnaire.withheld_caption(study, t("questionnaire.likert.caption"), shares)
+    display(report.table(shares, caption, kinds=shares.attrs["kinds"],
+                         labels=shares.attrs["labels"]))
+    agreeing = questionnaire.agreement(study, survey, question, distribution)
+    caption = questionnaire.withheld_caption(study, t("questionnaire.agreement.caption"),
+                                             agreeing)
+    display(report.table(agreeing, caption, kinds={"estimate": "percent", "ci_low": "percent",
+                                                   "ci_high": "percent"}))
 
 # %%
 choices = questionnaire.choice_questions(survey.codebook,

@@ -9,7 +9,7 @@ import pytest
 
 from civeval.errors import InputError
 from civeval.presentation import fmt, report
-from civeval.privacy import suppress_small_cells
+from civeval.privacy import secondary_suppression, suppress_small_cells
 from civeval.survey.compare import crosstab
 
 
@@ -112,3 +112,53 @@ def test_attrs_of_the_table_are_kept_and_columns_checked(districts):
     with pytest.raises(InputError) as error:
         suppress_small_cells(districts, "quartier")
     assert str(error.value) == "column 'quartier': counts must be numbers"
+
+
+# --- the rule for a published total: secondary_suppression ----------------------------------
+
+def test_a_single_hidden_cell_is_never_left_alone():
+    hidden, total_shown = secondary_suppression([3, 12, 40], [True, False, False])
+    # 55 − 12 − 40 would give the 3 back; hidden with the 12, the sum left is 15
+    assert hidden.tolist() == [True, True, False] and total_shown
+    # even a large cell hidden for another group: a zero is the only one left to go with it
+    hidden, total_shown = secondary_suppression([20, 0, 0], [True, False, False])
+    assert hidden.tolist() == [True, True, False] and total_shown
+
+
+def test_hidden_cells_holding_fewer_people_than_the_threshold_take_another_with_them():
+    # 1 and 2 hidden: 41 − 30 − 8 = 3 people, under 5, would be given back together
+    hidden, _ = secondary_suppression([1, 2, 30, 8], [True, True, False, False])
+    assert hidden.tolist() == [True, True, False, True]  # 41 − 30 = 11 now
+    # 2 and 3: 5 people together, the threshold: nothing more
+    hidden, _ = secondary_suppression([2, 3, 30, 8], [True, True, False, False])
+    assert hidden.tolist() == [True, True, False, False]
+    hidden, _ = secondary_suppression([2, 3, 30, 8], [True, True, False, False], threshold=6)
+    assert hidden.tolist() == [True, True, False, True]
+
+
+def test_a_group_of_fewer_people_than_the_threshold_hides_its_total():
+    hidden, total_shown = secondary_suppression([3, 0, 1], [True, False, True])
+    assert hidden.tolist() == [True, True, True] and not total_shown
+    # nothing hidden, nothing to protect: the total is shown
+    hidden, total_shown = secondary_suppression([30, 0, 8], [False, False, False])
+    assert hidden.tolist() == [False, False, False] and total_shown
+
+
+def test_the_caller_mask_is_left_as_it_was_and_bad_input_is_refused():
+    mask = np.array([True, False, False])
+    secondary_suppression([3, 12, 40], mask)
+    assert mask.tolist() == [True, False, False]
+    with pytest.raises(ValueError, match="same length"):
+        secondary_suppression([3, 12], [True, False, False])
+    with pytest.raises(ValueError, match="missing count"):
+        secondary_suppression([3, np.nan, 40], [True, False, False])
+
+
+def test_tables_can_ask_for_hidden_cells_to_hold_the_threshold_together():
+    table = pd.DataFrame({"quartier": ["Nord", "Sud", "Est", "Ouest"], "n": [1, 2, 30, 8]})
+    # two primary cells protect each other from being given back one by one…
+    assert suppress_small_cells(table, "n")["n"].isna().tolist() == [True, True, False, False]
+    # …but 41 − 30 − 8 = 3 people would be given back together
+    published = suppress_small_cells(table, "n", protect_sums=True)
+    assert published["n"].isna().tolist() == [True, True, False, True]
+    assert published.attrs["secondary_suppressed_cells"] == 1

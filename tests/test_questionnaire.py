@@ -1,5 +1,7 @@
 """The questionnaire section on the demo surveys and on hand-made bad input."""
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -426,7 +428,9 @@ def test_a_question_whose_shares_are_hidden_is_not_drawn(consultation, drawn):
                         likert("simple"): {"simple": answers(AGREE, [5, 5, 5, 5])}})
     overview = questionnaire.likert_overview(study, survey, list(survey.codebook))
     hidden = overview.distributions["rare"]
-    assert hidden.loc[hidden["percent"].isna(), "level"].tolist() == list(AGREE[:2])
+    # 3 people in all: the zeros beside them would say where they are not; all is hidden
+    assert hidden.loc[hidden["percent"].isna(), "level"].tolist() == list(AGREE)
+    assert not hidden["n_shown"].any() and hidden["net_agreement"].isna().all()
     assert overview.charted == {"clair", "simple"}
     assert drawn[0]["bars"] == ["Affirmation clair", "Affirmation simple"]
     assert not any(label == "Affirmation rare" for label, _ in drawn[0]["widths"])
@@ -504,3 +508,203 @@ def test_a_neutral_level_named_or_implied_is_the_same_scale(consultation, drawn)
     overview = questionnaire.likert_overview(study, survey, list(survey.codebook))
     assert overview.charted == {"implied", "named"}
     assert drawn[0]["widths"][("Affirmation implied", five[2])] == pytest.approx(0.25)
+
+
+# --- hidden levels cannot be worked out from what else the section publishes ---------------
+
+FIVE = ("Tout à fait d'accord", "Plutôt d'accord", "Ni d'accord ni pas d'accord",
+        "Plutôt pas d'accord", "Pas du tout d'accord")
+
+
+def published(study, survey, question):
+    """What a reader of the report gets of a single-item Likert question: the table of
+    shares (with the net agreement) and the agreement table (share, interval, n)."""
+    distribution = questionnaire.likert_results(study, survey, question)
+    shares = questionnaire.likert_display(study, distribution).iloc[0]
+    agreeing = questionnaire.agreement(study, survey, question).iloc[0]
+    return distribution, shares, agreeing
+
+
+def possible_counts(question, shares, agreeing) -> dict[str, set[int]]:
+    """Every number of people each hidden level can hold, given all the item publishes
+    (unweighted answers: a share × n is a count): the levels shown, n = 100 % of them, the
+    share who agree and the net agreement when published. A level is given back when a
+    single number is possible."""
+    n = int(agreeing["n"])
+    positive, negative, _ = questionnaire.scale_sides(question.levels, question.neutral)
+    shown = {level: round(shares[level] * n) for level in question.levels
+             if pd.notna(shares[level])}
+    hidden = [level for level in question.levels if level not in shown]
+    found = {level: set() for level in hidden}
+    for values in itertools.product(range(n + 1), repeat=len(hidden)):
+        counts = {**shown, **dict(zip(hidden, values, strict=True))}
+        agree = sum(counts[level] for level in positive)
+        disagree = sum(counts[level] for level in negative)
+        if (sum(counts.values()) == n
+                and (pd.isna(agreeing["estimate"]) or agree == round(agreeing["estimate"] * n))
+                and (pd.isna(shares["net_agreement"])
+                     or agree - disagree == round(shares["net_agreement"] * n))):
+            for level, value in zip(hidden, values, strict=True):
+                found[level].add(value)
+    return found
+
+
+def test_a_single_hidden_level_takes_a_second_and_nothing_gives_it_back(consultation):
+    study, _ = consultation
+    question = likert("avis")
+    survey = hand_made({question: {"avis": answers(AGREE, [3, 20, 9, 12], size=44)}})
+    distribution, shares, agreeing = published(study, survey, question)
+    # « Tout à fait d'accord » (3 people) is hidden, and « Plutôt d'accord » with it: the
+    # smallest level of its side, so that the share who agree stays published.
+    assert distribution.loc[distribution["suppressed"], "level"].tolist() == list(AGREE[:2])
+    assert shares[list(AGREE[:2])].isna().all() and pd.notna(shares["net_agreement"])
+    assert agreeing["n"] == 44 and agreeing["estimate"] == pytest.approx(23 / 44)
+    # The derivations a reader would try all give 3 + 20 = 23, never the 3 alone:
+    n = agreeing["n"]
+    disagree = shares[AGREE[2]] + shares[AGREE[3]]
+    assert (1 - disagree) * n == pytest.approx(23)  # 100 % − the shares shown
+    assert agreeing["estimate"] * n == pytest.approx(23)  # agreement − agreeing shares shown
+    assert (shares["net_agreement"] + disagree) * n == pytest.approx(23)  # net + disagreeing
+    possible = possible_counts(question, shares, agreeing)
+    assert possible[AGREE[0]] == set(range(24))  # anything from 0 to 23 fits
+    # before, 100 % − the three shares shown gave 3 back: 44 × (1 − 20/44 − 9/44 − 12/44)
+
+
+def test_two_hidden_levels_holding_the_threshold_together_hide_nothing_more(consultation):
+    study, _ = consultation
+    question = likert("avis")
+    survey = hand_made({question: {"avis": answers(AGREE, [2, 4, 20, 14], size=40)}})
+    distribution, shares, agreeing = published(study, survey, question)
+    assert distribution.loc[distribution["suppressed"], "level"].tolist() == list(AGREE[:2])
+    assert distribution["agreement_shown"].all() and pd.notna(shares["net_agreement"])
+    assert distribution.attrs["suppressed_cells"] == 2
+    # the share who agree gives 2 + 4 = 6 back, at least the threshold: neither alone
+    possible = possible_counts(question, shares, agreeing)
+    assert possible == {AGREE[0]: set(range(7)), AGREE[1]: set(range(7))}
+
+
+def test_a_hidden_neutral_level_withholds_the_net_agreement(consultation):
+    study, _ = consultation
+    question = likert("avis", FIVE)
+    survey = hand_made({question: {"avis": answers(FIVE, [10, 12, 2, 9, 6], size=39)}})
+    distribution, shares, agreeing = published(study, survey, question)
+    # With the share who agree, the net agreement would give the neutral level back:
+    # 39 − 39 × agreement − 39 × (agreement − net) = the 2 « ni d'accord ni pas d'accord ».
+    assert pd.isna(shares["net_agreement"])
+    assert agreeing["estimate"] == pytest.approx(22 / 39)
+    # and 100 % − the others would too: « Pas du tout d'accord » (6) goes with it
+    assert distribution.loc[distribution["suppressed"], "level"].tolist() == [FIVE[2], FIVE[4]]
+    assert possible_counts(question, shares, agreeing)[FIVE[2]] == set(range(9))
+    caption = questionnaire.withheld_caption(study, "Répartition", questionnaire.likert_display(
+        study, distribution))
+    assert caption == ("Répartition — « – » : masqué, car le chiffre décrit moins de 5 "
+                       "personnes ou permettrait de retrouver une case qui en décrit moins.")
+
+
+def test_a_share_of_agreement_that_would_give_a_level_back_is_withheld(consultation):
+    study, _ = consultation
+    question = likert("avis")
+    survey = hand_made({question: {"avis": answers(AGREE, [3, 0, 20, 30], size=53)}})
+    distribution, shares, agreeing = published(study, survey, question)
+    # 53 × the share who agree would be the 3 who agree: it is withheld, with its interval
+    # (which, with n, gives it back) and the net agreement.
+    assert pd.isna(agreeing[["estimate", "ci_low", "ci_high"]]).all() and agreeing["n"] == 53
+    assert pd.isna(shares["net_agreement"])
+    assert distribution.loc[distribution["suppressed"], "level"].tolist() == [AGREE[0], AGREE[2]]
+    assert possible_counts(question, shares, agreeing)[AGREE[0]] == set(range(24))
+    record = study.evidence()["agreement_avis"]
+    assert record.suppressed and record.text() == "–"
+    caption = questionnaire.withheld_caption(study, "Part d'accord", pd.DataFrame([agreeing]))
+    assert "masqué, car le chiffre décrit moins de 5 personnes" in caption
+
+
+def test_a_scale_answered_by_fewer_people_than_the_threshold_is_hidden_whole(consultation):
+    study, _ = consultation
+    question = likert("avis")
+    survey = hand_made({question: {"avis": answers(AGREE, [3, 1, 0, 0], size=20)}})
+    distribution, shares, agreeing = published(study, survey, question)
+    assert distribution["percent"].isna().all() and not distribution["n_shown"].any()
+    assert pd.isna(agreeing[["n", "estimate", "ci_low", "ci_high"]]).all()
+
+
+def test_suppression_is_decided_on_people_and_shares_stay_weighted(consultation):
+    study, _ = consultation
+    question = likert("avis")
+    survey = hand_made({question: {"avis": answers(AGREE, [3, 20, 9, 12], size=44)}})
+    # the 3 who strongly agree weigh 5 each: 15 weighted answers, still 3 people
+    survey.responses[questionnaire.WEIGHT] = [5.0] * 3 + [1.0] * 41
+    distribution, shares, agreeing = published(study, survey, question)
+    assert distribution.loc[distribution["suppressed"], "level"].tolist() == list(AGREE[:2])
+    assert shares[AGREE[2]] == pytest.approx(9 / 56)  # of 15 + 20 + 9 + 12 weighted
+    assert agreeing["estimate"] == pytest.approx(35 / 56) and agreeing["n"] == 44
+    assert study.evidence()["agreement_avis"].value == pytest.approx(35 / 56)
+    assert not study.evidence()["agreement_avis"].suppressed
+
+
+def test_the_overview_shows_no_more_than_the_tables_and_puts_withheld_ones_last(
+        consultation, drawn):
+    study, _ = consultation
+    survey = hand_made({
+        likert("clair"): {"clair": answers(AGREE, [10, 5, 5, 0], size=53)},
+        # the most approved, but its 3 disagreeing (with 20 more to protect them) would be
+        # given back by its net agreement: withheld, it comes last, not first
+        likert("rapide"): {"rapide": answers(AGREE, [30, 20, 3, 0], size=53)},
+        likert("simple"): {"simple": answers(AGREE, [5, 5, 5, 5], size=53)}})
+    overview = questionnaire.likert_overview(study, survey, list(survey.codebook))
+    chart = drawn[0]
+    assert chart["bars"] == ["Affirmation clair", "Affirmation simple", "Affirmation rapide"]
+    hidden = overview.distributions["rapide"]
+    assert hidden.loc[hidden["suppressed"], "level"].tolist() == [AGREE[1], AGREE[2]]
+    # the bar draws the published shares only: 30/53 agree, nothing for what is hidden;
+    # what it leaves out of 100 % is the 23 hidden together, as the table's shares do
+    widths = {level: chart["widths"][("Affirmation rapide", level)] for level in AGREE}
+    assert widths == pytest.approx({AGREE[0]: 30 / 53, AGREE[1]: 0, AGREE[2]: 0, AGREE[3]: 0})
+    assert (1 - sum(widths.values())) * 53 == pytest.approx(23)
+
+
+def test_choice_answers_are_protected_from_their_base():
+    study = load_study("demo-val-de-brenne")
+    single = Question("avis", "single", levels=("Oui", "Non", "NSP"))
+    ticks = Question("canal", "multiple", label="Canal", columns=("web", "affiche", "presse"),
+                     item_labels=("Internet", "Affiche", "Presse"))
+    routed = Question("suite", "single", levels=("Oui", "Non"))
+    survey = questionnaire.Questionnaire("hand", pd.DataFrame({
+        "avis": ["Oui"] * 30 + ["Non"] * 8 + ["NSP"] * 2,
+        # Internet ticked by all but 2: 40 − 38 gives them back; Presse by 2
+        "canal[web]": [True] * 38 + [False] * 2, "canal[affiche]": [True, False] * 20,
+        "canal[presse]": [True] * 2 + [False] * 38,
+        "suite": ["Oui", "Non", "Oui"] + [None] * 37}), Codebook((single, ticks, routed)))
+    answers = questionnaire.choice_results(study, survey, single).set_index("answer")
+    # NSP (2) hidden, and Non with it: 40 − 30 gives back 10 = Non + NSP
+    assert answers["respondents"].isna().to_dict() == {"NSP": True, "Non": True, "Oui": False}
+    assert answers.loc[["NSP", "Non"], ["share", "ci_low", "ci_high"]].isna().all().all()
+    ticked = questionnaire.choice_results(study, survey, ticks).set_index("answer")
+    assert ticked["respondents"].isna().to_dict() == {"Internet": True, "Affiche": False,
+                                                      "Presse": True}
+    few = questionnaire.choice_results(study, survey, routed)
+    assert few["respondents"].isna().all() and few.attrs["base"] is None
+    assert questionnaire.choices_caption(study, routed, few) == (
+        "Répartition des réponses (en % des répondants à la question : moins de 5 "
+        "personnes, nombre masqué)")
+
+
+def test_hidden_districts_hold_the_threshold_together_and_the_index_does_not_split_them(
+        consultation):
+    study, _ = consultation
+    survey = questionnaire.Questionnaire("hand", pd.DataFrame(
+        {"quartier": ["Nord"] * 1 + ["Sud"] * 2 + ["Est"] * 30 + ["Ouest"] * 8}), Codebook(()))
+    population = pd.DataFrame({"quartier": ["Nord", "Sud", "Est", "Ouest"],
+                               "population": [100, 4000, 4000, 1900]})
+    table, sentence = questionnaire.by_district(study, survey, population, "quartier")
+    # Nord and Sud (1 + 2 = 3 people) would be given back together: Ouest goes too
+    assert table["respondents"].isna().tolist() == [True, True, False, True]
+    # the index a reader can compute: Est shown, the three others as one (11/41 vs 60 %)
+    est = abs(30 / 41 - 0.4)
+    merged = abs(11 / 41 - 0.6)
+    record = study.evidence()["questionnaire_district_dissimilarity"]
+    assert record.value == pytest.approx(round((est + merged) / 2, 3))
+    every = sum(abs(r / 41 - p) for r, p in [(1, 0.01), (2, 0.4), (30, 0.4), (8, 0.19)]) / 2
+    assert round(every, 3) != record.value  # the index of every district would tell more
+    merged_note = ("Les catégories masquées y sont comptées ensemble, pour que l'indice ne "
+                   "permette pas de retrouver leurs effectifs.")
+    assert record.caveats == (merged_note,) and merged_note in sentence.data

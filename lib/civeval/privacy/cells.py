@@ -2,7 +2,9 @@
 
 Every table that counts people goes through :func:`suppress_small_cells` before a
 template shows it. The report then says how many cells were hidden, from
-``table.attrs["suppressed_cells"]``.
+``table.attrs["suppressed_cells"]``. What a published total would give back of the hidden
+cells is ruled by :func:`secondary_suppression`, which a section also calls itself for the
+totals it publishes in other forms (shares adding up to 100 %, a share of agreement).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 
 from civeval.errors import InputError
 
-__all__ = ["THRESHOLD", "suppress_small_cells"]
+__all__ = ["THRESHOLD", "secondary_suppression", "suppress_small_cells"]
 
 THRESHOLD = 5
 """A published cell must describe at least this many people (DOMAIN: "fewer than 5")."""
@@ -25,8 +27,8 @@ def _as_list(columns) -> list:
 
 
 def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = THRESHOLD,
-                         dependent_columns=None, *, groups=None, secondary: bool = True
-                         ) -> pd.DataFrame:
+                         dependent_columns=None, *, groups=None, secondary: bool = True,
+                         protect_sums: bool = False) -> pd.DataFrame:
     """Hide counts of 1 to ``threshold`` − 1 people, and what would let a reader recover them.
 
     Parameters
@@ -49,6 +51,10 @@ def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = TH
         number of respondents, is published).
     secondary : bool
         Whether to apply secondary suppression (below).
+    protect_sums : bool
+        Whether the hidden counts of a group must also hold together at least
+        ``threshold`` people (the full rule of :func:`secondary_suppression`), not only be
+        two or more.
 
     Returns
     -------
@@ -67,16 +73,16 @@ def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = TH
     is published: it describes nobody, and hiding zeros would also hide that a category
     is empty.
 
-    **Secondary suppression**: if exactly one count is hidden in a group whose total is
-    published, total − published counts gives it back. The rule applied: in every group
-    with exactly one hidden count, also hide the smallest published count of that group
-    (non-zero counts first, then zeros; the first in table order on a tie), and repeat
-    over all groups until no group has exactly one hidden count, since a cell hidden for
-    a row can leave its column with a single hidden one. A group with a single cell
-    cannot be protected this way: its published total *is* the cell, and must itself be
-    suppressed by whoever publishes it. This simple rule guarantees that no hidden count
-    can be recovered exactly from one row or column total; it does not seek the
-    smallest loss of information (as τ-ARGUS does), which small tables do not need.
+    **Secondary suppression**: in a group whose total is published, total − published
+    counts gives back the sum of the hidden ones. Every group is protected by
+    :func:`secondary_suppression`: the smallest published counts of the group are hidden
+    until at least two are hidden and, with ``protect_sums``, until they hold together
+    at least ``threshold`` people (without it, at least one person: two hidden cells of
+    1 and 2 people would leave 3 people recoverable together); over all groups again until
+    none changes, since a cell hidden for a row can leave its column unprotected. A group
+    that cannot be protected this way (a single cell: its published total *is* the cell;
+    with ``protect_sums``, fewer than ``threshold`` people in all) has every count
+    hidden, and its total must be suppressed by whoever publishes it.
 
     Examples
     --------
@@ -111,7 +117,8 @@ def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = TH
         partitions = ([pd.factorize(table[name], use_na_sentinel=False)[0]
                        for name in group_columns] or [np.zeros(len(table), dtype=int)])
         for name in counts:
-            _protect(values[name], hidden[name], partitions)
+            _protect(values[name], hidden[name], partitions,
+                     threshold if protect_sums else 1)
 
     result = table.copy()
     on_row = np.zeros(len(table), dtype=bool)
@@ -134,8 +141,90 @@ def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = TH
     return result
 
 
-def _protect(values: np.ndarray, hidden: np.ndarray, partitions: list[np.ndarray]) -> None:
-    """Hide more cells (in place) until no group has exactly one hidden count."""
+def secondary_suppression(counts, hidden, threshold: int = THRESHOLD
+                          ) -> tuple[np.ndarray, bool]:
+    """Hide more cells of a group whose total is published, until the total gives back
+    nothing under the threshold.
+
+    Parameters
+    ----------
+    counts : array-like of numbers
+        The numbers of people (unweighted) of the cells of one group, which add up to a
+        total the report publishes or lets a reader work out: a number of respondents,
+        100 % of the shares, a share of agreement.
+    hidden : array-like of bool
+        The cells already hidden: those under the threshold (primary suppression) and
+        those hidden for another group. A cell the report does not show but a reader
+        works out (who did not tick an option: those asked minus those who ticked it)
+        counts as shown, and is hidden here if it is under the threshold.
+    threshold : int
+        Smallest number of people a published figure may describe.
+
+    Returns
+    -------
+    hidden : ndarray of bool
+        The cells to hide: ``hidden`` and the ones this rule adds.
+    total_shown : bool
+        Whether the total may be published. When it may not (the group describes 1 to
+        ``threshold`` − 1 people), every cell of the group is hidden, zeros included.
+
+    Notes
+    -----
+    Complementary (secondary) cell suppression, as Eurostat's *Handbook on Statistical
+    Disclosure Control* (Hundepool et al., ESSnet on SDC, chapter 5 « Frequency
+    tables ») and INSEE's *Guide du secret statistique* describe it: once cells are hidden,
+    the published total minus the published cells gives back the sum of the hidden ones,
+    so what is hidden must not be recoverable that way. The rule applied:
+
+    - the group is protected when no cell is hidden, or when at least two cells are
+      hidden and hold together at least ``threshold`` people;
+    - until it is, the smallest cell still shown is hidden too, the first in order on a
+      tie, non-zero cells before zeros (a zero adds no one to the hidden sum: it is hidden
+      only when a second hidden cell is all that lacks);
+    - if no non-zero cell is left to hide while the hidden cells hold fewer than
+      ``threshold`` people, the whole group holds fewer: its total must be hidden, and
+      every cell with it.
+
+    A single hidden cell is thus never left alone, even a large one hidden for another
+    group: in a cross-table, the row that gives it back exactly would give back the small
+    cell of its column. The rule seeks no smallest loss of information (as τ-ARGUS does),
+    which the small tables of a report do not need.
+
+    Examples
+    --------
+    >>> hidden, total_shown = secondary_suppression([3, 12, 40], [True, False, False])
+    >>> hidden.tolist(), total_shown  # 55 − 12 − 40 would give the 3 back
+    ([True, True, False], True)
+    >>> secondary_suppression([1, 2, 30, 8], [True, True, False, False])[0].tolist()
+    [True, True, False, True]
+    >>> secondary_suppression([3, 0, 0], [True, False, False])  # 3 people in all
+    (array([ True,  True,  True]), False)
+    """
+    values = np.asarray(counts, dtype=float)
+    result = np.array(hidden, dtype=bool)  # a copy: the caller's mask is left as it was
+    if values.shape != result.shape or values.ndim != 1:
+        raise ValueError("counts and hidden must be two lists of the same length")
+    if np.isnan(values).any():
+        raise ValueError("counts must all be known: a missing count cannot be protected")
+    while True:
+        people = values[result].sum()
+        if result.sum() == 0 or (result.sum() >= 2 and people >= threshold):
+            return result, True
+        shown = np.flatnonzero(~result)
+        if shown.size:
+            # the smallest non-zero count, else a zero: order by (is zero, value, position)
+            pick = shown[np.lexsort((shown, values[shown], values[shown] == 0))[0]]
+            if values[pick] > 0 or people >= threshold:
+                result[pick] = True
+                continue
+        result[:] = True
+        return result, False
+
+
+def _protect(values: np.ndarray, hidden: np.ndarray, partitions: list[np.ndarray],
+             people: int) -> None:
+    """Hide more cells (in place) until every group has two hidden cells or more, holding
+    ``people`` together (:func:`secondary_suppression`), or none."""
     known = ~np.isnan(values)
     changed = True
     while changed:  # each pass hides at least one more cell, so this ends
@@ -143,12 +232,8 @@ def _protect(values: np.ndarray, hidden: np.ndarray, partitions: list[np.ndarray
         for codes in partitions:
             for code in np.unique(codes):
                 members = np.flatnonzero((codes == code) & known)
-                if hidden[members].sum() != 1:
-                    continue
-                candidates = members[~hidden[members]]
-                if candidates.size == 0:
-                    continue
-                # the smallest non-zero count, else a zero: order by (is zero, value)
-                order = np.lexsort((values[candidates], values[candidates] == 0))
-                hidden[candidates[order[0]]] = True
-                changed = True
+                protected, _ = secondary_suppression(values[members], hidden[members],
+                                                     people)
+                if (protected != hidden[members]).any():
+                    hidden[members] = protected
+                    changed = True

@@ -13,14 +13,20 @@ import random
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from civeval.errors import CatalogError, InputError, ParameterError
 from civeval.participation.inputs import as_population
 from civeval.presentation import fmt, report
-from civeval.privacy import place_names, pseudonymise_texts, suppress_small_cells
+from civeval.privacy import (
+    place_names,
+    pseudonymise_texts,
+    secondary_suppression,
+    suppress_small_cells,
+)
 from civeval.qual.lemmas import MODEL
-from civeval.representativeness import representativeness
+from civeval.representativeness import dissimilarity_index, representativeness
 from civeval.survey.codebook import Codebook, Question
 from civeval.survey.compare import compare_groups, pre_post
 from civeval.survey.estimates import estimate_proportion
@@ -297,9 +303,12 @@ def who_answered(study: Study, questionnaire: Questionnaire,
 
     Representation ratio = share among respondents ÷ share in the population (1 = as many
     as in the population). The dissimilarity index of each variable is in
-    ``attrs["dissimilarity"]`` as ``{variable: (before, after)}``.
+    ``attrs["dissimilarity"]`` as ``{variable: (before, after)}``, computed as a reader
+    could from the table (:func:`_published_dissimilarity`). Counts under the threshold
+    are hidden with what would give them back, the categories of a variable adding up to
+    its respondents.
     """
-    rows, dissimilarity = [], {}
+    rows = []
     data = questionnaire.responses
     for variable, population in population_margins.items():
         column = data[variable].astype("object")
@@ -309,9 +318,6 @@ def who_answered(study: Study, questionnaire: Questionnaire,
         if questionnaire.weighted:
             frame[WEIGHT] = data[WEIGHT]
             after = representativeness(frame, variable, population, weight=WEIGHT)
-        dissimilarity[questionnaire.label(variable)] = (before.attrs["dissimilarity_index"],
-                                   after.attrs["dissimilarity_index"] if after is not None
-                                   else None)
         for number, row in before.iterrows():
             rows.append({
                 "variable": questionnaire.label(variable), "category": row[variable],
@@ -322,12 +328,40 @@ def who_answered(study: Study, questionnaire: Questionnaire,
                 "share_population": row["share_population"],
                 "representation_ratio": row["representation_ratio"],
             })
+    rows = pd.DataFrame(rows)
     table = suppress_small_cells(
-        pd.DataFrame(rows), ["respondents"], threshold=study.small_cell_threshold,
+        rows, ["respondents"], threshold=study.small_cell_threshold,
         dependent_columns=["share_respondents", "share_weighted", "representation_ratio"],
-        groups=["variable"])
+        groups=["variable"], protect_sums=True)
+    dissimilarity = {}
+    for variable, group in rows.groupby("variable", sort=False):
+        hidden = table.loc[group.index, "suppressed"].to_numpy()
+        dissimilarity[variable] = tuple(
+            _published_dissimilarity(group[share], group["share_population"], hidden)
+            if group[share].notna().all() else None
+            for share in ("share_respondents", "share_weighted"))
     table.attrs["dissimilarity"] = dissimilarity
     return table
+
+
+def _published_dissimilarity(shares: pd.Series, population: pd.Series, hidden) -> float:
+    """The dissimilarity index between ``shares`` and ``population`` shares as a reader
+    can compute it from the published table: the categories whose share is ``hidden``
+    merged into one (their share is 1 − the shares shown), so that the index gives none of
+    them back. With nothing hidden, the index of
+    :func:`civeval.representativeness.dissimilarity_index`.
+
+    Examples
+    --------
+    >>> shares, population = pd.Series([0.02, 0.18, 0.8]), pd.Series([0.1, 0.1, 0.8])
+    >>> round(_published_dissimilarity(shares, population, [False] * 3), 3)
+    0.08
+    >>> round(_published_dissimilarity(shares, population, [True, True, False]), 3)
+    0.0
+    """
+    keys = np.where(np.asarray(hidden, dtype=bool), -1, np.arange(len(shares)))
+    return float(dissimilarity_index(shares.groupby(keys).sum(),
+                                     population.groupby(keys).sum()))
 
 
 def by_district(study: Study, questionnaire: Questionnaire, population: pd.DataFrame,
@@ -337,8 +371,9 @@ def by_district(study: Study, questionnaire: Questionnaire, population: pd.DataF
     1,000 inhabitants, counts under the threshold hidden with secondary suppression; and a
     sentence naming the districts with the most and the fewest respondents per inhabitant
     (among those shown). Records the dissimilarity index between the respondents' and the
-    population's distributions over the districts. ``attrs`` hold the columns' kinds and
-    labels.
+    population's distributions over the districts, the hidden ones counted together
+    (:func:`_published_dissimilarity`, said in the sentence and the record's caveats).
+    ``attrs`` hold the columns' kinds and labels.
 
     Respondents are counted as they answered (unweighted): the question is who answered,
     not what weighting makes of it. Districts are matched by name or code
@@ -363,14 +398,19 @@ def by_district(study: Study, questionnaire: Questionnaire, population: pd.DataF
     named = answers.map(match_districts(answers, list(inhabitants.index), first_line=None))
     table = representativeness(pd.DataFrame({"district": named}), "district", inhabitants)
     table["per_thousand"] = table["n"] / table["population"] * 1000
-    dissimilarity = float(table.attrs["dissimilarity_index"])
+    shares = table["share_respondents"]
     table = suppress_small_cells(
         table, ["n"], threshold=study.small_cell_threshold,
-        dependent_columns=["share_respondents", "representation_ratio", "per_thousand"])
+        dependent_columns=["share_respondents", "representation_ratio", "per_thousand"],
+        protect_sums=True)
+    hidden = table["suppressed"].to_numpy()
+    dissimilarity = _published_dissimilarity(shares, table["share_population"], hidden)
+    merged = ([t("questionnaire.dissimilarity_merged")]
+              if hidden.any() else [])
     study.record("questionnaire_district_dissimilarity", round(dissimilarity, 3),
                  kind="coefficient",
                  label=t("questionnaire.district_dissimilarity",
-                         variable=questionnaire.label(column)))
+                         variable=questionnaire.label(column)), caveats=merged)
     table = table.rename(columns={"n": "respondents"}).drop(columns="suppressed")
     table.attrs.update(
         kinds={"share_respondents": "percent", "share_population": "percent",
@@ -378,7 +418,8 @@ def by_district(study: Study, questionnaire: Questionnaire, population: pd.DataF
         labels={"district": questionnaire.label(column),
                 "per_thousand": t("questionnaire.column.per_thousand")})
     shown = table.dropna(subset=["per_thousand"]).sort_values("per_thousand", kind="stable")
-    sentence = t("questionnaire.districts_text", index=fmt.number(dissimilarity, 2))
+    sentence = " ".join([t("questionnaire.districts_text", index=fmt.number(dissimilarity, 2)),
+                         *merged])
     if len(shown) >= 2:
         most, least = shown.iloc[-1], shown.iloc[0]
         sentence = t("questionnaire.districts_extremes", most="{most}", least="{least}",
@@ -400,11 +441,63 @@ def items(question: Question) -> list[tuple[str, str]]:
     return [(question.id, question.id)]
 
 
+# What a Likert item publishes besides the shares of its levels, from the most to the
+# least: each with the groups of levels whose people it lets a reader work out, given the
+# number of answers on the scale (the n of the agreement table). The share who agree gives
+# the agreeing side, and the rest; with the net agreement (agree − disagree), the
+# disagreeing side too, and so the neutral level.
+PUBLICATIONS = (
+    (("agreement", "net_agreement"), (("positive",), ("neutral",), ("negative",))),
+    (("agreement",), (("positive",), ("neutral", "negative"))),
+    ((), (("positive", "neutral", "negative"),)),
+)
+
+
 def likert_results(study: Study, questionnaire: Questionnaire, question: Question,
                    by: str | None = None) -> pd.DataFrame:
     """Weighted distribution of a Likert question's answers (see
     :func:`civeval.survey.likert.likert_table`), with the "ne sait pas" share when the
-    codebook declares one, and cells under the study's threshold suppressed."""
+    codebook declares one, cells under the study's threshold suppressed, and whatever would
+    give them back.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`~civeval.survey.likert.likert_table` (``n``, ``weighted`` and
+        ``percent`` missing where hidden; ``net_agreement`` missing where it is withheld),
+        ``suppressed`` (the row's share is hidden), ``agreement_shown`` (the share who agree
+        may be published with its interval) and ``n_shown`` (the number of answers on the
+        scale may be published); items from the highest published net agreement, those
+        whose net agreement is withheld last, in the codebook's order.
+
+    Notes
+    -----
+    Decisions are taken on the unweighted numbers of people, shares stay weighted. The
+    levels of a scale add up to 100 % of the answers on it, which the agreement table
+    counts: they are a group of :func:`civeval.privacy.secondary_suppression`. The share
+    who agree and the net agreement each give back the people of a side of the scale, so
+    they are published only when each side they give back is itself a protected group
+    (:data:`PUBLICATIONS`): first the share who agree and the net agreement, hiding more
+    levels of a side if needed; else the share who agree alone; else neither. A scale
+    answered by fewer people than the threshold is hidden whole, its number of answers too.
+    « Ne sait pas », a share of all answers, is hidden when under the threshold.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> from civeval.survey.codebook import Codebook, Question
+    >>> scale = ("Tout à fait d'accord", "Plutôt d'accord", "Plutôt pas d'accord",
+    ...          "Pas du tout d'accord")
+    >>> question = Question("q", "likert", levels=scale)
+    >>> answers = pd.DataFrame({"q": [scale[0]] * 3 + [scale[1]] * 20 + [scale[2]] * 9
+    ...                              + [scale[3]] * 12})
+    >>> table = likert_results(load_study("demo-val-de-brenne"),
+    ...                        Questionnaire("q", answers, Codebook((question,))), question)
+    >>> table["n"].tolist()  # the 3 goes with the 20: their side's share stays published
+    [<NA>, <NA>, 9, 12]
+    >>> bool(table["agreement_shown"].all()), float(round(table["net_agreement"].iloc[0], 3))
+    (True, 0.045)
+    """
     labels = {column: question.item_label(code) for column, code in items(question)}
     columns = list(labels)
     table = likert_table(questionnaire.responses, columns, question.levels,
@@ -422,22 +515,81 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
                   "net_agreement": table.loc[table["item"] == column, "net_agreement"].iloc[0]}
                  for column in columns]
         table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
-        order = {item: rank for rank, item in enumerate(dict.fromkeys(table["item"]))}
-        table = table.sort_values("item", key=lambda s: s.map(order), kind="stable")
-    # The levels of a scale add up to 100 % of the expressed answers, and « ne sait pas »
-    # to its own base: one hidden share among them would be given away by the others.
     table = table.reset_index(drop=True)
-    base = table[["item", *([by] if by else [])]].astype(str).agg(" | ".join, axis=1)
-    table["base"] = base.where(table["side"] != DONT_KNOW, base + " | apart")
-    hidden = suppress_small_cells(table, ["n"], threshold=study.small_cell_threshold,
-                                  dependent_columns=["weighted", "percent"], groups="base")
-    return hidden.drop(columns="base")
+    threshold = study.small_cell_threshold
+    counts = table["n"].to_numpy(dtype=float)
+    primary = (counts > 0) & (counts < threshold)  # « ne sait pas » included
+    hidden = primary.copy()
+    table["agreement_shown"] = table["n_shown"] = True
+    keys = ["item", *([by] if by else [])]
+    scale = table[table["side"] != DONT_KNOW]
+    for _, rows in scale.groupby(keys, sort=False, observed=True):
+        positions = rows.index.to_numpy()
+        scale_hidden, shown = _scale_suppression(counts[positions], rows["side"].to_numpy(),
+                                                 threshold)
+        hidden[positions] = scale_hidden
+        every = table.index.isin(rows.index) | (
+            (table["side"] == DONT_KNOW) & table["item"].eq(rows["item"].iloc[0]))
+        table.loc[every, "agreement_shown"] = "agreement" in shown
+        table.loc[every, "n_shown"] = "n" in shown
+        if "net_agreement" not in shown:
+            table.loc[every, "net_agreement"] = float("nan")
+    table["n"] = table["n"].astype("Int64").mask(hidden)
+    for name in ("weighted", "percent"):
+        table[name] = table[name].mask(hidden)
+    table["suppressed"] = hidden
+    # as suppress_small_cells tells them
+    table.attrs.update(suppressed_cells=int(hidden.sum()),
+                       primary_suppressed_cells=int(primary.sum()),
+                       secondary_suppressed_cells=int(hidden.sum() - primary.sum()),
+                       suppression_threshold=int(threshold))
+    # Sorted again on what is published: the true net agreement would place an item whose
+    # net agreement is withheld between two published ones, and so bound it.
+    net = table.groupby("item", sort=False)["net_agreement"].agg(
+        lambda values: values.mean(skipna=False))
+    codebook = {column: position for position, column in enumerate(columns)}
+    order = sorted(net.index, key=lambda item: (pd.isna(net[item]), -net[item]
+                                                if pd.notna(net[item]) else 0, codebook[item]))
+    rank = {item: position for position, item in enumerate(order)}
+    return table.sort_values("item", key=lambda column: column.map(rank), kind="stable",
+                             ignore_index=True)
 
 
-def agreement(study: Study, questionnaire: Questionnaire, question: Question) -> pd.DataFrame:
+def _scale_suppression(counts, sides, threshold: int) -> tuple:
+    """Which levels of one scale to hide, and what the item may publish besides the shares
+    (``agreement``, ``net_agreement``, ``n``): the first of :data:`PUBLICATIONS` whose
+    groups can all be protected, else nothing, the levels of a scale answered by fewer
+    people than ``threshold`` hidden whole."""
+    primary = (counts > 0) & (counts < threshold)
+    for figures, groups in PUBLICATIONS:
+        hidden, protected = primary.copy(), True
+        for group in groups:
+            members = np.flatnonzero(np.isin(sides, group))
+            if members.size:
+                hidden[members], total_shown = secondary_suppression(
+                    counts[members], hidden[members], threshold)
+                protected = protected and total_shown
+        if protected:
+            return hidden, {*figures, "n"}
+    return hidden, set()
+
+
+def agreement(study: Study, questionnaire: Questionnaire, question: Question,
+              distribution: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of respondents who agree (the positive levels), with its 95 % confidence
-    interval, per item: design-based (weighted) or Wilson (unweighted)."""
+    interval and the number of answers on the scale (``n``), per item: design-based
+    (weighted) or Wilson (unweighted).
+
+    The share and its interval are missing (and recorded as suppressed) where they would
+    give back a level hidden in the shares of :func:`likert_results` (``distribution``,
+    computed again when not given), ``n`` where the item has fewer answers than the
+    threshold; those items come last.
+    """
     positive, _, _ = scale_sides(question.levels, question.neutral)
+    if distribution is None:
+        distribution = likert_results(study, questionnaire, question)
+    published = distribution.drop_duplicates("item")
+    published = published.set_index("item")[["agreement_shown", "n_shown"]]
     rows = []
     for column, code in items(question):
         answers = questionnaire.responses[column]
@@ -446,12 +598,36 @@ def agreement(study: Study, questionnaire: Questionnaire, question: Question) ->
             frame[WEIGHT] = questionnaire.responses[WEIGHT]
         estimate = estimate_proportion(frame, "agrees", category=True,
                                        weight=questionnaire.weight).iloc[0]
-        rows.append({"item": question.item_label(code), "n": int(estimate["n"]),
-                     "estimate": estimate["estimate"], "ci_low": estimate["ci_low"],
-                     "ci_high": estimate["ci_high"]})
+        shown, n_shown = published.loc[column]
+        rows.append({"item": question.item_label(code),
+                     "n": int(estimate["n"]) if n_shown else pd.NA,
+                     **{name: estimate[name] if shown else float("nan")
+                        for name in ("estimate", "ci_low", "ci_high")}})
         study.record(f"agreement_{column}", float(estimate["estimate"]),
-                     label=question.item_label(code), kind="percent")
-    return pd.DataFrame(rows).sort_values("estimate", ascending=False, ignore_index=True)
+                     label=question.item_label(code), kind="percent", suppressed=not shown)
+    table = pd.DataFrame(rows).astype({"n": "Int64"})
+    return table.sort_values("estimate", ascending=False, kind="stable", ignore_index=True)
+
+
+def withheld_caption(study: Study, caption: str, table: pd.DataFrame) -> str:
+    """``caption``, saying what « – » means when the table shows one: a figure hidden
+    because it describes fewer people than the threshold or would give such a cell back.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> study = load_study("demo-val-de-brenne")
+    >>> withheld_caption(study, "Accord", pd.DataFrame({"estimate": [0.4, float("nan")]}))
+    'Accord — « – » : masqué, car le chiffre décrit moins de 5 personnes ou permettrait \
+de retrouver une case qui en décrit moins.'
+    >>> withheld_caption(study, "Accord", pd.DataFrame({"estimate": [0.4]}))
+    'Accord'
+    """
+    numbers = table.select_dtypes("number")
+    if not numbers.isna().any().any():
+        return caption
+    return study.t("questionnaire.withheld", caption=caption,
+                   count=study.small_cell_threshold)
 
 
 def choice_questions(codebook: Codebook, shown=()) -> list[Question]:
@@ -470,12 +646,30 @@ def choice_results(study: Study, questionnaire: Questionnaire,
     The base is the respondents who answered the question (for a question the form routes,
     those it was asked), given in ``attrs["base"]``; a multiple-choice option's share counts
     those who ticked it among them, so options add up to more than 100 %. Answers given by
-    fewer respondents than the study's threshold are hidden, with what would give them away.
+    fewer respondents than the study's threshold are hidden, with what would give them away
+    (:func:`civeval.privacy.secondary_suppression`, on unweighted counts): the answers of a
+    single-choice question add up to the base; an option ticked by all but 1 to 4 of them
+    is hidden, since the base minus those who ticked it gives them back. A question
+    answered by fewer people than the threshold is hidden whole, and ``attrs["base"]`` is
+    None.
 
     Returns
     -------
     DataFrame
         ``answer``, ``respondents``, ``share``, ``ci_low``, ``ci_high``, ``suppressed``.
+
+    Examples
+    --------
+    >>> from civeval import load_study
+    >>> from civeval.survey.codebook import Codebook, Question
+    >>> question = Question("q", "single", levels=("Oui", "Non", "NSP"))
+    >>> answers = pd.DataFrame({"q": ["Oui"] * 30 + ["Non"] * 8 + ["NSP"] * 2})
+    >>> table = choice_results(load_study("demo-val-de-brenne"),
+    ...                        Questionnaire("q", answers, Codebook((question,))), question)
+    >>> table["answer"].tolist(), table["respondents"].tolist()  # 40 − 30 − 8 gives the 2
+    (['NSP', 'Non', 'Oui'], [<NA>, <NA>, 30])
+    >>> table.attrs["base"]
+    40
     """
     data = questionnaire.responses
     weight = questionnaire.weight
@@ -493,7 +687,6 @@ def choice_results(study: Study, questionnaire: Questionnaire,
             rows.append({"answer": question.item_label(code), "respondents": int(ticked.sum()),
                          "share": estimate["estimate"], "ci_low": estimate["ci_low"],
                          "ci_high": estimate["ci_high"]})
-        groups = None if len(rows) < 2 else "answer"  # options do not add up to the base
     else:
         answers = data[question.id]
         frame = pd.DataFrame({"answer": answers})
@@ -507,12 +700,15 @@ def choice_results(study: Study, questionnaire: Questionnaire,
                          "respondents": int(counts.get(estimate.category, 0)),
                          "share": estimate.estimate, "ci_low": estimate.ci_low,
                          "ci_high": estimate.ci_high})
-        groups = None
     table = pd.DataFrame(rows, columns=["answer", "respondents", "share", "ci_low", "ci_high"])
-    hidden = suppress_small_cells(table, ["respondents"], threshold=study.small_cell_threshold,
-                                  dependent_columns=["share", "ci_low", "ci_high"],
-                                  groups=groups)
-    hidden.attrs["base"] = base
+    hidden, base_shown = _choices_suppression(table["respondents"].to_numpy(dtype=float), base,
+                                              question.type == "multiple",
+                                              study.small_cell_threshold)
+    hidden = table.assign(respondents=table["respondents"].astype("Int64").mask(hidden),
+                          **{name: table[name].mask(hidden)
+                             for name in ("share", "ci_low", "ci_high")},
+                          suppressed=hidden)
+    hidden.attrs["base"] = base if base_shown else None
     hidden.attrs["kinds"] = {"respondents": "number", "share": "percent",
                              "ci_low": "percent", "ci_high": "percent"}
     hidden.attrs["labels"] = {"answer": study.t("questionnaire.choices.answer"),
@@ -520,11 +716,31 @@ def choice_results(study: Study, questionnaire: Questionnaire,
     return hidden
 
 
+def _choices_suppression(counts: np.ndarray, base: int, multiple: bool,
+                         threshold: int) -> tuple[np.ndarray, bool]:
+    """The answers of a choice question to hide, and whether its base may be published:
+    the answers of a single-choice question are one group adding up to the base; each
+    option of a multiple-choice one, with those who did not tick it, another."""
+    if not multiple:
+        return secondary_suppression(counts, (counts > 0) & (counts < threshold), threshold)
+    hidden = np.zeros(len(counts), dtype=bool)
+    for position, ticked in enumerate(counts):
+        pair = np.array([ticked, base - ticked])
+        hidden[position] = secondary_suppression(pair, (pair > 0) & (pair < threshold),
+                                                 threshold)[0][0]
+    return hidden, not 0 < base < threshold
+
+
 def choices_caption(study: Study, question: Question, results: pd.DataFrame) -> str:
-    """The caption of a choice question's table: its base, and for a multiple-choice
-    question, that several answers were possible."""
+    """The caption of a choice question's table: its base (« fewer than » the threshold when
+    it is hidden), and for a multiple-choice question, that several answers were
+    possible."""
     kind = "multiple" if question.type == "multiple" else "single"
-    return study.t(f"questionnaire.choices.caption_{kind}", count=results.attrs["base"])
+    base = results.attrs["base"]
+    if base is None:
+        return study.t(f"questionnaire.choices.caption_{kind}_few",
+                       count=study.small_cell_threshold)
+    return study.t(f"questionnaire.choices.caption_{kind}", count=base)
 
 
 def differences(study: Study, questionnaire: Questionnaire, questions: list[Question],
@@ -589,7 +805,9 @@ def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> p
     answered both (Wilcoxon signed-rank for scales and numbers, McNemar for yes/no).
 
     Questions every participant answered identically twice (profile questions such as sex
-    or district) are left out."""
+    or district) are left out. A share (of « oui », of agreement) is missing where those
+    who gave that answer, or those who did not, are fewer than the study's threshold: with
+    the number of pairs, the share would give them back (:func:`_share_shown`)."""
     first = before.responses.set_index("respondent_id")
     second = after.responses.set_index("respondent_id")
     rows = []
@@ -609,11 +827,19 @@ def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> p
             new = new.eq(question.levels[0]).where(new.notna())
         result = pre_post(old, new, kind=kind).iloc[0]
         before_value, after_value = result["before"], result["after"]
+        shares = None  # the yes/no answers each share counts, before and after
+        if kind == "binary":
+            complete = pd.concat([old[paired], new[paired]], axis=1).dropna()
+            shares = [complete.iloc[:, 0], complete.iloc[:, 1]]
         if question.type == "likert":
             # Mean scale codes mean little to readers: show the share who agree instead.
             positive, _, _ = scale_sides(question.levels, question.neutral)
-            before_value, after_value = (answers[paired].dropna().isin(positive).mean()
-                                         for answers in (old, new))
+            shares = [answers[paired].dropna().isin(positive) for answers in (old, new)]
+            before_value, after_value = (values.mean() for values in shares)
+        if shares is not None:
+            before_value, after_value = (
+                value if _share_shown(values, study.small_cell_threshold) else float("nan")
+                for value, values in zip((before_value, after_value), shares, strict=True))
         rows.append({"poll_question": question.label or question.id, "test": result["label"],
                      "n_pairs": int(result["n_pairs"]), "before": before_value,
                      "after": after_value, "p_value": result["p_value"],
@@ -621,6 +847,24 @@ def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> p
     study.record("poll_pairs", int(rows[0]["n_pairs"]) if rows else 0,
                  label=study.t("questionnaire.poll_pairs"))
     return pd.DataFrame(rows)
+
+
+def _share_shown(answers: pd.Series, threshold: int) -> bool:
+    """Whether the share of True among ``answers`` may be published beside their number:
+    it gives back those who answered yes and those who did not, a group of two cells
+    adding up to a published total (:func:`civeval.privacy.secondary_suppression`).
+
+    Examples
+    --------
+    >>> _share_shown(pd.Series([True] * 40 + [False] * 8), 5)
+    True
+    >>> _share_shown(pd.Series([True] * 45 + [False] * 3), 5)  # 48 × 93.75 % = 45: 3 left
+    False
+    """
+    yes = int(answers.astype(bool).sum())
+    pair = np.array([yes, len(answers) - yes], dtype=float)
+    hidden, _ = secondary_suppression(pair, (pair > 0) & (pair < threshold), threshold)
+    return not hidden.any()
 
 
 def verbatims(questionnaire: Questionnaire, column: str, count: int = 6,
@@ -898,13 +1142,16 @@ def wave_label(study: Study, dataset: str) -> str:
 # --- what the template shows ----------------------------------------------------------------
 
 def who_intro(study: Study, who: pd.DataFrame):
-    """The sentence on weighting and on the dissimilarity index before and after it."""
+    """The sentence on weighting and on the dissimilarity index before and after it (and
+    that hidden categories are counted together in it, when some are)."""
     t = study.t
     details = [t("questionnaire.who.detail", variable=variable, before=fmt.number(before, 2),
                  after=fmt.number(after, 2) if after is not None else fmt.MISSING)
                for variable, (before, after) in who.attrs["dissimilarity"].items()]
-    return report.text(t("questionnaire.who.intro", variables="{variables}",
-                         detail="{detail}"),
+    merged = ([t("questionnaire.dissimilarity_merged")]
+              if who["suppressed"].any() else [])
+    return report.text(" ".join([t("questionnaire.who.intro", variables="{variables}",
+                                   detail="{detail}"), *merged]),
                        variables=", ".join(who.attrs["dissimilarity"]).lower(),
                        detail="; ".join(details))
 
@@ -950,7 +1197,8 @@ def likert_overview(study: Study, questionnaire: Questionnaire,
     same « ne sait pas » levels. The bars carry the shares of :func:`likert_results`
     (weighted, cells under the study's threshold hidden) and come in the order
     :func:`civeval.survey.likert.likert_table` gives several items: by net agreement,
-    highest first (the codebook's order on a tie). Left out, and charted on their own as
+    highest first (the codebook's order on a tie), those whose net agreement is withheld
+    last (:func:`likert_results`). Left out, and charted on their own as
     before: a question with several items (a battery, already compared within its chart),
     a question alone on its scale, and a question with no share above zero to show on the
     scale (too few answers: its shares are hidden), which must not come back as a bar.
