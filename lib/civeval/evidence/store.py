@@ -32,8 +32,12 @@ def read(folder: Path) -> dict[str, Evidence]:
 
 
 def write(folder: Path, records: dict[str, Evidence]) -> None:
-    """Replace the records kept in ``folder``."""
-    data = {key: record.to_json() for key, record in records.items()}
+    """Replace the records kept in ``folder``: those of one section together, in the order
+    it made them, sections in the order of their names. Sections that run side by side
+    record in whatever order they happen to end; the reports list the figures in this one,
+    so the same inputs give the same reports."""
+    by_section = sorted(records.items(), key=lambda item: item[1].section)
+    data = {key: record.to_json() for key, record in by_section}
     atomic.write_text(Path(folder) / EVIDENCE_FILE,
                       json.dumps(data, ensure_ascii=False, indent=2, default=plain))
 

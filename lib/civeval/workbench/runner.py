@@ -506,7 +506,7 @@ class _StudyRun:
         was and the failure goes to the status page beside it, if even that fits.
         """
         study, plan = self.study, self.plan
-        # Sections end in any order; the record lists them in the study's.
+        # Sections end in any order; the record lists them in the order of execution.
         order = {component.id: index for index, (_, component) in enumerate(plan.steps)}
         (self.staging / evidence.LOCK_FILE).unlink(missing_ok=True)
         try:
