@@ -653,6 +653,9 @@ def test_the_overview_shows_no_more_than_the_tables_and_puts_withheld_ones_last(
     overview = questionnaire.likert_overview(study, survey, list(survey.codebook))
     chart = drawn[0]
     assert chart["bars"] == ["Affirmation clair", "Affirmation simple", "Affirmation rapide"]
+    assert chart["alt"].endswith("de la plus à la moins approuvée. Celles dont les chiffres "
+                                 "sont masqués viennent en dernier, dans l'ordre du "
+                                 "questionnaire.")
     hidden = overview.distributions["rapide"]
     assert hidden.loc[hidden["suppressed"], "level"].tolist() == [AGREE[1], AGREE[2]]
     # the bar draws the published shares only: 30/53 agree, nothing for what is hidden;

@@ -1161,10 +1161,19 @@ def likert_figure(study: Study, questionnaire: Questionnaire, question: Question
     """The diverging chart of one Likert question, with its title, source and alt text."""
     t = study.t
     title = question.label or question.id
+    alt = t("questionnaire.likert.alt", count=distribution["item"].nunique(), question=title)
     return report.figure(
         likert_chart(distribution, question.levels, neutral=question.neutral), title=title,
-        alt=t("questionnaire.likert.alt", count=distribution["item"].nunique(), question=title),
-        source=_likert_source(study, questionnaire))
+        alt=_withheld_last(study, alt, distribution), source=_likert_source(study, questionnaire))
+
+
+def _withheld_last(study: Study, alt: str, distribution: pd.DataFrame) -> str:
+    """``alt``, saying that the items whose net agreement is withheld come last when there
+    are several items, since they cannot be ranked by it."""
+    net = distribution.groupby("item", sort=False)["net_agreement"].first()
+    if len(net) > 1 and net.isna().any():
+        return f"{alt} {study.t('questionnaire.likert.withheld_last')}"
+    return alt
 
 
 def _likert_source(study: Study, questionnaire: Questionnaire) -> str:
@@ -1252,7 +1261,8 @@ def _overview_figure(study: Study, questionnaire: Questionnaire, question: Quest
     return report.figure(
         likert_chart(stacked, question.levels, neutral=question.neutral),
         title=t("questionnaire.likert.overview_title", **ends),
-        alt=t("questionnaire.likert.overview_alt", count=stacked["item"].nunique(), **ends),
+        alt=_withheld_last(study, t("questionnaire.likert.overview_alt",
+                                    count=stacked["item"].nunique(), **ends), stacked),
         source=_likert_source(study, questionnaire))
 
 
