@@ -545,14 +545,7 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
                        suppression_threshold=int(threshold))
     # Sorted again on what is published: the true net agreement would place an item whose
     # net agreement is withheld between two published ones, and so bound it.
-    net = table.groupby("item", sort=False)["net_agreement"].agg(
-        lambda values: values.mean(skipna=False))
-    codebook = {column: position for position, column in enumerate(columns)}
-    order = sorted(net.index, key=lambda item: (pd.isna(net[item]), -net[item]
-                                                if pd.notna(net[item]) else 0, codebook[item]))
-    rank = {item: position for position, item in enumerate(order)}
-    return table.sort_values("item", key=lambda column: column.map(rank), kind="stable",
-                             ignore_index=True)
+    return _most_approved_first(table, columns)
 
 
 def _scale_suppression(counts, sides, threshold: int) -> tuple:
@@ -1235,7 +1228,8 @@ def likert_overview(study: Study, questionnaire: Questionnaire,
             scales.setdefault((question.levels, neutral, question.missing), []).append(question)
     shared = [group for group in scales.values() if len(group) > 1]
     tables = [_most_approved_first(pd.concat([distributions[question.id] for question in group],
-                                             ignore_index=True))
+                                             ignore_index=True),
+                                   [question.id for question in group])
               for group in shared]
     figures = [_overview_figure(study, questionnaire, group[0], table)
                for group, table in zip(shared, tables, strict=True)]
@@ -1244,13 +1238,18 @@ def likert_overview(study: Study, questionnaire: Questionnaire,
                           distributions)
 
 
-def _most_approved_first(stacked: pd.DataFrame) -> pd.DataFrame:
-    # likert_table's order for several items, each item's rows kept in their order.
-    net = stacked.groupby("item", sort=False)["net_agreement"].mean()
-    rank = {item: position for position, item in
-            enumerate(net.sort_values(ascending=False, kind="stable").index)}
-    return stacked.sort_values("item", key=lambda column: column.map(rank), kind="stable",
-                               ignore_index=True)
+def _most_approved_first(table: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    """``table``'s items from the highest published net agreement to the lowest, those whose
+    net agreement is withheld last; ties and withheld ones in the order of ``items``; each
+    item's rows kept in their order."""
+    net = table.groupby("item", sort=False)["net_agreement"].agg(
+        lambda values: values.mean(skipna=False))
+    given = {item: position for position, item in enumerate(items)}
+    order = sorted(net.index, key=lambda item: (pd.isna(net[item]), -net[item]
+                                                if pd.notna(net[item]) else 0, given[item]))
+    rank = {item: position for position, item in enumerate(order)}
+    return table.sort_values("item", key=lambda column: column.map(rank), kind="stable",
+                             ignore_index=True)
 
 
 def _overview_figure(study: Study, questionnaire: Questionnaire, question: Question,
