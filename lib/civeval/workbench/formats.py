@@ -20,7 +20,6 @@ parses again only the file that was saved.
 from __future__ import annotations
 
 import copy
-import hashlib
 import importlib
 import inspect
 from collections import OrderedDict
@@ -176,9 +175,8 @@ def _content_key(entry: Format, path: Path, options: dict) -> tuple | None:
     files = [path, *(Path(options[name]) for name in sorted(entry.path_options & set(options)))]
     if not all(file.is_file() for file in files):
         return None
-    return entry.name, str(path), repr(sorted(options.items(), key=str)), tuple(map(_digest, files))
+    # Imported here: incremental reads catalogues through this module.
+    from civeval.workbench.incremental import file_digest
 
-
-def _digest(file: Path) -> str:
-    with open(file, "rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
+    return (entry.name, str(path), repr(sorted(options.items(), key=str)),
+            tuple(map(file_digest, files)))
