@@ -213,6 +213,7 @@ def _known_sessions(table, known, sheet, path) -> None:
 def _groups(table: pd.DataFrame, sheet: str, path: Path) -> pd.DataFrame:
     """Role and gender brought to their canonical names; age band as written."""
     table = table.copy()
+    roles, genders = [], []
     for row, value in table["role"].items():
         text = str(value).strip()
         role = FACILITATION if text.lower().startswith("anim") else normalise_role(text)
@@ -220,13 +221,15 @@ def _groups(table: pd.DataFrame, sheet: str, path: Path) -> pd.DataFrame:
             raise InstrumentError(f"sheet {sheet}: unknown role {text!r} "
                                   f"({', '.join([*ROLES, FACILITATION])})",
                                   file=path, row=row, column="role")
-        table.loc[row, "role"] = role
+        roles.append(role)
     for row, value in table["genre"].items():
         gender = GENDERS.get(str(value).strip().lower())
         if gender is None:
             raise InstrumentError(f"sheet {sheet}: gender {value!r} is not F or H", file=path,
                                   row=row, column="genre")
-        table.loc[row, "genre"] = gender
+        genders.append(gender)
+    # Whole columns at once: a cell assigned per row costs a pandas indexing call each.
+    table["role"], table["genre"] = roles, genders
     table["age"] = table["age"].astype(str).str.strip()
     return table
 
