@@ -304,6 +304,25 @@ def test_the_engine_module_can_be_imported_before_papermill():
     assert done.stdout.strip() == "Engine.execute_notebook"
 
 
+def test_a_renderer_is_rehearsed_once(monkeypatch):
+    import papermill
+
+    from civeval.workbench.rehearsal import rehearse
+    from civeval.workbench.render import Renderer
+
+    executions = []
+    execute_notebook = papermill.execute_notebook
+    monkeypatch.setattr(papermill, "execute_notebook",
+                        lambda *args, **kwargs: executions.append(args)
+                        or execute_notebook(*args, **kwargs))
+    renderer = Renderer()
+    rehearse(renderer)
+    rehearse(renderer)  # civeval watch: one renderer for every build
+    assert len(executions) == 1
+    rehearse(Renderer())
+    assert len(executions) == 2
+
+
 def test_a_rehearsal_leaves_the_warm_parent_as_found_and_its_children_render_the_same(
         tmp_path):
     import threading

@@ -145,3 +145,26 @@ def test_ctrl_c_leaves_no_process(watched):
     left = subprocess.run(["ps", "-eo", "pid=,sid="], capture_output=True, text=True).stdout
     assert [line for line in left.splitlines()
             if line.split()[1] == str(watcher.process.pid)] == []
+
+
+def test_between_builds_the_watcher_parses_every_dataset_and_skips_a_broken_one(project):
+    from civeval.workbench import formats
+    from civeval.workbench.watch import read_ahead
+
+    yaml_text = STUDY.replace(
+        "data:\n", "data:\n  budget: {file: data/budget.csv, kind: projects}\n"
+                   "  broken: {file: data/broken.xlsx, kind: projects}\n")
+    folder = write_study(project, "ville", yaml_text, files={
+        "data/votes.csv": "id;titre\n1;Parc\n", "data/budget.csv": "id;montant\n1;1200\n",
+        "data/broken.xlsx": b"not a workbook"})
+    formats._PARSED.clear()
+    read_ahead("ville")  # the broken workbook is the next build's to report
+
+    parsed = {key[1] for key in formats._PARSED}
+    assert parsed == {str(folder / "data" / "votes.csv"), str(folder / "data" / "budget.csv")}
+    # What a section forked next reads comes from memory, until the file changes.
+    (folder / "data" / "budget.csv").write_text("id;montant\n1;1500\n", encoding="utf-8")
+    from civeval.workbench.study import load_study
+
+    assert load_study("ville").load("budget")["montant"].tolist() == [1500]
+    assert load_study("ville").load("votes")["titre"].tolist() == ["Parc"]

@@ -11,6 +11,7 @@ of them (see :mod:`civeval.workbench.workers`).
 from __future__ import annotations
 
 import tempfile
+import weakref
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,8 @@ import nbformat
 from civeval.workbench.render import Renderer
 
 __all__ = ["rehearse"]
+
+_REHEARSED: weakref.WeakSet[Renderer] = weakref.WeakSet()
 
 # What report sections do most: a heading, a figure, a table, a sentence, a markdown cell.
 _CELLS = (
@@ -41,12 +44,15 @@ _CELLS = (
 
 def rehearse(renderer: Renderer, language: str = "fr") -> None:
     """Execute a small section with papermill's ``civeval`` engine and render it with
-    ``renderer``, in a scratch folder that is removed; nothing else is left.
+    ``renderer``, in a scratch folder that is removed; nothing else is left. A renderer
+    is rehearsed once: again, this does nothing.
 
     Examples
     --------
     >>> rehearse(Renderer())
     """
+    if renderer in _REHEARSED:
+        return
     import papermill
 
     with tempfile.TemporaryDirectory(prefix="civeval-rehearsal-") as scratch:
@@ -62,3 +68,4 @@ def rehearse(renderer: Renderer, language: str = "fr") -> None:
         renderer.section(nbformat.read(executed, as_version=4), Path(scratch) / "page.html",
                          title="Répétition", context={"client": "Essai", "facts": [],
                                                       "provenance": ""}, language=language)
+    _REHEARSED.add(renderer)

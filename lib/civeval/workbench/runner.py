@@ -796,11 +796,13 @@ def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bo
 def run(plans: list[Plan], timeout: int | None = None, console: Console | None = None,
         show_progress: bool = True, jobs: int | None = None, scheduler: str | None = None,
         force: bool = False, connect_timeout: float = 10,
-        engine: str | None = None) -> list[StudyResult]:
+        engine: str | None = None, renderer: Renderer | None = None) -> list[StudyResult]:
     """Run validated plans, ``jobs`` sections at a time (or on the workers of the Dask
     scheduler at ``scheduler``), with one progress bar; return every study's result, those
     up to date included. ``engine`` (``"fork"`` or ``"spare"``, see
-    :mod:`civeval.workbench.pools`) chooses the local pool; the OS's default when None."""
+    :mod:`civeval.workbench.pools`) chooses the local pool; the OS's default when None.
+    A process that runs again and again (``civeval watch``) passes the same ``renderer``
+    each time, rehearsed once."""
     if console is None:
         from rich.console import Console
 
@@ -814,7 +816,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
     if stale:
         from civeval.workbench.render import Renderer
 
-        renderer, commit = Renderer(), git_commit()
+        renderer, commit = renderer or Renderer(), git_commit()
         with contextlib.ExitStack() as stack:
             pool = None
             if scheduler:

@@ -6,7 +6,9 @@ imported once (the runner's fork pool forks its children from it, warm); each bu
 incremental run (:mod:`civeval.workbench.incremental`), so that saving one dataset re-runs
 only the sections that read it, and those that require them, and the main report's HTML
 page: its PDF and Word are not printed (seconds of a browser), the page says so, and the
-next ``civeval run`` prints them. The files watched are the
+next ``civeval run`` prints them. Between builds, the watching process parses the study's
+datasets (:func:`read_ahead`), so that the sections of the next build find parsed all but
+the file just saved. The files watched are the
 study's folder, the templates (``notebooks/``) and the shared reference data
 (``data/reference/``), by modification time and size, :data:`POLL_SECONDS` apart.
 
@@ -19,11 +21,13 @@ study's status page saying where. Ctrl-C stops the server and any section runnin
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
 import webbrowser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -31,6 +35,9 @@ from civeval.errors import CivevalError
 from civeval.workbench.locks import StudyLock
 from civeval.workbench.paths import display_path, project_root, reports_dir
 from civeval.workbench.preview import write_status
+
+if TYPE_CHECKING:
+    from civeval.workbench.render import Renderer
 
 POLL_SECONDS = 0.1
 WATCH_FOLDER = ".watch"  # in the reports folder: the state the open pages ask for
@@ -52,12 +59,14 @@ def watched_files(study_folder: Path) -> dict[Path, tuple[int, int]]:
     return found
 
 
-def build(reference: str, console: Console) -> tuple[str | None, str | None]:
+def build(reference: str, console: Console,
+          renderer: Renderer | None = None) -> tuple[str | None, str | None]:
     """Plan and run the study's stale sections, printing no PDF; the error text to show,
     or None, and the notice when the report's PDF waits for ``civeval run``.
 
     A problem that stops planning is printed as ``civeval validate`` prints it, and the
-    last report is left as it was.
+    last report is left as it was. Pass the same ``renderer`` to every build of a process:
+    it is rehearsed once (:mod:`civeval.workbench.rehearsal`).
     """
     from civeval.workbench.records import error_text, status_table
     from civeval.workbench.runner import plan_study, run
@@ -75,7 +84,7 @@ def build(reference: str, console: Console) -> tuple[str | None, str | None]:
         console.print(f"{slug}: up to date")
         return None, _unprinted_notice(slug, (plan.previous or {}).get("sections", []))
     with StudyLock(slug):
-        [result] = run([plan], console=console, show_progress=False)
+        [result] = run([plan], console=console, show_progress=False, renderer=renderer)
     console.print(status_table([result]))
     failed = [f"{section.template}: {error_text(section.error) or section.status}"
               for section in result.sections if section.status in ("failed", "blocked")]
@@ -83,6 +92,22 @@ def build(reference: str, console: Console) -> tuple[str | None, str | None]:
         failed.insert(0, result.error)
     error = "\n".join(f"civeval: error: study {slug!r}: {line}" for line in failed) or None
     return error, _unprinted_notice(slug, [vars(section) for section in result.sections])
+
+
+def read_ahead(reference: str) -> None:
+    """Parse every dataset of the study in this process, while the analyst edits: the
+    sections of the next build, forked from it, find them parsed (:func:`formats.read
+    <civeval.workbench.formats.read>` keeps them by content) and re-parse only the file
+    that was saved. A dataset that cannot be read is left for the build to report."""
+    from civeval.workbench.study import load_study
+
+    try:
+        study = load_study(reference)
+    except CivevalError:
+        return
+    for name in study.config.data:
+        with contextlib.suppress(Exception):  # any reader's error: the build reports it
+            study.load(name)
 
 
 def _unprinted_notice(slug: str, sections: list[dict]) -> str | None:
@@ -106,9 +131,10 @@ def watch(reference: str, port: int = 0, open_browser: bool = False,
     open_browser : bool
         Open the report in the default browser once the first build is done.
     """
+    from civeval.workbench.render import Renderer
     from civeval.workbench.study import find_study_dir
 
-    console = console or Console(stderr=True)
+    console, renderer = console or Console(stderr=True), Renderer()
     folder = find_study_dir(reference)
     status_file = reports_dir() / WATCH_FOLDER / f"{folder.name}.json"
     status_file.parent.mkdir(parents=True, exist_ok=True)
@@ -125,10 +151,11 @@ def watch(reference: str, port: int = 0, open_browser: bool = False,
             files = watched_files(folder)
             if files != seen:
                 seen, number = files, number + 1
-                write_status(status_file, number, *build(reference, console))
+                write_status(status_file, number, *build(reference, console, renderer))
                 print(f"build {number} done: {url}", flush=True)
                 if number == 1 and open_browser:
                     webbrowser.open(url)
+                read_ahead(reference)
             time.sleep(POLL_SECONDS)
     finally:
         server.terminate()
