@@ -281,3 +281,52 @@ def test_markdown_in_study_text_is_shown_as_text(open_report, project):
     if text.count("Testville") != text.count(MARKDOWN_CLIENT):
         problems.append("the client name is not shown as written everywhere")
     assert not problems, "\n".join(problems)
+
+
+# --- the live preview -------------------------------------------------------------------------
+
+def test_a_preview_page_reloads_when_its_own_version_or_the_build_changes(browser, tmp_path):
+    import threading
+
+    from civeval.workbench.preview import serve, write_status
+
+    for name in ("index.html", "50_echo.html"):
+        (tmp_path / "ville").mkdir(exist_ok=True)
+        (tmp_path / "ville" / name).write_text(f"<html><body>{name}</body></html>",
+                                               encoding="utf-8")
+    status = tmp_path / "status.json"
+    write_status(status, 1, None)
+    server = serve(tmp_path, status)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        pages = {name: context.new_page() for name in ("index.html", "50_echo.html")}
+
+        def mark(name: str) -> None:
+            """Open or reloaded, the page has polled the status once; mark it until the next
+            reload."""
+            page = pages[name]
+            page.wait_for_timeout(400)
+            page.evaluate("window.marked = true")
+
+        def reloads(name: str) -> bool:
+            try:
+                pages[name].wait_for_function("() => window.marked === undefined",
+                                              timeout=1500)
+            except Exception:  # Playwright's timeout: still the page as marked
+                return False
+            return True
+
+        for name, page in pages.items():
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/ville/{name}")
+            mark(name)
+        # A section published before its build ends: only its page reloads.
+        write_status(status, 1, None, pages={"/ville/50_echo.html": "2.1"})
+        assert reloads("50_echo.html") and not reloads("index.html")
+        mark("50_echo.html")
+        # The build ends: the other pages reload, not the one already shown.
+        write_status(status, 2, None, pages={"/ville/50_echo.html": "2.1"})
+        assert reloads("index.html") and not reloads("50_echo.html")
+    finally:
+        context.close()
+        server.shutdown()

@@ -71,7 +71,7 @@ def watched(project):
 def test_saves_rebuild_and_errors_show_in_the_words_of_validate(project, watched):
     folder, watcher = watched
     watcher.wait_for("build 1 done")
-    assert watcher.status() == {"build": 1, "error": None, "notice": None}
+    assert watcher.status() == {"build": 1, "error": None, "notice": None, "pages": {}}
     page = watcher.get("ville/index.html")
     assert "_civeval/status" in page and "50_echo" in page
 
@@ -87,7 +87,7 @@ def test_saves_rebuild_and_errors_show_in_the_words_of_validate(project, watched
 
     (folder / "study.yml").write_text(good, encoding="utf-8")
     watcher.wait_for("build 3 done")
-    assert watcher.status() == {"build": 3, "error": None, "notice": None}
+    assert watcher.status() == {"build": 3, "error": None, "notice": None, "pages": {}}
 
     (folder / "data" / "votes.csv").unlink()
     watcher.wait_for("build 4 done")
@@ -134,6 +134,37 @@ def test_a_preview_leaves_the_pdf_to_the_next_run(project):
         ("50_echo", True, False), ("95_main", False, False)]
     assert sections[1]["reason"] == "unprinted"
     assert sections[1]["warning"].startswith("Chromium could not print the PDF")
+
+
+def test_a_section_page_is_shown_before_the_main_report_is_rebuilt(project):
+    (project / "notebooks" / "50_echo.py").write_text(
+        "# ---\n# jupyter:\n#   civeval:\n#     title: {fr: Écho, en: Echo}\n# ---\n\n"
+        "# %% tags=[\"parameters\"]\nstudy = ''\noutput_dir = None\nvotes = 'votes'\n\n"
+        "# %%\nfrom civeval import load_study\n"
+        "print('projets :', *load_study(study).load(votes)['titre'])\n", encoding="utf-8")
+    slow_main = (MAIN_TEMPLATE.replace("pdf: true", "pdf: false")
+                 + "\n# %%\nimport time\ntime.sleep(4)\n")
+    (project / "notebooks" / "95_main.py").write_text(slow_main, encoding="utf-8")
+    folder = write_study(project, "ville", STUDY.replace("[50_echo]", "[50_echo, 95_main]"),
+                         files={"data/votes.csv": "id;titre\n1;Parc\n"})
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("build 1 done")
+        (folder / "data" / "votes.csv").write_text("id;titre\n1;Square\n", encoding="utf-8")
+        deadline = time.monotonic() + 120
+        while not (status := watcher.status())["pages"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Published while the main report still runs: build 2 is not done.
+        assert status["build"] == 1 and list(status["pages"]) == ["/ville/50_echo.html"]
+        assert "Square" in watcher.get("ville/50_echo.html")
+        watcher.wait_for("build 2 done")
+        # The page the swap left is the one shown: its version stays, it does not reload.
+        assert watcher.status()["build"] == 2
+        assert watcher.status()["pages"] == status["pages"]
+        assert "Square" in watcher.get("ville/50_echo.html")
+    finally:
+        os.killpg(watcher.process.pid, signal.SIGINT)
+        watcher.process.wait(timeout=30)
 
 
 def test_ctrl_c_leaves_no_process(watched):

@@ -3,11 +3,12 @@
 ``civeval watch`` (:mod:`civeval.workbench.watch`) rebuilds a study's report whenever one of
 its files is saved, and starts this server in a process of its own (a server thread in the
 watching process would be copied, mid-request perhaps, into every child it forks). Every
-HTML page served gets a small script that asks ``/_civeval/status`` every
-:data:`POLL_MS` milliseconds for the state the watcher last wrote (a build number, the
-error that stopped the last build, if any, and a notice): the page reloads when the number
-changes, shows the error over the last good report, in the words ``civeval validate`` would
-use, and the notice in a corner (the PDF and Word a preview does not print).
+HTML page served gets a small script that asks ``/_civeval/status`` every :data:`POLL_MS`
+milliseconds for the state the watcher last wrote (a build number, the error that stopped
+the last build, if any, and a notice): the page reloads when the number changes (or, for a
+section page published before its build ended, its own version), shows the error over the
+last good report, in the words ``civeval validate`` would use, and the notice in a corner
+(the PDF and Word a preview does not print).
 Nothing is loaded from elsewhere: the page works offline.
 
 Run as ``python -m civeval.workbench.preview <reports folder> <status file> [port]``; it
@@ -39,8 +40,9 @@ RELOAD_SCRIPT = """<script>(() => {
   async function poll() {
     try {
       const status = await (await fetch("STATUS_PATH", {cache: "no-store"})).json();
-      if (seen !== null && status.build !== seen) { location.reload(); return; }
-      seen = status.build;
+      const version = String((status.pages || {})[location.pathname] ?? status.build);
+      if (seen !== null && version !== seen) { location.reload(); return; }
+      seen = version;
       box.textContent = status.error || "";
       box.style.display = status.error ? "block" : "none";
       notice.textContent = status.notice || "";
@@ -97,13 +99,19 @@ def serve(reports: Path, status_file: Path, port: int = 0) -> ThreadingHTTPServe
 
 
 def write_status(status_file: Path, build: int, error: str | None,
-                 notice: str | None = None) -> None:
+                 notice: str | None = None, pages: dict[str, str] | None = None) -> None:
     """Tell the open pages what the watcher last did: build number ``build``, the error
-    that stopped it (None once a build succeeds) and what else the reader should know."""
+    that stopped it (None once a build succeeds) and what else the reader should know.
+
+    ``pages`` maps the address of a page published during a build (a section shown before
+    its study's main report is rebuilt, ``/<slug>/<page>.html``) to a version of its own:
+    that page reloads when its version changes, every other page when the build number
+    does."""
     from civeval.workbench import atomic
 
     atomic.write_text(Path(status_file), json.dumps(
-        {"build": build, "error": error, "notice": notice}, ensure_ascii=False))
+        {"build": build, "error": error, "notice": notice, "pages": pages or {}},
+        ensure_ascii=False))
 
 
 def main(argv: list[str]) -> None:

@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +80,8 @@ PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn",
            *(f"civeval.sections.{name}" for name in ("cadrage", "questionnaire", "entretiens",
                                                      "participation", "realisation",
                                                      "parangonnage", "rapport")))
+# Told of a section page rendered in a study's staging folder: (study slug, page).
+PageHook = Callable[[str, Path], None]
 # Where the run's status page goes when the main report takes the study page's place.
 STATUS_PAGE = "execution.html"
 # A section that failed because the disk refused its outputs (ENOSPC, EROFS, EDQUOT): the
@@ -478,7 +481,7 @@ class _StudyRun:
         return not self.queue and not self.running
 
     def settle(self, template: Template, component: Component,
-               outcome: workers.TaskResult) -> None:
+               outcome: workers.TaskResult) -> SectionResult:
         """Record a section's result, whatever became of the child that made it."""
         del self.running[component.id]
         if outcome.status == "ok":
@@ -498,6 +501,7 @@ class _StudyRun:
         if section.status != "success":
             self.unfinished.add(template.name)
         self.sections.append(section)
+        return section
 
     def finish(self) -> StudyResult:
         """Check the inputs, write run.json and the study page, swap the folder in.
@@ -669,7 +673,8 @@ def _warm_targets(plans: list[Plan]) -> list[str]:
 
 def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None,
-                force: bool = False, pool=None, engine: str | None = None) -> list[StudyResult]:
+                force: bool = False, pool=None, engine: str | None = None,
+                on_page: PageHook | None = None) -> list[StudyResult]:
     """Run the plans' stale sections in fresh children of the ``engine``'s pool (forked, or
     spare interpreters), ``jobs`` at a time, or on a cluster's workers when ``pool`` is a
     :class:`civeval.workbench.cluster.ClusterPool`.
@@ -713,7 +718,10 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
             submit(run)
         for outcome in pool.results():
             slug, template, component = outcome.key
-            runs[slug].settle(template, component, outcome)
+            section = runs[slug].settle(template, component, outcome)
+            if (on_page is not None and section.status == "success" and section.html
+                    and not template.meta.get("main")):
+                on_page(slug, runs[slug].staging / section.html)
             progress.update(task, advance=1, description=f"{slug} · {component.id}")
             progress.refresh()
             submit(runs[slug])
@@ -796,13 +804,16 @@ def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bo
 def run(plans: list[Plan], timeout: int | None = None, console: Console | None = None,
         show_progress: bool = True, jobs: int | None = None, scheduler: str | None = None,
         force: bool = False, connect_timeout: float = 10,
-        engine: str | None = None, renderer: Renderer | None = None) -> list[StudyResult]:
+        engine: str | None = None, renderer: Renderer | None = None,
+        on_page: PageHook | None = None) -> list[StudyResult]:
     """Run validated plans, ``jobs`` sections at a time (or on the workers of the Dask
     scheduler at ``scheduler``), with one progress bar; return every study's result, those
     up to date included. ``engine`` (``"fork"`` or ``"spare"``, see
     :mod:`civeval.workbench.pools`) chooses the local pool; the OS's default when None.
     A process that runs again and again (``civeval watch``) passes the same ``renderer``
-    each time, rehearsed once."""
+    each time, rehearsed once, and may show each section's page as soon as it is rendered:
+    ``on_page(slug, page)`` is called with the page in the study's staging folder, before
+    the study is swapped in (not for the main report, which the swap publishes)."""
     if console is None:
         from rich.console import Console
 
@@ -827,7 +838,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
             progress = stack.enter_context(_progress(console, show_progress))
             task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
             done = _run_sections(plans, jobs, timeout, progress, task, renderer, commit, force,
-                               pool, engine)
+                               pool, engine, on_page)
         results.update((r.slug, r) for r in done)
         write_index(renderer)
     return [results[p.study.slug] for p in plans]
