@@ -173,6 +173,7 @@ def watch(reference: str, port: int = 0, open_browser: bool = False,
     folder = find_study_dir(reference)
     status_file = reports_dir() / WATCH_FOLDER / f"{folder.name}.json"
     status_file.parent.mkdir(parents=True, exist_ok=True)
+    status = _Status(status_file)
     server = subprocess.Popen(
         [sys.executable, "-m", "civeval.workbench.preview", str(reports_dir()),
          str(status_file), str(port)], stdout=subprocess.PIPE, text=True)
@@ -180,7 +181,7 @@ def watch(reference: str, port: int = 0, open_browser: bool = False,
         url = f"http://127.0.0.1:{server.stdout.readline().strip()}/{folder.name}/index.html"
         print(f"watching {display_path(folder)}, notebooks/ and data/reference/: {url} "
               "(Ctrl-C to stop)", flush=True)
-        seen, status = None, _Status(status_file)
+        seen = None
         while True:
             files = watched_files(folder)
             if files != seen:
