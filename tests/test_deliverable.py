@@ -427,6 +427,64 @@ report:
     assert (folder / "95_main.docx").is_file()
 
 
+def contents_pages(html: str) -> dict[str, str]:
+    """The page the print document's table of contents shows for each heading."""
+    soup = BeautifulSoup(html, "html.parser")
+    return {entry["href"].lstrip("#"): entry.select_one(".cv-print-toc-page").get_text()
+            for entry in soup.select(".cv-print-toc li a")}
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_the_contents_show_the_printed_pages_printed_once_when_the_last_ones_hold(
+        project, monkeypatch):
+    from civeval.workbench import render
+    from civeval.workbench.study import load_study
+
+    (project / "notebooks" / "95_main.py").write_text(
+        "# ---\n# jupyter:\n#   civeval:\n#     main: true\n#     pdf: true\n"
+        "#     title: {fr: Rapport, en: Report}\n# ---\n\n# %% tags=[\"parameters\"]\n"
+        "study = ''\noutput_dir = None\n", encoding="utf-8")
+    write_study(project, "reimprime", MINIMAL_STUDY + "components: [95_main]\n")
+    study = load_study("reimprime")
+    folder = project / "reports" / "reimprime"
+    folder.mkdir(parents=True)
+    (folder / "95_main.html").write_text(MAIN, encoding="utf-8")
+    printings = []  # what the contents of each printing showed
+    chromium_print = render._chromium_print
+
+    def recorded(source, printed, scratch, timeout):
+        printings.append(contents_pages(source.read_text(encoding="utf-8")))
+        return chromium_print(source, printed, scratch, timeout)
+
+    monkeypatch.setattr(render, "_chromium_print", recorded)
+
+    def printed_pages(pdf_file: Path) -> dict[str, str]:
+        found = pdf.anchor_pages(pdf_file)
+        return {anchor: str(found[anchor]) for anchor in printings[-1]}
+
+    # A first printing: the pages are not known yet.
+    assert render.print_report(study, folder, "95_main.html", "95_main") is None
+    first = folder / "95_main.pdf"
+    assert len(printings) == 2 and set(printings[0].values()) == {""}
+    assert printings[1] == printed_pages(first) and "" not in printings[1].values()
+    last = project / "last.pdf"
+    shutil.copy(first, last)
+
+    # The same report again: the last printing's pages hold, one printing.
+    printings.clear()
+    assert render.print_report(study, folder, "95_main.html", "95_main", previous=last) is None
+    assert len(printings) == 1 and printings[0] == printed_pages(folder / "95_main.pdf")
+
+    # Headings pushed to later pages: the last pages are shown, found wrong, printed again.
+    (folder / "95_main.html").write_text(MAIN.replace(
+        '<h2 id="synthese">', LONG * 12 + '<h2 id="synthese">'), encoding="utf-8")
+    printings.clear()
+    assert render.print_report(study, folder, "95_main.html", "95_main", previous=last) is None
+    assert len(printings) == 2 and printings[0] != printings[1]
+    assert printings[1] == printed_pages(folder / "95_main.pdf")
+
+
 def test_a_report_without_chromium_still_gets_its_word_version(project, monkeypatch):
     from civeval.workbench import render
     from civeval.workbench.study import load_study

@@ -214,14 +214,16 @@ def print_pdf(source: Path, target: Path, timeout: int = 120) -> str | None:
 
 
 def print_report(study, folder: Path, page: str, name: str, *, word: bool = False,
-                 timeout: int = 120) -> str | None:
+                 previous: Path | None = None, timeout: int = 120) -> str | None:
     """The deliverable of the main report ``folder/page``: ``<name>.pdf`` printed for A4
     with a cover, a table of contents, running header and page numbers, and with ``word``
     ``<name>.docx``, both from one :class:`civeval.presentation.pdf.Document` (the summary
     report, or with ``report.mode: full`` every other section as a chapter).
 
-    The document is printed twice: the first printing says on which page each heading
-    fell, the second fills the table of contents with those pages. Printed from a scratch
+    The table of contents needs the page each heading falls on, which only a printing
+    says: the document is printed with the pages of ``previous`` (the last printing of this
+    report, when there is one), and printed again with the pages found when they differ.
+    A report run again with the same content is printed once. Printed from a scratch
     folder the document leaves no trace of: it holds no link to any file.
 
     Returns None when done, else what could not be made (a warning, not a failed report).
@@ -239,17 +241,18 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
     problems = []
     with tempfile.TemporaryDirectory(prefix="civeval-pdf-") as scratch:
         scratch = Path(scratch)
-        source, first, second = (scratch / "report.html", scratch / "first.pdf",
-                                 scratch / "report.pdf")
-        source.write_text(document.html(), encoding="utf-8")
-        problem = _chromium_print(source, first, scratch, timeout)
-        if problem is None:
-            source.write_text(document.html(pdf.anchor_pages(first)), encoding="utf-8")
-            problem = _chromium_print(source, second, scratch, timeout)
-        if problem is None and (leaks := pdf.outside_links(second)):
+        source, printed = scratch / "report.html", scratch / "first.pdf"
+        shown = _printed_pages(previous)
+        source.write_text(document.html(shown), encoding="utf-8")
+        problem = _chromium_print(source, printed, scratch, timeout)
+        if problem is None and (found := pdf.anchor_pages(printed)) != shown:
+            source.write_text(document.html(found), encoding="utf-8")
+            printed = scratch / "report.pdf"
+            problem = _chromium_print(source, printed, scratch, timeout)
+        if problem is None and (leaks := pdf.outside_links(printed)):
             problem = f"the PDF links outside itself ({leaks[0]}); it was not kept"
         if problem is None:
-            atomic.write_bytes(folder / f"{name}.pdf", second.read_bytes())
+            atomic.write_bytes(folder / f"{name}.pdf", printed.read_bytes())
         else:
             problems.append(problem)
     if word:
@@ -262,6 +265,19 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
             problems.append(f"the Word report could not be written: "
                             f"{type(error).__name__}: {error}")
     return "; ".join(problems) or None
+
+
+def _printed_pages(previous: Path | None) -> dict[str, int]:
+    """The page of each heading in the PDF ``previous``; none when it is missing or
+    unreadable (the pages are then found by a first printing)."""
+    from civeval.presentation import pdf
+
+    if previous is None or not previous.is_file():
+        return {}
+    try:
+        return pdf.anchor_pages(previous)
+    except Exception:  # pypdf raises many kinds on a damaged file: it is only a guess
+        return {}
 
 
 def provenance(language: str, version: str, commit: str | None) -> str:

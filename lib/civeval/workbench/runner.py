@@ -376,8 +376,9 @@ def _section_task(template: Template, component: Component, study: Study, stagin
         _render(section, staging, renderer, context, study.language, title)
     if section.html and template.meta.get("pdf") and print_deliverables:
         # The deliverable: the PDF, and its Word version when the header says docx: true.
-        section.warning = print_report(study, staging, section.html, component.id,
-                                       word=bool(template.meta.get("docx")))
+        section.warning = print_report(
+            study, staging, section.html, component.id, word=bool(template.meta.get("docx")),
+            previous=reports_dir() / study.slug / f"{component.id}.pdf")
     elif section.html and template.meta.get("pdf"):
         # A live preview: the last run's deliverable no longer matches this page.
         section.unprinted = True
