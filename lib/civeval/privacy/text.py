@@ -225,11 +225,13 @@ def _merge(spans: list[tuple[int, int, str, int]]) -> list[tuple[int, int, str]]
 # --------------------------------------------------------------------------- the model
 
 class _Reading:
-    """What the French model says of one text: persons' spans, and adjectives' spans."""
+    """What the French model says of one text: the spans of its persons, and those of its
+    adjectives that the lexicon knows as adjectives (what may make a listed last name a
+    common word)."""
 
-    def __init__(self):
-        self.persons: list[tuple[int, int]] = []
-        self.adjectives: set[tuple[int, int]] = set()
+    def __init__(self, persons=(), adjectives=()):
+        self.persons: list[tuple[int, int]] = [tuple(span) for span in persons]
+        self.adjectives: set[tuple[int, int]] = {tuple(span) for span in adjectives}
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:
@@ -246,18 +248,29 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 
 
 def _model_readings(texts: list[str]) -> list[_Reading]:
+    """What the model says of each text, kept for a run on the same texts
+    (:mod:`civeval.workbench.readings`: offsets only, so no model is loaded then)."""
+    from civeval.qual.lemmas import MODEL
+    from civeval.workbench.readings import remembered
+
+    return [_Reading(persons, adjectives) for persons, adjectives
+            in remembered("persons and adjectives", texts, MODEL, _read_with_model)]
+
+
+def _read_with_model(texts: list[str]) -> list[list[list[tuple[int, int]]]]:
+    """Per text, its persons' spans and its lexicon adjectives' spans (see :class:`_Reading`)."""
     from civeval.qual.lemmas import spacy_docs  # loads spaCy: only when text is shown
 
-    readings = [_Reading() for _ in texts]
+    found = [([], set()) for _ in texts]
     owners = [(number, offset) for number, text in enumerate(texts)
               for offset, _ in _chunks(text)]
     pieces = (piece for text in texts for _, piece in _chunks(text))
     for (number, offset), doc in zip(owners, spacy_docs(pieces, names=True), strict=True):
-        reading = readings[number]
-        reading.adjectives |= {(t.idx + offset, t.idx + len(t.text) + offset)
-                               for t in doc if t.pos_ == "ADJ"}
-        reading.persons += [(start + offset, end + offset) for start, end in _persons(doc)]
-    return readings
+        persons, adjectives = found[number]
+        adjectives |= {(t.idx + offset, t.idx + len(t.text) + offset) for t in doc
+                       if t.pos_ == "ADJ" and t.text in _adjective_lexicon()}
+        persons += [(start + offset, end + offset) for start, end in _persons(doc)]
+    return [[persons, sorted(adjectives)] for persons, adjectives in found]
 
 
 def _persons(doc) -> list[tuple[int, int]]:
@@ -409,11 +422,10 @@ def _common_word(match: re.Match, text: str, adjectives: set[tuple[int, int]]) -
     """Whether a last name written alone is here an adjective: "le petit parc", not Petit.
 
     Only a lower-case occurrence, without a title, that the model tags as an adjective
-    and that the lexicon knows as one: a name written in lower case by a hurried
-    transcriber is still hidden.
+    and that the lexicon knows as one (``adjectives``, see :class:`_Reading`): a name
+    written in lower case by a hurried transcriber is still hidden.
     """
     if match.groupdict().get("last") is None or match.start("last") != match.start():
         return False
     written = text[match.start():match.end()]
-    return (written == written.lower() and written in _adjective_lexicon()
-            and (match.start(), match.end()) in adjectives)
+    return written == written.lower() and (match.start(), match.end()) in adjectives
