@@ -250,3 +250,54 @@ def test_a_pdf_that_cannot_be_printed_is_a_warning_not_a_failure(project):
     assert section["warning"].startswith("Chromium could not print the PDF")
     assert "Chromium could not print the PDF" in result.stdout
     assert not (project / "reports" / "sans-pdf" / "95_main.pdf").exists()
+
+
+WARM_PROBE = """\
+import os
+LOADED_BY = None
+
+def load():
+    global LOADED_BY
+    if LOADED_BY is None:
+        with open(os.environ["PROBE_CALLS"], "a") as file:
+            file.write(f"{os.getpid()}\\n")
+        LOADED_BY = os.getpid()
+"""
+
+
+def test_a_model_is_loaded_by_the_parent_only_when_more_sections_ask_than_run_at_once(
+        project):
+    (project / "warm_probe.py").write_text(WARM_PROBE, encoding="utf-8")
+    text = HEADER.format(name="50_warm", requires=[], parameters="").replace(
+        "#     requires:", "#     warm: [warm_probe:load]\n#     requires:")
+    (project / "notebooks" / "50_warm.py").write_text(text + textwrap.dedent("""\
+        import os, warm_probe
+        warm_probe.load()  # what a section does that needs the model: nothing when loaded
+        print("inherited" if warm_probe.LOADED_BY != os.getpid() else "own")
+        """), encoding="utf-8")
+    calls = project / "calls.txt"
+    env = {"PYTHONPATH": os.pathsep.join([str(project), os.environ.get("PYTHONPATH", "")]),
+           "PROBE_CALLS": str(calls)}
+
+    def printed(slug):
+        notebook = nbformat.read(project / "reports" / slug / "50_warm.ipynb", as_version=4)
+        return "".join(o.get("text", "") for c in notebook.cells
+                       for o in c.get("outputs", [])).strip()
+
+    for slug in ("a-one", "b-two", "c-three"):
+        write_study(project, slug, MINIMAL_STUDY + "components: [50_warm]\n")
+
+    # Two sections, two at a time: neither waits for the parent; each loads what it needs.
+    result = run_cli("run", "a-one", "b-two", "--jobs", "2", "--no-progress",
+                     root=project, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [printed(slug) for slug in ("a-one", "b-two")] == ["own", "own"]
+    assert len(calls.read_text().split()) == 2
+
+    # Three sections, two at a time: the parent loads it once and every child inherits it.
+    calls.unlink()
+    result = run_cli("run", "--all", "--force", "--jobs", "2", "--no-progress",
+                     root=project, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {printed(slug) for slug in ("a-one", "b-two", "c-three")} == {"inherited"}
+    assert len(calls.read_text().split()) == 1

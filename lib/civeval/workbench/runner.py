@@ -46,7 +46,7 @@ from civeval.evidence import store as evidence
 from civeval.instruments.check import check_instruments
 from civeval.presentation import fmt, i18n
 from civeval.presentation.logos import cover_logos
-from civeval.workbench import atomic, checked, incremental
+from civeval.workbench import atomic, checked, incremental, readings
 from civeval.workbench.paths import (
     INSTRUMENTS_FOLDER,
     display_path,
@@ -672,10 +672,16 @@ def _warm_targets(plans: list[Plan]) -> list[str]:
                    if component.id in plan.stale for target in template.meta.get("warm", [])})
 
 
+def _asking_for_warmth(plans: list[Plan]) -> int:
+    """How many sections about to run ask for something warm (``warm:`` in their header)."""
+    return sum(1 for plan in plans for template, component in plan.steps
+               if component.id in plan.stale and template.meta.get("warm"))
+
+
 def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None,
                 force: bool = False, pool=None, engine: str | None = None,
-                on_page: PageHook | None = None) -> list[StudyResult]:
+                on_page: PageHook | None = None, keep_warm: bool = False) -> list[StudyResult]:
     """Run the plans' stale sections in fresh children of the ``engine``'s pool (forked, or
     spare interpreters), ``jobs`` at a time, or on a cluster's workers when ``pool`` is a
     :class:`civeval.workbench.cluster.ClusterPool`.
@@ -690,9 +696,14 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
     engine = engine or pools.default_engine()
     # A renderer does not pickle: a spare interpreter makes its own.
     shared_renderer = None if pool is None and engine == "spare" else renderer
+    share_warmth = True
     if pool is None:
         os.environ.setdefault("MPLBACKEND", "Agg")
         pool = pools.open_pool(engine, jobs, [*_preload(plans), *_warm_targets(plans)])
+        # Loaded here, a language model waits for the parent and then serves every child
+        # that asks; when no more ask than run at once, each loads it only if it must (what
+        # the model found is kept: civeval.workbench.readings), and none waits.
+        share_warmth = keep_warm or _asking_for_warmth(plans) > pool.jobs
         if engine == "fork":  # what a first section costs, done once for every child
             from civeval.workbench.rehearsal import rehearse
 
@@ -710,7 +721,7 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                         component, run.study, run.staging, run.timeout, shared_renderer,
                         run.context, run.plan.print_deliverables,
                         timeout=run.timeout + KILL_GRACE, log_path=os.devnull,
-                        prepare=template.meta.get("warm", ()))
+                        prepare=template.meta.get("warm", ()) if share_warmth else ())
         if second_phase and run.done:
             results[run.study.slug] = run.finish()
 
@@ -806,7 +817,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
         show_progress: bool = True, jobs: int | None = None, scheduler: str | None = None,
         force: bool = False, connect_timeout: float = 10,
         engine: str | None = None, renderer: Renderer | None = None,
-        on_page: PageHook | None = None) -> list[StudyResult]:
+        on_page: PageHook | None = None, keep_warm: bool = False) -> list[StudyResult]:
     """Run validated plans, ``jobs`` sections at a time (or on the workers of the Dask
     scheduler at ``scheduler``), with one progress bar; return every study's result, those
     up to date included. ``engine`` (``"fork"`` or ``"spare"``, see
@@ -814,12 +825,15 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
     A process that runs again and again (``civeval watch``) passes the same ``renderer``
     each time, rehearsed once, and may show each section's page as soon as it is rendered:
     ``on_page(slug, page)`` is called with the page in the study's staging folder, before
-    the study is swapped in (not for the main report, which the swap publishes)."""
+    the study is swapped in (not for the main report, which the swap publishes), and with
+    ``keep_warm`` loads what templates ask to have warm (a language model) in this process
+    even for a few sections, to keep it for the next runs."""
     if console is None:
         from rich.console import Console
 
         console = Console(stderr=True)
     os.environ["CIVEVAL_ROOT"] = str(project_root())
+    os.environ[readings.VARIABLE] = str(reports_dir() / readings.FOLDER)
     stale = [p for p in plans if p.stale]
     if stale:
         check_writable(reports_dir())
@@ -839,7 +853,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
             progress = stack.enter_context(_progress(console, show_progress))
             task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
             done = _run_sections(plans, jobs, timeout, progress, task, renderer, commit, force,
-                               pool, engine, on_page)
+                               pool, engine, on_page, keep_warm)
         results.update((r.slug, r) for r in done)
         write_index(renderer)
     return [results[p.study.slug] for p in plans]

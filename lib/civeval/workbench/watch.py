@@ -119,7 +119,7 @@ def build(reference: str, console: Console, renderer: Renderer | None = None,
         return None, _unprinted_notice(slug, (plan.previous or {}).get("sections", []))
     with StudyLock(slug):
         [result] = run([plan], console=console, show_progress=False, renderer=renderer,
-                       on_page=on_page)
+                       on_page=on_page, keep_warm=True)
     console.print(status_table([result]))
     failed = [f"{section.template}: {error_text(section.error) or section.status}"
               for section in result.sections if section.status in ("failed", "blocked")]
