@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -105,3 +106,19 @@ def test_texts_shown_again_need_no_model_and_nothing_they_say_is_kept(kept):
     # A text changed: read again, which needs the model.
     changed = pseudonymise(kept, [*TEXTS[:2], "Karim a rappelé."], "without-model")
     assert changed.returncode != 0 and "spacy" in changed.stderr
+
+
+def test_what_no_run_used_for_thirty_days_is_forgotten(kept):
+    read = Reader()
+    readings.remembered("spans", ["vieux"], MODEL, read)
+    readings.remembered("spans", ["servi"], MODEL, read)
+    month_ago = time.time() - (readings.KEPT_DAYS + 1) * 86400
+    for entry in kept.iterdir():
+        os.utime(entry, (month_ago, month_ago))
+    readings.remembered("spans", ["servi"], MODEL, read)  # used again today
+
+    assert readings.forget_unused(kept) == 1
+    assert read.calls == 2
+    readings.remembered("spans", ["servi"], MODEL, read)
+    readings.remembered("spans", ["vieux"], MODEL, read)
+    assert read.calls == 3  # only the forgotten one read again

@@ -7,7 +7,8 @@ what it found is kept. :func:`remembered` keeps it in the folder the environment
 :data:`VARIABLE` names (the runner names ``reports/.readings``, for the sections it
 starts), under one digest of the texts, of what was read, of the model's name and version
 and of civeval's code: a change to any of them reads the texts again. Without the
-variable, nothing is kept.
+variable, nothing is kept; what no run has used for :data:`KEPT_DAYS` days is removed
+(:func:`forget_unused`).
 
 Only what holds no text may be kept: character offsets (where the persons are), never
 words. The folder sits beside the reports and must not hold answers that were never
@@ -20,19 +21,23 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
 from civeval.workbench import atomic
 
-__all__ = ["FOLDER", "VARIABLE", "remembered"]
+__all__ = ["FOLDER", "KEPT_DAYS", "VARIABLE", "forget_unused", "remembered"]
 
 VARIABLE = "CIVEVAL_READINGS"
 """The environment variable naming the folder of what was read."""
 
 FOLDER = ".readings"
 """That folder's name in the reports folder, where the runner keeps it."""
+
+KEPT_DAYS = 30
+"""How long what was read is kept after its last use."""
 
 
 def remembered(kind: str, texts: list[str], model: str,
@@ -53,7 +58,9 @@ def remembered(kind: str, texts: list[str], model: str,
         return read(texts)
     path = Path(folder) / f"{key}.json"
     with contextlib.suppress(OSError, ValueError):
-        return json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
+        os.utime(path)  # used: kept another KEPT_DAYS
+        return found
     found = read(texts)
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,3 +77,16 @@ def _digest(kind: str, texts: list[str], model: str) -> str:
         encoded = part.encode("utf-8", "surrogatepass")
         digest.update(len(encoded).to_bytes(8, "big") + encoded)
     return digest.hexdigest()
+
+
+def forget_unused(folder: Path, days: int = KEPT_DAYS) -> int:
+    """Remove from ``folder`` what no reading has used for ``days`` days (texts since
+    changed, an earlier version of civeval or of the model); return how many entries."""
+    oldest = time.time() - days * 86400
+    removed = 0
+    for entry in Path(folder).glob("*.json"):
+        with contextlib.suppress(OSError):  # another run may remove it or use it meanwhile
+            if entry.stat().st_mtime < oldest:
+                entry.unlink()
+                removed += 1
+    return removed

@@ -834,6 +834,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
         console = Console(stderr=True)
     os.environ["CIVEVAL_ROOT"] = str(project_root())
     os.environ[readings.VARIABLE] = str(reports_dir() / readings.FOLDER)
+    readings.forget_unused(reports_dir() / readings.FOLDER)
     stale = [p for p in plans if p.stale]
     if stale:
         check_writable(reports_dir())
