@@ -62,8 +62,7 @@ def remembered(kind: str, texts: list[str], model: str,
         os.utime(path)  # used: kept another KEPT_DAYS
         return found
     found = read(texts)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # atomic: two sections may write the same entry
         atomic.write_text(path, json.dumps(found, separators=(",", ":")))
     return found
 
