@@ -834,10 +834,10 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
         console = Console(stderr=True)
     os.environ["CIVEVAL_ROOT"] = str(project_root())
     os.environ[readings.VARIABLE] = str(reports_dir() / readings.FOLDER)
-    readings.forget_unused(reports_dir() / readings.FOLDER)
     stale = [p for p in plans if p.stale]
     if stale:
         check_writable(reports_dir())
+        readings.forget_unused(reports_dir() / readings.FOLDER)
     remember_checks(plans)
     results = {p.study.slug: StudyResult.up_to_date(p.previous) for p in plans if not p.stale}
     if stale:
