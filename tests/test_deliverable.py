@@ -403,7 +403,7 @@ report:
     (folder / "95_main.html").write_text(MAIN, encoding="utf-8")
     (folder / "50_part.html").write_text(PART, encoding="utf-8")
 
-    assert render.print_report(study, folder, "95_main.html", "95_main", word=True) is None
+    assert render.print_report(study, folder, "95_main.html", "95_main", word=True).problem is None
 
     expected = ["Synthèse", "Résultats par composante", "Plan d'action", "Annexes"]
     if mode == "full":
@@ -464,7 +464,7 @@ def test_the_contents_show_the_printed_pages_printed_once_when_the_last_ones_hol
         return {anchor: str(found[anchor]) for anchor in printings[-1]}
 
     # A first printing: the pages are not known yet.
-    assert render.print_report(study, folder, "95_main.html", "95_main") is None
+    assert render.print_report(study, folder, "95_main.html", "95_main").problem is None
     first = folder / "95_main.pdf"
     assert len(printings) == 2 and set(printings[0].values()) == {""}
     assert printings[1] == printed_pages(first) and "" not in printings[1].values()
@@ -473,16 +473,111 @@ def test_the_contents_show_the_printed_pages_printed_once_when_the_last_ones_hol
 
     # The same report again: the last printing's pages hold, one printing.
     printings.clear()
-    assert render.print_report(study, folder, "95_main.html", "95_main", previous=last) is None
+    printing = render.print_report(study, folder, "95_main.html", "95_main", previous=last)
+    assert printing.problem is None
     assert len(printings) == 1 and printings[0] == printed_pages(folder / "95_main.pdf")
 
     # Headings pushed to later pages: the last pages are shown, found wrong, printed again.
     (folder / "95_main.html").write_text(MAIN.replace(
         '<h2 id="synthese">', LONG * 12 + '<h2 id="synthese">'), encoding="utf-8")
     printings.clear()
-    assert render.print_report(study, folder, "95_main.html", "95_main", previous=last) is None
+    printing = render.print_report(study, folder, "95_main.html", "95_main", previous=last)
+    assert printing.problem is None
     assert len(printings) == 2 and printings[0] != printings[1]
     assert printings[1] == printed_pages(folder / "95_main.pdf")
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_a_deliverable_made_from_the_very_page_printed_last_is_kept_not_printed(
+        project, monkeypatch):
+    from civeval.workbench import render
+    from civeval.workbench.study import load_study
+
+    write_study(project, "garde", MINIMAL_STUDY)
+    study = load_study("garde")
+    folder, last = project / "reports" / "garde", project / "last"
+    folder.mkdir(parents=True)
+    last.mkdir()
+    (folder / "95_main.html").write_text(MAIN, encoding="utf-8")
+    printings = []
+    chromium_print = render._chromium_print
+
+    def recorded(source, *rest):
+        printings.append(source)
+        return chromium_print(source, *rest)
+
+    monkeypatch.setattr(render, "_chromium_print", recorded)
+
+    def print_again(**options):
+        for suffix in (".pdf", ".docx"):  # what the last run published
+            made = folder / f"95_main{suffix}"
+            if made.exists():
+                shutil.move(made, last / made.name)
+        printings.clear()
+        return render.print_report(study, folder, "95_main.html", "95_main", word=True,
+                                   previous=last / "95_main.pdf", **options)
+
+    first = render.print_report(study, folder, "95_main.html", "95_main", word=True)
+    assert first.problem is None and len(first.source) == 64
+
+    # Nothing changed since: the last PDF and Word file are the deliverable, as they are.
+    again = print_again(previous_source=first.source)
+    assert again == first and printings == []
+    for suffix in (".pdf", ".docx"):
+        assert (folder / f"95_main{suffix}").read_bytes() == (
+            last / f"95_main{suffix}").read_bytes()
+
+    # Without the digest of the last printing (an earlier civeval): printed, same digest.
+    assert print_again() == first and len(printings) == 1
+    # Its Word file lost: printed again.
+    (folder / "95_main.docx").unlink()
+    (last / "95_main.docx").unlink()
+    assert print_again(previous_source=first.source) == first and len(printings) == 1
+    # The report changed: printed, and the new page is what the next run compares with.
+    (folder / "95_main.html").write_text(MAIN.replace("Synthèse", "Synthèse revue"),
+                                         encoding="utf-8")
+    changed = print_again(previous_source=first.source)
+    assert changed.problem is None and changed.source != first.source and printings
+    from pypdf import PdfReader
+
+    assert "Synthèse revue" in PdfReader(folder / "95_main.pdf").pages[2].extract_text()
+
+
+@needs_chromium
+@pytest.mark.browser
+@pytest.mark.skipif(os.name == "nt", reason="the counting browser is a POSIX script")
+def test_a_forced_run_of_an_unchanged_report_prints_nothing(project):
+    (project / "notebooks" / "95_main.py").write_text(
+        "# ---\n# jupyter:\n#   civeval:\n#     main: true\n#     pdf: true\n"
+        "#     docx: true\n#     title: {fr: Rapport, en: Report}\n# ---\n\n"
+        "# %% tags=[\"parameters\"]\nstudy = ''\noutput_dir = None\n\n"
+        "# %% [markdown]\n# ## Synthèse\n#\n# Le dispositif a réuni 1 200 personnes.\n",
+        encoding="utf-8")
+    write_study(project, "reimprime", MINIMAL_STUDY + "components: [95_main]\n")
+    log = project / "printings.log"
+    browser = project / "chromium"
+    browser.write_text(f"#!/bin/sh\necho printed >> '{log}'\nexec '{CHROMIUM}' \"$@\"\n",
+                       encoding="utf-8")
+    browser.chmod(0o755)
+    folder = project / "reports" / "reimprime"
+
+    def run(*options) -> str:
+        result = run_cli("run", "reimprime", "--no-progress", *options, root=project,
+                         env={"CIVEVAL_CHROMIUM": str(browser)})
+        assert result.returncode == 0, result.stdout + result.stderr
+        printed = log.read_text(encoding="utf-8").count("printed") if log.exists() else 0
+        log.unlink(missing_ok=True)
+        return printed
+
+    assert run() == 2  # the contents' pages found by a first printing
+    first = {suffix: (folder / f"95_main{suffix}").read_bytes() for suffix in (".pdf", ".docx")}
+    assert run("--force") == 0
+    assert {suffix: (folder / f"95_main{suffix}").read_bytes() for suffix in first} == first
+    template = project / "notebooks" / "95_main.py"
+    template.write_text(template.read_text(encoding="utf-8").replace("1 200", "1 300"),
+                        encoding="utf-8")
+    assert run() == 1  # the same pages: printed once
 
 
 def test_a_report_without_chromium_still_gets_its_word_version(project, monkeypatch):
@@ -496,9 +591,10 @@ def test_a_report_without_chromium_still_gets_its_word_version(project, monkeypa
     (folder / "95_main.html").write_text(MAIN, encoding="utf-8")
     monkeypatch.setenv("CIVEVAL_CHROMIUM", str(project / "pas-de-chromium"))
 
-    warning = render.print_report(study, folder, "95_main.html", "95_main", word=True)
+    printing = render.print_report(study, folder, "95_main.html", "95_main", word=True)
 
-    assert warning.startswith("Chromium could not print the PDF")
+    assert printing.problem.startswith("Chromium could not print the PDF")
+    assert printing.source is None  # not all made: the next run makes it all again
     assert not (folder / "95_main.pdf").exists()
     assert (folder / "95_main.docx").read_bytes().startswith(b"PK")
 
@@ -569,7 +665,8 @@ def test_the_full_demo_report_holds_every_section_as_a_chapter(demo_reports, tmp
     study.config = study.config.model_copy(update={
         "report": study.config.report.model_copy(update={"mode": "full"})})
 
-    assert render.print_report(study, folder, "90_rapport.html", "90_rapport", word=True) is None
+    printing = render.print_report(study, folder, "90_rapport.html", "90_rapport", word=True)
+    assert printing.problem is None
 
     summary = main_headings(folder / "90_rapport.html")
     chapters = [BeautifulSoup((folder / f"{c.id}.html").read_text(encoding="utf-8"),

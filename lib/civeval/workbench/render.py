@@ -9,13 +9,16 @@ nothing from the network: every style is inlined, no script is included.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 from bs4 import BeautifulSoup
@@ -213,8 +216,17 @@ def print_pdf(source: Path, target: Path, timeout: int = 120) -> str | None:
     return problem
 
 
+class Printing(NamedTuple):
+    """What :func:`print_report` made: what could not be made (None when all was), and the
+    digest of the page the deliverable was printed from (None unless all was made)."""
+
+    problem: str | None
+    source: str | None
+
+
 def print_report(study, folder: Path, page: str, name: str, *, word: bool = False,
-                 previous: Path | None = None, timeout: int = 120) -> str | None:
+                 previous: Path | None = None, previous_source: str | None = None,
+                 timeout: int = 120) -> Printing:
     """The deliverable of the main report ``folder/page``: ``<name>.pdf`` printed for A4
     with a cover, a table of contents, running header and page numbers, and with ``word``
     ``<name>.docx``, both from one :class:`civeval.presentation.pdf.Document` (the summary
@@ -223,10 +235,14 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
     The table of contents needs the page each heading falls on, which only a printing
     says: the document is printed with the pages of ``previous`` (the last printing of this
     report, when there is one), and printed again with the pages found when they differ.
-    A report run again with the same content is printed once. Printed from a scratch
-    folder the document leaves no trace of: it holds no link to any file.
+    A report run again with the same content is printed once, or not at all when
+    ``previous_source`` says ``previous`` was printed from the very page printed now (same
+    content, same pages, same code): that PDF, and its Word version, are the deliverable.
+    Printed from a scratch folder the document leaves no trace of: it holds no link to any
+    file.
 
-    Returns None when done, else what could not be made (a warning, not a failed report).
+    Returns what could not be made (a warning, not a failed report) and the digest of the
+    page printed, for the next run's ``previous_source``.
     """
     from civeval.presentation import pdf
     from civeval.workbench.templates import find_template
@@ -238,15 +254,28 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
     document = pdf.Document.build(folder / page, pdf.cover(study, generation_date()),
                                   chapters=chapters, mode=options.mode,
                                   annexes=t("synthesis.h.annexes"))
+    shown = _printed_pages(previous)
+    page_printed = document.html(shown)
+    suffixes = (".pdf", ".docx") if word else (".pdf",)
+    kept = [previous.with_suffix(suffix) for suffix in suffixes] if previous else []
+    if (kept and previous_source == _page_digest(page_printed, word)
+            and all(path.is_file() for path in kept)):
+        for path in kept:
+            atomic.write_bytes(folder / f"{name}{path.suffix}", path.read_bytes())
+        return Printing(None, previous_source)
     problems = []
-    with tempfile.TemporaryDirectory(prefix="civeval-pdf-") as scratch:
+    # The Word version is written while Chromium prints: the printing waits on another
+    # process, the Word version on this one.
+    with ThreadPoolExecutor(1) as spare, tempfile.TemporaryDirectory(
+            prefix="civeval-pdf-") as scratch:
+        word_version = spare.submit(_word_version, document) if word else None
         scratch = Path(scratch)
         source, printed = scratch / "report.html", scratch / "first.pdf"
-        shown = _printed_pages(previous)
-        source.write_text(document.html(shown), encoding="utf-8")
+        source.write_text(page_printed, encoding="utf-8")
         problem = _chromium_print(source, printed, scratch, timeout)
         if problem is None and (found := pdf.anchor_pages(printed)) != shown:
-            source.write_text(document.html(found), encoding="utf-8")
+            page_printed = document.html(found)
+            source.write_text(page_printed, encoding="utf-8")
             printed = scratch / "report.pdf"
             problem = _chromium_print(source, printed, scratch, timeout)
         if problem is None and (leaks := pdf.outside_links(printed)):
@@ -255,16 +284,35 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
             atomic.write_bytes(folder / f"{name}.pdf", printed.read_bytes())
         else:
             problems.append(problem)
-    if word:
-        from civeval.presentation import word as docx
+        if word_version is not None:
+            written, problem = word_version.result()
+            if problem is None:
+                atomic.write_bytes(folder / f"{name}.docx", written)
+            else:
+                problems.append(problem)
+    if problems:
+        return Printing("; ".join(problems), None)
+    return Printing(None, _page_digest(page_printed, word))
 
-        try:
-            atomic.write_bytes(folder / f"{name}.docx",
-                               docx.docx_bytes(document, date=generation_date()))
-        except Exception as error:  # python-docx and Pillow raise many kinds
-            problems.append(f"the Word report could not be written: "
-                            f"{type(error).__name__}: {error}")
-    return "; ".join(problems) or None
+
+def _word_version(document) -> tuple[bytes | None, str | None]:
+    """The Word file of ``document``, or why it could not be written."""
+    from civeval.presentation import word as docx
+
+    try:
+        return docx.docx_bytes(document, date=generation_date()), None
+    except Exception as error:  # python-docx and Pillow raise many kinds
+        return None, (f"the Word report could not be written: "
+                      f"{type(error).__name__}: {error}")
+
+
+def _page_digest(page: str, word: bool) -> str:
+    """What a deliverable is made from: the page printed (the report, its cover and date,
+    the contents' pages), whether a Word version goes with it, and civeval's code."""
+    from civeval.workbench.incremental import code_digest
+
+    return hashlib.sha256(f"{code_digest()}\n{word}\n{page}".encode(
+        "utf-8", "surrogatepass")).hexdigest()
 
 
 def _printed_pages(previous: Path | None) -> dict[str, int]:

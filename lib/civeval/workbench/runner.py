@@ -376,15 +376,24 @@ def _section_task(template: Template, component: Component, study: Study, stagin
         _render(section, staging, renderer, context, study.language, title)
     if section.html and template.meta.get("pdf") and print_deliverables:
         # The deliverable: the PDF, and its Word version when the header says docx: true.
-        section.warning = print_report(
+        section.warning, section.printed_from = print_report(
             study, staging, section.html, component.id, word=bool(template.meta.get("docx")),
-            previous=reports_dir() / study.slug / f"{component.id}.pdf")
+            previous=reports_dir() / study.slug / f"{component.id}.pdf",
+            previous_source=_last_printing(study.slug, component.id))
     elif section.html and template.meta.get("pdf"):
         # A live preview: the last run's deliverable no longer matches this page.
         section.unprinted = True
         for suffix in (".pdf", ".docx"):
             (staging / f"{component.id}{suffix}").unlink(missing_ok=True)
     return section
+
+
+def _last_printing(slug: str, section: str) -> str | None:
+    """The digest of the page the last run made ``section``'s PDF and Word from."""
+    for record in (previous_run(slug) or {}).get("sections", []):
+        if record.get("template") == section:
+            return record.get("printed_from")
+    return None
 
 
 class _StudyRun:
