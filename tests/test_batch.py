@@ -253,15 +253,15 @@ def test_a_pdf_that_cannot_be_printed_is_a_warning_not_a_failure(project):
 
 
 WARM_PROBE = """\
-import os
+import functools, os
 LOADED_BY = None
 
+@functools.cache  # as civeval.qual.lemmas.french_pipeline: the runner counts its calls
 def load():
     global LOADED_BY
-    if LOADED_BY is None:
-        with open(os.environ["PROBE_CALLS"], "a") as file:
-            file.write(f"{os.getpid()}\\n")
-        LOADED_BY = os.getpid()
+    with open(os.environ["PROBE_CALLS"], "a") as file:
+        file.write(f"{os.getpid()}\\n")
+    LOADED_BY = os.getpid()
 """
 
 
@@ -301,3 +301,44 @@ def test_a_model_is_loaded_by_the_parent_only_when_more_sections_ask_than_run_at
     assert result.returncode == 0, result.stdout + result.stderr
     assert {printed(slug) for slug in ("a-one", "b-two", "c-three")} == {"inherited"}
     assert len(calls.read_text().split()) == 1
+
+
+def test_sections_that_used_no_model_last_time_on_the_same_inputs_do_not_make_the_parent_load_it(
+        project):
+    (project / "warm_probe.py").write_text(WARM_PROBE, encoding="utf-8")
+    text = HEADER.format(name="50_warm", requires=[], parameters="").replace(
+        "#     requires:", "#     warm: [warm_probe:load]\n#     requires:")
+    unread = project / "unread-texts"  # what the model must read: nothing once kept
+    (project / "notebooks" / "50_warm.py").write_text(text + textwrap.dedent(f"""\
+        import os, warm_probe
+        if os.path.exists({str(unread)!r}):
+            warm_probe.load()
+        """), encoding="utf-8")
+    calls = project / "calls.txt"
+    env = {"PYTHONPATH": os.pathsep.join([str(project), os.environ.get("PYTHONPATH", "")]),
+           "PROBE_CALLS": str(calls)}
+    slugs = ("a-one", "b-two", "c-three")
+    for slug in slugs:
+        write_study(project, slug, MINIMAL_STUDY + "components: [50_warm]\n")
+
+    def run(*options) -> int:
+        """Run the three studies two at a time; how many processes loaded the model."""
+        calls.unlink(missing_ok=True)
+        result = run_cli("run", "--all", "--jobs", "2", "--no-progress", *options,
+                         root=project, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return len(calls.read_text().split()) if calls.exists() else 0
+
+    def warmed() -> list:
+        return [record(project, slug)["sections"][0]["warmed"] for slug in slugs]
+
+    unread.touch()
+    assert run() == 1 and warmed() == [["warm_probe:load"]] * 3
+    unread.unlink()
+    # Three ask, as their last run used the model: the parent loads it; none uses it.
+    assert run("--force") == 1 and warmed() == [[]] * 3
+    # None used it last time on these inputs: nobody loads it.
+    assert run("--force") == 0 and warmed() == [[]] * 3
+    # A wrong guess (the kept readings deleted) costs time, not a result: each loads its own.
+    unread.touch()
+    assert run("--force") == 3 and warmed() == [["warm_probe:load"]] * 3

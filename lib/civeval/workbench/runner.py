@@ -122,6 +122,11 @@ class Plan:
     # What the data checks found, with the digest of what they read, when they ran (not
     # recalled): kept once the batch is known valid (remember_checks).
     checks: tuple[str, checked.Outcome] | None = None
+
+    def last_run(self, section: str) -> dict:
+        """``section``'s record in the last ``run.json`` (empty when there is none)."""
+        return next((record for record in (self.previous or {}).get("sections", [])
+                     if record.get("template") == section), {})
     # False in a live preview (civeval.workbench.watch): the main report is rendered but its
     # PDF and Word wait for the next `civeval run`, which prints them.
     print_deliverables: bool = True
@@ -364,12 +369,17 @@ def _section_task(template: Template, component: Component, study: Study, stagin
     renderer when the parent's cannot travel: a spare interpreter gets None), and print
     the deliverable of a template whose header says ``pdf: true`` unless told not to."""
     from civeval.workbench.render import Renderer, print_report
+    from civeval.workbench.workers import times_called
 
     renderer = renderer or Renderer()
 
     fmt.use_language(study.language)
     study.output_dir = staging
+    warm = [str(target) for target in template.meta.get("warm", ())]
+    calls = [times_called(target) for target in warm]
     section = _execute(template, component, study, staging, timeout)
+    section.warmed = [target for target, before in zip(warm, calls, strict=True)
+                      if before is None or times_called(target) != before]
     if section.status == "success":
         # The main report is the study page: the browser names it after the study.
         title = study.config.title if template.meta.get("main") else section.title
@@ -682,9 +692,19 @@ def _warm_targets(plans: list[Plan]) -> list[str]:
 
 
 def _asking_for_warmth(plans: list[Plan]) -> int:
-    """How many sections about to run ask for something warm (``warm:`` in their header)."""
+    """How many sections about to run ask for something warm (``warm:`` in their header),
+    less those that used none of it in their last run on the same inputs (a study run again
+    with ``--force``: what the language model found in its texts is kept)."""
     return sum(1 for plan in plans for template, component in plan.steps
-               if component.id in plan.stale and template.meta.get("warm"))
+               if component.id in plan.stale and template.meta.get("warm")
+               and not _ran_cold(plan, component.id))
+
+
+def _ran_cold(plan: Plan, section: str) -> bool:
+    """Whether ``section``'s last run, on the inputs it has now, used nothing warm."""
+    last = plan.last_run(section)
+    return (last.get("fingerprint") == plan.fingerprints.get(section)
+            and last.get("warmed") == [])
 
 
 def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
@@ -800,15 +820,14 @@ def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bo
     saying why when only their peers did."""
     if not plan.selections:
         return
-    previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
     plan.portfolio = _portfolio_digests(plan.selections, rows)
     plan.fingerprints = incremental.step_fingerprints(plan.study, plan.steps, plan.inputs,
                                                       plan.portfolio)
     before = incremental.step_fingerprints(plan.study, plan.steps, plan.inputs, {
-        section: previous.get(section, {}).get("portfolio")
+        section: plan.last_run(section).get("portfolio")
         for section in plan.selections})
     stale = {section for section in plan.dependents
-             if force or previous.get(section, {}).get("fingerprint")
+             if force or plan.last_run(section).get("fingerprint")
              != plan.fingerprints[section] or section in plan.stale}
     newly = stale - plan.stale
     if not newly and plan.study.slug not in runs:
@@ -818,7 +837,7 @@ def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bo
         runs[plan.study.slug] = _StudyRun(plan, renderer, commit, timeout)
     run = runs[plan.study.slug]
     run.reasons.update({section: "peers" for section in stale
-                        if before[section] == previous.get(section, {}).get("fingerprint")})
+                        if before[section] == plan.last_run(section).get("fingerprint")})
     progress.update(task, total=progress.tasks[0].total + len(newly))
 
 

@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from traceback import format_exc
 from typing import Any, NoReturn
 
-__all__ = ["ForkPool", "TaskResult", "heartbeat", "preload", "prepare"]
+__all__ = ["ForkPool", "TaskResult", "heartbeat", "preload", "prepare", "times_called"]
 
 # A message on a child's pipe: one kind byte, the payload length, the payload.
 _HEADER = struct.Struct("<cQ")
@@ -890,6 +890,23 @@ def prepare(targets: Iterable[str]) -> None:
         if function:
             getattr(importlib.import_module(module), function)()
         _PREPARED.add(target)
+
+
+def times_called(target: str) -> int | None:
+    """How often the function of ``"module:function"`` has been called in this process,
+    when it keeps count (a :func:`functools.cache` does); None when that cannot be told.
+
+    Examples
+    --------
+    >>> times_called("functools:cache") is None  # not a cached function
+    True
+    """
+    module, _, function = target.partition(":")
+    info = getattr(getattr(sys.modules.get(module), function, None), "cache_info", None)
+    if info is None:
+        return None
+    counts = info()
+    return counts.hits + counts.misses
 
 
 def _is_prepared(task: _Task) -> bool:
