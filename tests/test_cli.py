@@ -112,3 +112,22 @@ def test_lab_opens_the_project_root(project):
     assert command[1:4] == ["-m", "jupyter", "lab"]
     assert f"--ServerApp.root_dir={project}" in command
     assert "--no-browser" in command and "--port=8899" in command
+
+
+def test_the_command_exits_with_the_status_its_output_and_its_exit_handlers(tmp_path):
+    import sys
+
+    from conftest import REPO
+
+    marker = tmp_path / "exit-handler"
+    script = ("import atexit, sys\nfrom civeval import cli\n"
+              f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+              "print('before the command')\n"
+              "sys.argv = ['civeval', 'validate', 'nope']\ncli.command()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+
+    assert done.returncode == 2
+    assert done.stdout == "before the command\n"
+    assert "no study 'nope'" in done.stderr
+    assert marker.read_text() == "ran"
