@@ -38,6 +38,8 @@ POSIX_ALLOWED = {
     "workbench/engine.py": "the per-cell limit uses SIGALRM when `hasattr(signal, 'setitimer')`; "
                            "without it the pool's timeout still applies",
     "workbench/locks.py": "flock on POSIX beside msvcrt.locking on Windows",
+    "workbench/serve.py": "`civeval serve`, Linux only: `hand_over` and `serve` ask "
+                          "`supported()` first, and a run elsewhere runs itself",
 }
 
 

@@ -33,6 +33,7 @@ from civeval.workbench.paths import (
     reports_dir,
     studies_dir,
 )
+from civeval.workbench.serve import IDLE_MINUTES
 
 JUPYTEXT_DEFAULT_VIEWER = {
     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}
@@ -97,6 +98,10 @@ def _warn(warnings: list[str]) -> None:
 
 
 def cmd_run(args) -> int:
+    from civeval.workbench import serve
+
+    if (status := serve.hand_over(args.argv)) is not None:  # a warm `civeval serve` ran it
+        return status
     from rich.console import Console
 
     from civeval.workbench import incremental
@@ -215,6 +220,12 @@ def cmd_watch(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from civeval.workbench.serve import serve
+
+    return serve(idle=args.idle)
+
+
 def cmd_lab(args) -> int:
     default_to_notebook_view()
     command = lab_command(args.port, not args.no_browser)
@@ -289,6 +300,12 @@ def parser() -> argparse.ArgumentParser:
     watched.add_argument("--no-browser", action="store_true", help="do not open the report")
     watched.set_defaults(handler=cmd_watch)
 
+    served = commands.add_parser("serve", help="keep a warm process that every `civeval run` "
+                                               "of this project hands its work to (Linux)")
+    served.add_argument("--idle", type=float, default=IDLE_MINUTES, metavar="MINUTES",
+                        help="stop after this long without a run (default: %(default)g)")
+    served.set_defaults(handler=cmd_serve)
+
     lab = commands.add_parser("lab", help="open JupyterLab on the project, templates ready")
     lab.add_argument("--port", type=int, default=None)
     lab.add_argument("--no-browser", action="store_true")
@@ -331,6 +348,7 @@ def _stop(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     exports.skip_iri_grammar()
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     previous = {signum: signal.signal(signum, _stop) for signum in _STOP_SIGNALS}
     try:
         return args.handler(args)

@@ -9,6 +9,7 @@ nothing from the network: every style is inlined, no script is included.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -131,6 +132,13 @@ def tab_title(page: str, client: str | None) -> str:
 
 class Renderer:
     """Renders section reports, study pages and the index of a batch."""
+
+    @classmethod
+    @functools.cache
+    def shared(cls) -> Renderer:
+        """The renderer of this process's runs: rehearsed once (``civeval serve`` does it
+        before it forks), it stays so for every run."""
+        return cls()
 
     def __init__(self):
         self.exporter = _exporter()

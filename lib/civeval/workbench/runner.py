@@ -871,7 +871,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
     if stale:
         from civeval.workbench.render import Renderer
 
-        renderer, commit = renderer or Renderer(), git_commit()
+        renderer, commit = renderer or Renderer.shared(), git_commit()
         with contextlib.ExitStack() as stack:
             pool = None
             if scheduler:

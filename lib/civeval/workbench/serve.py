@@ -1,0 +1,224 @@
+"""``civeval serve``: a warm process that ``civeval run`` hands its work to.
+
+Before its first section, a run spends 2 to 3 s on what is the same every time: starting
+Python, importing pandas, matplotlib, IPython and papermill, rehearsing a first section
+(:mod:`civeval.workbench.rehearsal`). ``civeval serve`` does that once, then waits on a
+socket that only its user may open, named after the reports folder. A ``civeval run`` of
+that folder, from the same Python and the same civeval code, hands the server its
+arguments, working folder, environment and terminal (the file descriptors themselves), and
+the server forks a child that runs the command as the command would have: same output,
+same progress bar, same exit status, Ctrl-C stops it. A run that finds no server, or a
+server started from other code, runs itself. The server stops after ``idle`` minutes
+without a run, or on Ctrl-C (which stops the runs it serves too).
+
+Linux only: the terminal travels as file descriptors (POSIX) and the children are forked
+(which the runner does only on Linux, :mod:`civeval.workbench.pools`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from civeval.errors import CivevalError
+from civeval.workbench.paths import reports_dir
+
+__all__ = ["IDLE_MINUTES", "hand_over", "serve", "socket_path"]
+
+IDLE_MINUTES = 30.0
+"""How long a server waits for a run before it stops."""
+
+_STREAMS = (0, 1, 2)  # the terminal: standard input, output and error
+_served = False  # true in a child the server forked: it runs the command, it hands nothing
+
+
+def supported() -> bool:
+    return sys.platform.startswith("linux")
+
+
+def socket_path(reports: Path | None = None) -> Path:
+    """Where the server of ``reports`` (the reports folder) listens: in the temporary
+    folder, as a socket path may not exceed about a hundred characters."""
+    folder = str((reports or reports_dir()).resolve())
+    digest = hashlib.sha256(f"{os.getuid()}:{folder}".encode()).hexdigest()[:20]
+    return Path(tempfile.gettempdir()) / f"civeval-serve-{digest}.sock"
+
+
+def _code() -> str:
+    """What server and run must share: the Python, the civeval code and where it lies."""
+    import civeval
+    from civeval.workbench.incremental import code_digest
+
+    return f"{sys.executable}|{civeval.__file__}|{code_digest()}"
+
+
+def hand_over(argv: list[str]) -> int | None:
+    """Run ``civeval <argv>`` in the server of this reports folder, when one is up for
+    this code; return its exit status, or None when this process must run it itself."""
+    if _served or not supported():
+        return None
+    path = socket_path()
+    if not path.exists():
+        return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        try:
+            connection.connect(str(path))
+            request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
+                       "code": _code()}
+            socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], _STREAMS)
+        except OSError:  # a server that stopped without removing its socket
+            return None
+        replies = connection.makefile("r", encoding="utf-8")
+        started = json.loads(replies.readline() or "{}")
+        if "pid" not in started:  # refused: another civeval or Python
+            return None
+
+        def forward(signum, frame):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(started["pid"], signum)
+
+        previous = {signum: signal.signal(signum, forward)
+                    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            ended = replies.readline()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+    # No status: the served child died without saying (killed); as a killed run would.
+    return json.loads(ended)["status"] if ended else 1
+
+
+def serve(idle: float = IDLE_MINUTES) -> int:
+    """Warm up, then serve the runs of this reports folder until ``idle`` minutes pass
+    without one, or until stopped; return 0."""
+    if not supported():
+        raise CivevalError("civeval serve runs on Linux only (it forks warm children); "
+                           "`civeval run` works everywhere without it")
+    path = socket_path()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(str(path)) == 0:
+            raise CivevalError(f"a server already serves the runs of {reports_dir()}")
+    _warm_up()
+    code = _code()
+    path.unlink(missing_ok=True)  # left by a server that was killed
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    umask = os.umask(0o177)  # only this user may connect
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(umask)
+    listener.listen(8)
+    print(f"civeval: serving the runs of {reports_dir()} (stops after {idle:g} min without "
+          "one; Ctrl-C to stop)", flush=True)
+    children: set[int] = set()
+    last = time.monotonic()
+    try:
+        while True:
+            children -= {pid for pid in children if _ended(pid)}
+            if children:
+                last = time.monotonic()
+            elif time.monotonic() - last > idle * 60:
+                print("civeval: no run for a while; server stopped", flush=True)
+                return 0
+            if select.select([listener], [], [], 1.0)[0]:
+                connection, _ = listener.accept()
+                with connection:
+                    pid = _start(connection, listener, code)
+                if pid:
+                    children.add(pid)
+                    last = time.monotonic()
+    finally:
+        listener.close()
+        path.unlink(missing_ok=True)
+
+
+def _warm_up() -> None:
+    """What every run would do before its first section: import, rehearse."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from civeval.workbench import runner, workers
+    from civeval.workbench.rehearsal import rehearse
+    from civeval.workbench.render import Renderer
+
+    workers.preload(runner.PRELOAD)
+    rehearse(Renderer.shared())
+
+
+def _ended(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    return True
+
+
+def _start(connection: socket.socket, listener: socket.socket, code: str) -> int | None:
+    """Fork the child that runs the request on ``connection``; its pid, or None when the
+    request is refused or cannot be read."""
+    connection.settimeout(10)  # a client that connects and says nothing must not hold us
+    try:
+        message, streams, _, _ = socket.recv_fds(connection, 1 << 16, len(_STREAMS))
+        while not message.endswith(b"\n"):
+            chunk = connection.recv(1 << 16)
+            if not chunk:
+                raise ValueError("the request ended early")
+            message += chunk
+        request = json.loads(message)
+    except (OSError, ValueError) as error:
+        print(f"civeval: a run could not be read: {error}", file=sys.stderr, flush=True)
+        return None
+    if request.get("code") != code or len(streams) != len(_STREAMS):
+        for stream in streams:
+            os.close(stream)
+        connection.sendall(b'{"refused": "other code"}\n')
+        print("civeval: a run from another civeval or Python runs itself", flush=True)
+        return None
+    connection.settimeout(None)
+    pid = os.fork()
+    if pid:
+        for stream in streams:
+            os.close(stream)
+        print(f"civeval: civeval {' '.join(request['argv'])} (process {pid})", flush=True)
+        return pid
+    listener.close()
+    _run_served(connection, request, streams)
+
+
+def _run_served(connection: socket.socket, request: dict, streams: list[int]) -> None:
+    """In the forked child: become the command the request describes, run it, say how it
+    ended, and exit without returning."""
+    global _served
+    _served = True
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a new Python
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        for target, stream in zip(_STREAMS, streams, strict=True):
+            os.dup2(stream, target)
+            os.close(stream)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["civeval", *request["argv"]]
+        connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        from civeval import cli
+
+        status = cli.main(request["argv"])
+    except SystemExit as exit:  # argparse's errors and --help
+        status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            connection.sendall(json.dumps({"status": status}).encode() + b"\n")
+        os._exit(status)

@@ -1,0 +1,165 @@
+"""``civeval serve``: runs handed to a warm process give what the command gives (output,
+reports, exit status), Ctrl-C stops them and leaves no process, a run from other code runs
+itself, and the server stops when idle."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from civeval.workbench import serve
+from conftest import CIVEVAL, MINIMAL_STUDY, REPO, run_cli, write_study
+
+pytestmark = pytest.mark.skipif(not serve.supported(), reason="civeval serve is Linux only")
+
+TEMPLATE = """\
+# ---
+# jupyter:
+#   civeval:
+#     title: {{fr: Titre {name}, en: Title {name}}}
+# ---
+
+# %% tags=["parameters"]
+study = ""
+output_dir = None
+
+# %%
+{body}
+"""
+
+
+def template(root: Path, name: str, body: str) -> None:
+    (root / "notebooks" / f"{name}.py").write_text(
+        TEMPLATE.format(name=name, body=textwrap.dedent(body)), encoding="utf-8")
+
+
+def start_server(root: Path, *options: str, env: dict | None = None) -> subprocess.Popen:
+    """``civeval serve`` in ``root``, once it listens."""
+    log = (root / "serve.log").open("w", encoding="utf-8")
+    server = subprocess.Popen([*CIVEVAL, "serve", *options], cwd=root, stdout=log,
+                              stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "CIVEVAL_ROOT": str(root), **(env or {})})
+    deadline = time.monotonic() + 120
+    while "serving the runs of" not in server_log(root):
+        assert server.poll() is None, server_log(root)
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
+    return server
+
+
+def server_log(root: Path) -> str:
+    return (root / "serve.log").read_text(encoding="utf-8")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+
+
+def served_pids(root: Path) -> list[int]:
+    return [int(line.rsplit("(process ", 1)[1].rstrip(")"))
+            for line in server_log(root).splitlines() if "(process " in line]
+
+
+def gone(pid: int, within: float = 15) -> bool:
+    """Whether process ``pid`` has ended and been reaped by its parent."""
+    deadline = time.monotonic() + within
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_a_served_run_gives_what_the_command_gives_and_ctrl_c_stops_it(project):
+    template(project, "50_hello", 'print("bonjour depuis", study)')
+    template(project, "50_broken", 'raise ValueError("modèle cassé")')
+    marker = project / "started"
+    template(project, "50_slow", f"""\
+        import os, time
+        with open({str(marker)!r}, "w") as marker:
+            marker.write(str(os.getpid()))
+        time.sleep(120)
+        """)
+    for slug, component in (("servie", "50_hello"), ("cassee", "50_broken"),
+                            ("lente", "50_slow")):
+        write_study(project, slug, MINIMAL_STUDY + f"components: [{component}]\n")
+    local = run_cli("run", "servie", "--no-progress", root=project)
+    assert local.returncode == 0, local.stdout + local.stderr
+    reports = project / "reports"
+    local_record = json.loads((reports / "servie" / "run.json").read_text(encoding="utf-8"))
+    server = start_server(project, "--idle", "5")
+    try:
+        # Run through the server: same reports, same output, same status as the command.
+        served = run_cli("run", "servie", "--force", "--no-progress", root=project)
+        assert served.returncode == 0, served.stdout + served.stderr
+        assert "civeval run servie --force --no-progress" in server_log(project)
+        assert "reports: " in served.stdout and "servie" in served.stdout
+        record = json.loads((reports / "servie" / "run.json").read_text(encoding="utf-8"))
+        assert [s["status"] for s in record["sections"]] == ["success"]
+        assert record["started_at"] != local_record["started_at"]
+        notebook = json.loads((reports / "servie" / "50_hello.ipynb").read_text("utf-8"))
+        assert "bonjour depuis studies/servie" in json.dumps(notebook)
+
+        failed = run_cli("run", "cassee", "--no-progress", root=project,
+                         env={"COLUMNS": "200"})
+        assert failed.returncode == 1
+        assert "ValueError" in failed.stdout and "modèle cassé" in failed.stdout
+        assert len(served_pids(project)) == 2
+
+        invalid = run_cli("run", "inconnue", root=project)
+        assert invalid.returncode == 2 and "no study 'inconnue'" in invalid.stderr
+
+        # Ctrl-C in the terminal of the run stops the served child, as it stops the command.
+        client = subprocess.Popen([*CIVEVAL, "run", "lente", "--no-progress"], cwd=project,
+                                  env={**os.environ, "CIVEVAL_ROOT": str(project)},
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not marker.exists() or not marker.read_text():
+            assert time.monotonic() < deadline and client.poll() is None
+            time.sleep(0.1)
+        client.send_signal(signal.SIGINT)
+        _, err = client.communicate(timeout=60)
+        assert client.returncode == 128 + signal.SIGINT
+        assert "civeval: stopped (SIGINT)" in err
+        section = int(marker.read_text())  # the child that ran the sleeping section
+        assert all(gone(pid) for pid in [*served_pids(project), section])
+
+        # One server per reports folder.
+        second = run_cli("serve", root=project)
+        assert second.returncode != 0 and "already serves" in second.stderr
+        assert server.poll() is None
+    finally:
+        stop(server)
+    assert not serve.socket_path(reports).exists()
+
+
+def test_a_run_from_other_code_runs_itself_and_an_idle_server_stops(project, tmp_path):
+    template(project, "50_hello", 'print("bonjour")')
+    write_study(project, "servie", MINIMAL_STUDY + "components: [50_hello]\n")
+    # A server of another copy of civeval (as after an upgrade): it must not serve this one.
+    other = tmp_path / "other-civeval"
+    shutil.copytree(REPO / "lib" / "civeval", other / "civeval",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    server = start_server(project, "--idle", "0.1",
+                          env={"PYTHONPATH": str(other)})
+    try:
+        result = run_cli("run", "servie", "--no-progress", root=project)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "runs itself" in server_log(project) and not served_pids(project)
+        assert (project / "reports" / "servie" / "50_hello.html").is_file()
+        # Six seconds without a run: it stops by itself, its socket removed.
+        assert server.wait(timeout=60) == 0
+        assert "server stopped" in server_log(project)
+        assert not serve.socket_path(project / "reports").exists()
+    finally:
+        stop(server)
