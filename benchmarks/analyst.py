@@ -23,7 +23,11 @@ Everything runs in a temporary copy of the project. Each figure is the median of
 its datasets and keeps what the checks found (``reports/.checked/``); it is printed apart,
 untimed against the target, which is for the analyst's next validations. So is the first
 run of the study: nothing the language model found is kept yet (``reports/.readings/``), and
-no earlier PDF gives its table of contents the page numbers, so it prints twice. The watch latency
+no earlier PDF gives its table of contents the page numbers, so it prints twice; the runs
+after it, on the same data, keep what was read and the PDF and Word file printed from the
+same page (``printed_from`` in ``run.json``): an analyst who changes what the report says
+pays one printing, in the first run after the change. The served runs hand the command to
+a ``civeval serve`` started beforehand (its warm-up untimed). The watch latency
 is from the write of the file to the moment the preview server reports the section's new
 page (then the whole new build); an open page notices it within its polling interval
 (``preview.POLL_MS``), which is added. Its CPU time is the watching process's and its

@@ -122,14 +122,19 @@ class Plan:
     # What the data checks found, with the digest of what they read, when they ran (not
     # recalled): kept once the batch is known valid (remember_checks).
     checks: tuple[str, checked.Outcome] | None = None
-
-    def last_run(self, section: str) -> dict:
-        """``section``'s record in the last ``run.json`` (empty when there is none)."""
-        return next((record for record in (self.previous or {}).get("sections", [])
-                     if record.get("template") == section), {})
     # False in a live preview (civeval.workbench.watch): the main report is rendered but its
     # PDF and Word wait for the next `civeval run`, which prints them.
     print_deliverables: bool = True
+
+    def last_run(self, section: str) -> dict:
+        """``section``'s record in the last ``run.json`` (empty when there is none)."""
+        return _section_record(self.previous, section)
+
+
+def _section_record(run_record: dict | None, section: str) -> dict:
+    """``section``'s record in the ``run.json`` ``run_record`` (empty when there is none)."""
+    return next((record for record in (run_record or {}).get("sections", [])
+                 if record.get("template") == section), {})
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -389,21 +394,14 @@ def _section_task(template: Template, component: Component, study: Study, stagin
         section.warning, section.printed_from = print_report(
             study, staging, section.html, component.id, word=bool(template.meta.get("docx")),
             previous=reports_dir() / study.slug / f"{component.id}.pdf",
-            previous_source=_last_printing(study.slug, component.id))
+            previous_source=_section_record(previous_run(study.slug), component.id).get(
+                "printed_from"))
     elif section.html and template.meta.get("pdf"):
         # A live preview: the last run's deliverable no longer matches this page.
         section.unprinted = True
         for suffix in (".pdf", ".docx"):
             (staging / f"{component.id}{suffix}").unlink(missing_ok=True)
     return section
-
-
-def _last_printing(slug: str, section: str) -> str | None:
-    """The digest of the page the last run made ``section``'s PDF and Word from."""
-    for record in (previous_run(slug) or {}).get("sections", []):
-        if record.get("template") == section:
-            return record.get("printed_from")
-    return None
 
 
 class _StudyRun:
