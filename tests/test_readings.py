@@ -122,3 +122,32 @@ def test_what_no_run_used_for_thirty_days_is_forgotten(kept):
     readings.remembered("spans", ["servi"], MODEL, read)
     readings.remembered("spans", ["vieux"], MODEL, read)
     assert read.calls == 3  # only the forgotten one read again
+
+
+def test_model_calls_made_for_a_kept_reading_do_not_count_as_needing_the_model(
+        kept, tmp_path, monkeypatch):
+    import functools
+    import types
+
+    from civeval.workbench import workers
+
+    probe = types.ModuleType("probe_model")
+    probe.load = functools.cache(lambda: "modèle")
+    monkeypatch.setitem(sys.modules, "probe_model", probe)
+    target = "probe_model:load"
+
+    def read(texts):
+        probe.load()
+        return [[0, len(text)] for text in texts]
+
+    before = workers.times_called(target)
+    readings.remembered("spans", ["Bonjour"], MODEL, read)  # read with the model, kept
+    assert workers.times_called(target) == before
+    probe.load()  # another use of the model: it counts
+    assert workers.times_called(target) == before + 1
+    # Not kept (the folder cannot be written): the next run needs the model again.
+    blocked = tmp_path / "fichier"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv(readings.VARIABLE, str(blocked / "readings"))
+    readings.remembered("spans", ["Au revoir"], MODEL, read)
+    assert workers.times_called(target) == before + 2

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from civeval.workbench import atomic
+from civeval.workbench import atomic, workers
 
 __all__ = ["FOLDER", "KEPT_DAYS", "VARIABLE", "forget_unused", "remembered"]
 
@@ -61,9 +61,12 @@ def remembered(kind: str, texts: list[str], model: str,
         found = json.loads(path.read_text(encoding="utf-8"))
         os.utime(path)  # used: kept another KEPT_DAYS
         return found
+    before = workers.call_counts()
     found = read(texts)
     with contextlib.suppress(OSError):  # atomic: two sections may write the same entry
         atomic.write_text(path, json.dumps(found, separators=(",", ":")))
+        # Kept: a run on the same texts needs no model for this (runner._ran_cold).
+        workers.excuse_calls_since(before)
     return found
 
 

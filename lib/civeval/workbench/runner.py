@@ -691,15 +691,16 @@ def _warm_targets(plans: list[Plan]) -> list[str]:
 
 def _asking_for_warmth(plans: list[Plan]) -> int:
     """How many sections about to run ask for something warm (``warm:`` in their header),
-    less those that used none of it in their last run on the same inputs (a study run again
-    with ``--force``: what the language model found in its texts is kept)."""
+    less those that used none of it in their last run on the same inputs but to read what
+    is now kept (:mod:`civeval.workbench.readings`): run again, they need no model."""
     return sum(1 for plan in plans for template, component in plan.steps
                if component.id in plan.stale and template.meta.get("warm")
                and not _ran_cold(plan, component.id))
 
 
 def _ran_cold(plan: Plan, section: str) -> bool:
-    """Whether ``section``'s last run, on the inputs it has now, used nothing warm."""
+    """Whether ``section``'s last run, on the inputs it has now, used nothing warm but to
+    read what is kept."""
     last = plan.last_run(section)
     return (last.get("fingerprint") == plan.fingerprints.get(section)
             and last.get("warmed") == [])

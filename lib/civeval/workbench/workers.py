@@ -56,13 +56,14 @@ import sys
 import threading
 import time
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from traceback import format_exc
 from typing import Any, NoReturn
 
-__all__ = ["ForkPool", "TaskResult", "heartbeat", "preload", "prepare", "times_called"]
+__all__ = ["ForkPool", "TaskResult", "call_counts", "excuse_calls_since", "heartbeat", "preload",
+           "prepare", "times_called"]
 
 # A message on a child's pipe: one kind byte, the payload length, the payload.
 _HEADER = struct.Struct("<cQ")
@@ -892,21 +893,42 @@ def prepare(targets: Iterable[str]) -> None:
         _PREPARED.add(target)
 
 
+_COUNTED: set[str] = set()  # the targets times_called was asked about in this process
+_EXCUSED: Counter[str] = Counter()  # their calls that served what is kept for the next run
+
+
 def times_called(target: str) -> int | None:
     """How often the function of ``"module:function"`` has been called in this process,
-    when it keeps count (a :func:`functools.cache` does); None when that cannot be told.
+    when it keeps count (a :func:`functools.cache` does), less the calls that served what
+    is kept for the next run (:func:`excuse_calls_since`); None when that cannot be told.
 
     Examples
     --------
     >>> times_called("functools:cache") is None  # not a cached function
     True
     """
+    _COUNTED.add(target)
     module, _, function = target.partition(":")
     info = getattr(getattr(sys.modules.get(module), function, None), "cache_info", None)
     if info is None:
         return None
     counts = info()
-    return counts.hits + counts.misses
+    return counts.hits + counts.misses - _EXCUSED[target]
+
+
+def call_counts() -> dict[str, int | None]:
+    """:func:`times_called` of every target counted so far in this process."""
+    return {target: times_called(target) for target in _COUNTED}
+
+
+def excuse_calls_since(before: dict[str, int | None]) -> None:
+    """Say that the calls made since ``before`` (:func:`call_counts`) served what is now
+    kept for the next run on the same inputs (:mod:`civeval.workbench.readings`): that run
+    will not need them, so they are not counted."""
+    for target, count in before.items():
+        now = times_called(target)
+        if count is not None and now is not None:
+            _EXCUSED[target] += now - count
 
 
 def _is_prepared(task: _Task) -> bool:
