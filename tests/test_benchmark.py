@@ -130,6 +130,37 @@ def test_portfolio_turns_past_studies_into_non_public_rows(tmp_path):
     assert set(b["year"]) == {2023}
 
 
+def test_each_study_file_is_parsed_once_while_it_stays_the_same(tmp_path, monkeypatch):
+    from civeval.benchmark import past_studies
+    from civeval.workbench import yamlsource
+
+    reports, studies = tmp_path / "reports", tmp_path / "studies"
+    write_run(reports, "agglo-c", {"client": "Agglo C"},
+              {"turnout_rate": {"value": 0.032, "kind": "percent"}})
+    study_file = studies / "agglo-c" / "study.yml"
+    study_file.parent.mkdir(parents=True)
+    study_file.write_text("client: {name: Agglo C, kind: EPCI}\n", encoding="utf-8")
+    parsed = []
+    safe_load = yamlsource.safe_load
+
+    def counted(text):
+        parsed.append(text)
+        return safe_load(text)
+
+    monkeypatch.setattr(yamlsource, "safe_load", counted)
+
+    # Planning a batch of n studies reads the portfolio n times.
+    for _ in range(3):
+        assert {row["kind"] for row in past_studies.portfolio_rows(reports, studies)} == {
+            "EPCI"}
+    assert len(parsed) == 1
+    study_file.write_text("client: {name: Agglo C, kind: commune, population: 9000}\n",
+                          encoding="utf-8")
+    assert {row["kind"] for row in past_studies.portfolio_rows(reports, studies)} == {
+        "commune"}
+    assert len(parsed) == 2
+
+
 def test_portfolio_of_an_empty_reports_folder(tmp_path):
     table = portfolio(tmp_path, tmp_path)
     assert table.empty and list(table.columns[:len(COLUMNS)]) == list(COLUMNS)

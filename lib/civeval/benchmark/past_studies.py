@@ -8,6 +8,7 @@ on a chart, never name them (:func:`civeval.benchmark.peers.anonymise`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -45,6 +46,16 @@ def _read_json(file: Path) -> dict:
 
 def _study_yml(file: Path) -> dict:
     """What the study file says about the client and its schemes ({} when unreadable)."""
+    try:
+        stat = file.stat()
+    except OSError:
+        return {}
+    # Planning a batch reads the portfolio once per study: each file is parsed once.
+    return dict(_parsed_study_yml(file, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_study_yml(file: Path, modified: int, size: int) -> dict:
     try:
         text = yamlsource.read_text(file, CatalogError, shown=file)
         yamlsource.compose(text, CatalogError, file=file)  # bounded, unlike safe_load alone
