@@ -773,9 +773,9 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
         if any(plan.selections for plan in plans):
             snapshot = _snapshot(plans, runs)
             os.environ[past_studies.SNAPSHOT_VARIABLE] = str(snapshot)
+            rows = past_studies.portfolio_rows()
             for plan in plans:
-                _restale(plan, runs, past_studies.portfolio_rows(), force, renderer, commit,
-                         timeout, progress, task)
+                _restale(plan, runs, rows, force, renderer, commit, timeout, progress, task)
         for run in runs.values():  # a run made by _restale has its own sections to settle
             run.queue += run.deferred
         drain()
