@@ -12,7 +12,6 @@ process left behind):
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 
 from civeval.workbench import spare, workers
@@ -23,15 +22,15 @@ ENGINES = ("fork", "spare")
 
 
 def default_engine() -> str:
-    """``"fork"`` on Linux, ``"spare"`` elsewhere (no ``fork`` on Windows; on macOS, forking
-    a process that loaded system frameworks is unsafe).
+    """``"fork"`` where forking is safe (:func:`~civeval.workbench.workers.forks_safely`:
+    Linux), ``"spare"`` elsewhere.
 
     Examples
     --------
     >>> default_engine() in ENGINES
     True
     """
-    return "fork" if sys.platform.startswith("linux") else "spare"
+    return "fork" if workers.forks_safely() else "spare"
 
 
 def open_pool(engine: str | None, jobs: int | None, warmup: Iterable[str] = ()):

@@ -43,7 +43,10 @@ _served = False  # true in a child the server forked: it runs the command, it ha
 
 
 def supported() -> bool:
-    return sys.platform.startswith("linux")
+    """Where the runner forks (:func:`civeval.workbench.workers.forks_safely`)."""
+    from civeval.workbench.workers import forks_safely
+
+    return forks_safely()
 
 
 def socket_path(reports: Path | None = None) -> Path:

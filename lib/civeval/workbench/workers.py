@@ -62,8 +62,8 @@ from dataclasses import dataclass, field
 from traceback import format_exc
 from typing import Any, NoReturn
 
-__all__ = ["ForkPool", "TaskResult", "call_counts", "excuse_calls_since", "heartbeat", "preload",
-           "prepare", "times_called"]
+__all__ = ["ForkPool", "TaskResult", "call_counts", "excuse_calls_since", "forks_safely",
+           "heartbeat", "preload", "prepare", "times_called"]
 
 # A message on a child's pipe: one kind byte, the payload length, the payload.
 _HEADER = struct.Struct("<cQ")
@@ -835,6 +835,12 @@ def heartbeat(label: str = "") -> None:
     # A parent that went away cannot be told; the task may still finish its side effects.
     with contextlib.suppress(OSError):
         channel.send(_HEARTBEAT, data)
+
+
+def forks_safely() -> bool:
+    """Whether this OS runs the fork pool: Linux (no ``fork`` on Windows; on macOS,
+    forking a process that loaded system frameworks is unsafe)."""
+    return sys.platform.startswith("linux")
 
 
 def preload(modules: Iterable[str]) -> None:
