@@ -2,9 +2,9 @@
 
 Targets, on a 2-core machine, with the demo templates and 20 synthetic studies:
 
-- ``civeval run --all`` at least 10x the throughput of the naive loop (for each study and
-  template: the ``papermill`` command, then ``jupyter nbconvert --to html --no-input``),
-  with identical report content;
+- ``civeval run --all`` at least 20x the throughput of the naive loop (issue 16; issue 7
+  asked for 10x) (for each study and template: the ``papermill`` command, then
+  ``jupyter nbconvert --to html --no-input``), with identical report content;
 - a re-run with nothing changed under 2 s in total;
 - peak memory per worker under 1 GB.
 
@@ -30,7 +30,12 @@ Then, timed:
    timing), ``papermill <notebook> <out> -p study … -p output_dir … -y <parameters>`` with
    ``CIVEVAL_SECTION`` set to the template's name (the runner's convention: recorded figures
    name their section), then ``jupyter nbconvert --to html --no-input <out>``;
-2. ``civeval run --all --force`` (jobs = the number of cores);
+2. ``civeval run --all --force`` (jobs = the number of cores), three times: once before the
+   naive loop and twice after it. The ratio takes the median of the three: the naive loop
+   lasts twenty minutes, which averages this machine's speed over that time, while one
+   forced run lasts one minute, which a slow minute would make a third longer (a 2-core
+   virtual machine's speed moves by as much from one hour to the next). Each time is
+   printed;
 3. ``civeval run --all`` again, nothing changed.
 
 Content is compared section by section: the outputs of every code cell of the naive
@@ -47,6 +52,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,7 +64,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEMOS = ("demo-saint-aubin", "demo-val-de-brenne", "demo-villeneuve-ardre")
-TARGET_RATIO, TARGET_RERUN, TARGET_MEMORY = 10.0, 2.0, 1024.0
+TARGET_RATIO, TARGET_RERUN, TARGET_MEMORY = 20.0, 2.0, 1024.0
 
 
 def make_project(root: Path, synthetic: int) -> list[str]:
@@ -207,8 +213,10 @@ def main() -> int:
         shutil.copytree(seed, naive_reports)
         shutil.copytree(seed, ours)
 
+        forced = [civeval(root, ours, "--all", "--force", "--no-progress")]
         naive_time = naive_loop(root, naive_reports, steps, work)
-        civeval_time = civeval(root, ours, "--all", "--force", "--no-progress")
+        forced += [civeval(root, ours, "--all", "--force", "--no-progress") for _ in range(2)]
+        civeval_time = statistics.median(forced)
         rerun_time = civeval(root, ours, "--all", "--no-progress")
         differences = compare(steps, work / "naive", ours)
         memory = peak_worker_memory(ours, slugs)
@@ -216,7 +224,8 @@ def main() -> int:
     ratio = naive_time / civeval_time
     print(f"civeval run --all, first run (untimed):          {seed_time:7.1f} s")
     print(f"naive loop (papermill + nbconvert per section): {naive_time:7.1f} s")
-    print(f"civeval run --all --force:                      {civeval_time:7.1f} s")
+    print(f"civeval run --all --force (median of 3):        {civeval_time:7.1f} s "
+          f"({', '.join(f'{t:.1f}' for t in forced)} s: before the naive loop, then after)")
     print(f"throughput ratio:                               {ratio:7.1f}x "
           f"(target {TARGET_RATIO:.0f}x)")
     print(f"re-run, nothing changed:                        {rerun_time:7.2f} s "
