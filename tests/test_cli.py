@@ -100,6 +100,14 @@ def test_a_batch_runs_its_valid_studies_and_exits_2_for_the_bad_one(project, cas
     assert not (project / "reports" / "bad").exists()
 
 
+@pytest.mark.parametrize("idle", ["0", "-5", "nan"])
+def test_a_server_that_would_stop_at_once_is_refused(capsys, idle):
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--idle", idle])
+    assert stopped.value.code == 2
+    assert f"argument --idle: must be more than 0 minutes, not {idle}" in capsys.readouterr().err
+
+
 def test_run_needs_studies(project, capsys):
     assert_user_error(call(capsys, "run"), "name at least one study, or use --all")
     assert_user_error(call(capsys, "run", "--all"), "no study in studies/")

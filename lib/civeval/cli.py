@@ -243,6 +243,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _minutes(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # not NaN either
+        raise argparse.ArgumentTypeError(f"must be more than 0 minutes, not {text}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="civeval",
@@ -302,7 +309,7 @@ def parser() -> argparse.ArgumentParser:
 
     served = commands.add_parser("serve", help="keep a warm process that every `civeval run` "
                                                "of this project hands its work to (Linux)")
-    served.add_argument("--idle", type=float, default=IDLE_MINUTES, metavar="MINUTES",
+    served.add_argument("--idle", type=_minutes, default=IDLE_MINUTES, metavar="MINUTES",
                         help="stop after this long without a run (default: %(default)g)")
     served.set_defaults(handler=cmd_serve)
 
