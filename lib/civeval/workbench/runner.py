@@ -432,13 +432,12 @@ class _StudyRun:
         self.sections: list[SectionResult] = []
         self.running: dict[str, tuple[Template, Component]] = {}  # by component id
         self.unfinished: set[str] = set()
-        self.previous = {s["template"]: s for s in (plan.previous or {}).get("sections", [])}
         # Why a section runs again, when it is not its inputs.
         self.reasons: dict[str, str] = {
             name: "unprinted" for name in plan.stale if plan.print_deliverables
-            and self.previous.get(name, {}).get("unprinted")
-            and self.previous[name].get("fingerprint") == plan.fingerprints.get(name)}
-        if set(self.previous) & (set(plan.fingerprints) - plan.stale):
+            and plan.last_run(name).get("unprinted")
+            and plan.last_run(name).get("fingerprint") == plan.fingerprints.get(name)}
+        if any(plan.last_run(name) for name in set(plan.fingerprints) - plan.stale):
             self._keep_up_to_date_outputs(target)
         if (target / INSTRUMENTS_FOLDER).is_dir():  # made by `civeval instrument`, not by a run
             shutil.copytree(target / INSTRUMENTS_FOLDER, self.staging / INSTRUMENTS_FOLDER)
@@ -473,7 +472,7 @@ class _StudyRun:
         plausibility check, or requiring a section that failed."""
         fingerprint = self.plan.fingerprints.get(component.id)
         if component.id not in self.plan.stale:
-            kept = SectionResult.from_record(self.previous[component.id])
+            kept = SectionResult.from_record(self.plan.last_run(component.id))
             kept.reused = True
             self.sections.append(kept)
             return True
