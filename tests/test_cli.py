@@ -100,12 +100,16 @@ def test_a_batch_runs_its_valid_studies_and_exits_2_for_the_bad_one(project, cas
     assert not (project / "reports" / "bad").exists()
 
 
-@pytest.mark.parametrize("idle", ["0", "-5", "nan"])
-def test_a_server_that_would_stop_at_once_is_refused(capsys, idle):
+@pytest.mark.parametrize(("idle", "message"), [
+    ("0", "must be more than 0 minutes, not 0"),
+    ("-5", "must be more than 0 minutes, not -5"),
+    ("nan", "must be more than 0 minutes, not nan"),
+    ("dix", "must be a number of minutes, not dix")])
+def test_a_server_that_would_stop_at_once_or_never_start_is_refused(capsys, idle, message):
     with pytest.raises(SystemExit) as stopped:
         main(["serve", "--idle", idle])
     assert stopped.value.code == 2
-    assert f"argument --idle: must be more than 0 minutes, not {idle}" in capsys.readouterr().err
+    assert f"argument --idle: {message}" in capsys.readouterr().err
 
 
 def test_run_needs_studies(project, capsys):

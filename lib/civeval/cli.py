@@ -244,7 +244,10 @@ def _positive(text: str) -> int:
 
 
 def _minutes(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of minutes, not {text}") from None
     if not value > 0:  # not NaN either
         raise argparse.ArgumentTypeError(f"must be more than 0 minutes, not {text}")
     return value
