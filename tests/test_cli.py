@@ -112,6 +112,15 @@ def test_a_server_that_would_stop_at_once_or_never_start_is_refused(capsys, idle
     assert f"argument --idle: {message}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("0", "must be at least 1, not 0"), ("deux", "must be a whole number, not deux")])
+def test_a_number_of_jobs_that_is_not_one_or_more_is_refused(capsys, value, message):
+    with pytest.raises(SystemExit) as stopped:
+        main(["run", "--all", "--jobs", value])
+    assert stopped.value.code == 2
+    assert f"argument --jobs/-j: {message}" in capsys.readouterr().err
+
+
 def test_run_needs_studies(project, capsys):
     assert_user_error(call(capsys, "run"), "name at least one study, or use --all")
     assert_user_error(call(capsys, "run", "--all"), "no study in studies/")
