@@ -3,8 +3,8 @@
 Targets, on a 2-core machine, with the demo templates and 20 synthetic studies:
 
 - ``civeval run --all`` at least 20x the throughput of the naive loop (issue 16; issue 7
-  asked for 10x) (for each study and template: the ``papermill`` command, then
-  ``jupyter nbconvert --to html --no-input``), with identical report content;
+  asked for 10x), with identical report content; the naive loop runs, for each study and
+  template, the ``papermill`` command, then ``jupyter nbconvert --to html --no-input``;
 - a re-run with nothing changed under 2 s in total;
 - peak memory per worker under 1 GB.
 
