@@ -154,11 +154,13 @@ def test_the_caller_mask_is_left_as_it_was_and_bad_input_is_refused():
         secondary_suppression([3, np.nan, 40], [True, False, False])
 
 
-def test_tables_can_ask_for_hidden_cells_to_hold_the_threshold_together():
+def test_hidden_cells_of_a_table_hold_the_threshold_together():
     table = pd.DataFrame({"quartier": ["Nord", "Sud", "Est", "Ouest"], "n": [1, 2, 30, 8]})
-    # two primary cells protect each other from being given back one by one…
-    assert suppress_small_cells(table, "n")["n"].isna().tolist() == [True, True, False, False]
-    # …but 41 − 30 − 8 = 3 people would be given back together
-    published = suppress_small_cells(table, "n", protect_sums=True)
+    # two primary cells would protect each other from being given back one by one, but
+    # 41 − 30 − 8 = 3 people would be given back together: the 8 goes too
+    published = suppress_small_cells(table, "n")
     assert published["n"].isna().tolist() == [True, True, False, True]
     assert published.attrs["secondary_suppressed_cells"] == 1
+    # 2 and 3 hold 5 people: nothing more
+    table["n"] = [2, 3, 30, 8]
+    assert suppress_small_cells(table, "n")["n"].isna().tolist() == [True, True, False, False]

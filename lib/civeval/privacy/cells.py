@@ -27,8 +27,8 @@ def _as_list(columns) -> list:
 
 
 def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = THRESHOLD,
-                         dependent_columns=None, *, groups=None, secondary: bool = True,
-                         protect_sums: bool = False) -> pd.DataFrame:
+                         dependent_columns=None, *, groups=None, secondary: bool = True
+                         ) -> pd.DataFrame:
     """Hide counts of 1 to ``threshold`` − 1 people, and what would let a reader recover them.
 
     Parameters
@@ -51,10 +51,6 @@ def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = TH
         number of respondents, is published).
     secondary : bool
         Whether to apply secondary suppression (below).
-    protect_sums : bool
-        Whether the hidden counts of a group must also hold together at least
-        ``threshold`` people (the full rule of :func:`secondary_suppression`), not only be
-        two or more.
 
     Returns
     -------
@@ -76,12 +72,11 @@ def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = TH
     **Secondary suppression**: in a group whose total is published, total − published
     counts gives back the sum of the hidden ones. Every group is protected by
     :func:`secondary_suppression`: the smallest published counts of the group are hidden
-    until at least two are hidden and, with ``protect_sums``, until they hold together
-    at least ``threshold`` people (without it, at least one person: two hidden cells of
-    1 and 2 people would leave 3 people recoverable together); over all groups again until
-    none changes, since a cell hidden for a row can leave its column unprotected. A group
-    that cannot be protected this way (a single cell: its published total *is* the cell;
-    with ``protect_sums``, fewer than ``threshold`` people in all) has every count
+    until at least two are hidden and they hold together at least ``threshold`` people
+    (two hidden cells of 1 and 2 people would otherwise give back 3 people together);
+    over all groups again until none changes, since a cell hidden for a row can leave its
+    column unprotected. A group that cannot be protected this way (a single cell: its
+    published total *is* the cell; fewer than ``threshold`` people in all) has every count
     hidden, and its total must be suppressed by whoever publishes it.
 
     Examples
@@ -117,8 +112,7 @@ def suppress_small_cells(table: pd.DataFrame, count_columns, threshold: int = TH
         partitions = ([pd.factorize(table[name], use_na_sentinel=False)[0]
                        for name in group_columns] or [np.zeros(len(table), dtype=int)])
         for name in counts:
-            _protect(values[name], hidden[name], partitions,
-                     threshold if protect_sums else 1)
+            _protect(values[name], hidden[name], partitions, threshold)
 
     result = table.copy()
     on_row = np.zeros(len(table), dtype=bool)
@@ -222,9 +216,9 @@ def secondary_suppression(counts, hidden, threshold: int = THRESHOLD
 
 
 def _protect(values: np.ndarray, hidden: np.ndarray, partitions: list[np.ndarray],
-             people: int) -> None:
+             threshold: int) -> None:
     """Hide more cells (in place) until every group has two hidden cells or more, holding
-    ``people`` together (:func:`secondary_suppression`), or none."""
+    ``threshold`` people together (:func:`secondary_suppression`), or none."""
     known = ~np.isnan(values)
     changed = True
     while changed:  # each pass hides at least one more cell, so this ends
@@ -233,7 +227,7 @@ def _protect(values: np.ndarray, hidden: np.ndarray, partitions: list[np.ndarray
             for code in np.unique(codes):
                 members = np.flatnonzero((codes == code) & known)
                 protected, _ = secondary_suppression(values[members], hidden[members],
-                                                     people)
+                                                     threshold)
                 if (protected != hidden[members]).any():
                     hidden[members] = protected
                     changed = True

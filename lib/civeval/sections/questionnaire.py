@@ -337,7 +337,7 @@ def who_answered(study: Study, questionnaire: Questionnaire,
     table = suppress_small_cells(
         rows, ["respondents"], threshold=study.small_cell_threshold,
         dependent_columns=["share_respondents", "share_weighted", "representation_ratio"],
-        groups=["variable"], protect_sums=True)
+        groups=["variable"])
     dissimilarity = {}
     for variable, group in rows.groupby("variable", sort=False):
         hidden = table.loc[group.index, "suppressed"].to_numpy()
@@ -406,8 +406,7 @@ def by_district(study: Study, questionnaire: Questionnaire, population: pd.DataF
     shares = table["share_respondents"]
     table = suppress_small_cells(
         table, ["n"], threshold=study.small_cell_threshold,
-        dependent_columns=["share_respondents", "representation_ratio", "per_thousand"],
-        protect_sums=True)
+        dependent_columns=["share_respondents", "representation_ratio", "per_thousand"])
     hidden = table["suppressed"].to_numpy()
     dissimilarity = _published_dissimilarity(shares, table["share_population"], hidden)
     merged = ([t("questionnaire.dissimilarity_merged")]
