@@ -27,11 +27,19 @@ def test_a_single_hidden_group_hides_the_smallest_group_shown_when_a_total_is_pu
     # The total of 21 minus 12 and 7 would give the 2 élus back: commerçants go too.
     assert shown_groups(people, secondary=True) == {"élu": None, "habitant": "habitant",
                                                     "commerçant": None}
-    # Two hidden groups protect each other: nothing more to hide.
+    # Two hidden groups of 5 people together protect each other: nothing more to hide.
     two = {"élu": 2, "riverain": 3, "habitant": 12, "commerçant": 7}
     assert shown_groups(two, secondary=True) == {"élu": None, "riverain": None,
                                                  "habitant": "habitant",
                                                  "commerçant": "commerçant"}
+    # 1 and 2: the total minus 12 and 7 would give back 3 people together.
+    few = {"élu": 1, "riverain": 2, "habitant": 12, "commerçant": 7}
+    assert shown_groups(few, secondary=True) == {"élu": None, "riverain": None,
+                                                 "habitant": "habitant", "commerçant": None}
+    # A group nobody spoke for hides nobody, and needs no protection.
+    empty = {"élu": 0, "habitant": 12, "commerçant": 7}
+    assert shown_groups(empty, secondary=True) == {"élu": None, "habitant": "habitant",
+                                                   "commerçant": "commerçant"}
 
 
 def test_groups_at_the_threshold_keep_their_name():

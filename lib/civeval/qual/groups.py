@@ -10,9 +10,10 @@ the difference is the few elected officials. A group whose family is still under
 threshold, or that has no family (a study's own group), is hidden.
 
 Tables that publish a total (the interviews heard, all groups together) also apply the
-secondary suppression of survey tables (:func:`civeval.privacy.suppress_small_cells`): when
-exactly one group is hidden, total minus the others would give it back, so the smallest
-group shown is hidden too.
+secondary suppression of survey tables (:func:`civeval.privacy.secondary_suppression`):
+total minus the groups shown gives back the people of the hidden ones together, so the
+smallest groups shown are hidden too until at least two are hidden and they hold the
+threshold together.
 
 :func:`shown_groups` decides; :func:`count_people` counts the people of coded segments;
 :func:`regroup` relabels a segments table with the groups shown and drops the hidden ones;
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from civeval.privacy import THRESHOLD, suppress_small_cells
+from civeval.privacy import THRESHOLD, secondary_suppression
 from civeval.qual.roles import ROLES
 
 __all__ = ["anonymous_documents", "count_people", "regroup", "shown_groups"]
@@ -61,9 +62,10 @@ def shown_groups(people: Mapping[str, int], threshold: int = THRESHOLD, *,
     threshold : int
         Smallest number of people a group shown may describe.
     secondary : bool
-        Whether a total over every group is published: then a single hidden group is
-        protected by hiding the smallest group shown as well (the rule of
-        :func:`civeval.privacy.suppress_small_cells`).
+        Whether a total over every group is published: then the hidden groups are
+        protected by hiding the smallest groups shown as well, until the hidden ones are
+        two or more and hold the threshold together (the rule of
+        :func:`civeval.privacy.secondary_suppression`).
 
     Returns
     -------
@@ -110,20 +112,18 @@ def shown_groups(people: Mapping[str, int], threshold: int = THRESHOLD, *,
 
 def _protect(people: Mapping[str, int], units: dict[str, str | None],
              threshold: int) -> dict[str, str | None]:
-    """Hide the smallest groups shown until no single hidden group can be recovered from
-    the total."""
+    """Hide the smallest groups shown until the total gives back no hidden group, nor the
+    hidden ones together under the threshold."""
     sizes: dict[str, int] = {}
     for group, unit in units.items():
         key = unit if unit is not None else f"hidden:{group}"
         sizes[key] = sizes.get(key, 0) + int(people[group])
-    table = pd.DataFrame({"unit": list(sizes), "people": list(sizes.values()),
-                          "hidden": [key.startswith("hidden:") for key in sizes]})
-    # Hidden groups are the primary cells: counted as one person (none when empty), they are
-    # hidden whatever their size; the groups shown, all at the threshold or above, go only
-    # to protect them.
-    table["cells"] = table["people"].where(~table["hidden"], table["people"].clip(upper=1))
-    protected = suppress_small_cells(table, "cells", threshold=threshold)
-    gone = set(protected.loc[protected["suppressed"], "unit"])
+    # The hidden groups (each under the threshold; an empty one hides nobody) are the
+    # primary cells; the groups shown, all at the threshold or above, go only to protect them.
+    hidden, _ = secondary_suppression(
+        list(sizes.values()), [key.startswith("hidden:") and size > 0
+                               for key, size in sizes.items()], threshold)
+    gone = {key for key, out in zip(sizes, hidden, strict=True) if out}
     return {group: None if unit in gone else unit for group, unit in units.items()}
 
 
