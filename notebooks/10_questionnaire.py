@@ -159,7 +159,8 @@ if pre and post:
     display(report.heading(t("questionnaire.h.poll")))
     poll = questionnaire.before_after(study, questionnaire.load(study, pre),
                                       questionnaire.load(study, post))
-    display(report.table(questionnaire.poll_display(poll), t("questionnaire.poll.caption")))
+    display(report.table(questionnaire.poll_display(poll),
+                         questionnaire.poll_caption(study, poll)))
 
 # %%
 if open_coding:

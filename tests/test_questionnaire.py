@@ -186,6 +186,35 @@ def test_deliberative_poll_compares_the_same_people():
     assert knowledge["after"] > knowledge["before"] and knowledge["p_value"] < 0.001
     assert questions.loc["Favorable à un couvre-feu pour les mineurs", "test"].startswith(
         "test exact de McNemar")
+    # 22 people moved from « oui » to « non », none the other way: p = 2 / 2²² is shown
+    assert not poll["p_bounded"].any()
+    assert questionnaire.poll_display(poll)["p_value"].tolist() == ["< 0,001"] * 4
+    assert questionnaire.poll_caption(study, poll) == (
+        "Évolution des opinions entre les deux questionnaires (mêmes participants)")
+
+
+def test_a_poll_p_value_that_would_give_back_fewer_than_5_movers_is_only_placed_against_5():
+    study = load_study("demo-villeneuve-ardre")
+    before, after = (questionnaire.load(study, name) for name in ("sondage_avant",
+                                                                  "sondage_apres"))
+    answers = after.responses.set_index("respondent_id")["couvre_feu_mineurs"]
+    stayed_no = answers.index[(answers == "Non")
+                              & before.responses.set_index("respondent_id")
+                              ["couvre_feu_mineurs"].reindex(answers.index).eq("Non")]
+    column = after.responses.columns.get_loc("couvre_feu_mineurs")
+    after.responses.iloc[after.responses["respondent_id"].isin(stayed_no[:2]).to_numpy(),
+                         column] = "Oui"
+    poll = questionnaire.before_after(study, before, after).set_index("poll_question")
+    curfew = poll.loc["Favorable à un couvre-feu pour les mineurs"]
+    # 2 from « non » to « oui », 22 back: p = 2 · (1 + 24 + 276) / 2²⁴ would tell 2 and 22
+    assert curfew["p_bounded"] and curfew["p_value"] == pytest.approx(2 * 301 / 2 ** 24)
+    assert not poll.drop(index=curfew.name)["p_bounded"].any()
+    shown = questionnaire.poll_display(poll.reset_index()).set_index("poll_question")
+    assert shown.loc[curfew.name, "p_value"] == "< 0,05"
+    assert "p_bounded" not in shown.columns
+    assert questionnaire.poll_caption(study, poll).endswith(
+        "p-value seulement située par rapport à 5 %, car sa valeur permettrait de retrouver "
+        "un groupe de moins de 5 personnes ayant changé d'avis.")
 
 
 def test_quotes_are_pseudonymised(project):

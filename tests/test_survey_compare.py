@@ -288,6 +288,7 @@ def test_wilcoxon_matches_hollander_and_wolfe():
     assert result["statistic"] == 45 - 40  # min(W+, W−); the ranks 1..9 add up to 45
     assert round(result["p_value"], 5) == 0.03906
     assert result["n_pairs"] == 9
+    assert (result["n_up"], result["n_down"]) == (2, 7)  # the 2nd and 8th patients rose
     assert result["change"] == pytest.approx(np.mean(y) - np.mean(x))
 
 
@@ -319,6 +320,7 @@ def test_mcnemar_is_exact_with_few_discordant_pairs_and_drops_incomplete_pairs()
     assert result["label"] == "test exact de McNemar"
     assert result["p_value"] == pytest.approx(2 * 11 / 1024)
     assert (result["n_pairs"], result["n_dropped"]) == (15, 2)
+    assert (result["n_up"], result["n_down"]) == (9, 1)
 
 
 def test_pre_post_pairs_on_the_respondent_identifier():

@@ -804,7 +804,10 @@ def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> p
     Questions every participant answered identically twice (profile questions such as sex
     or district) are left out. A share (of « oui », of agreement) is missing where those
     who gave that answer, or those who did not, are fewer than the study's threshold: with
-    the number of pairs, the share would give them back (:func:`_share_shown`)."""
+    the number of pairs, the share would give them back (:func:`_share_shown`). McNemar's
+    p-value is a function of those who moved from « non » to « oui » and from « oui » to
+    « non » alone, which a reader can work back from it: where either is fewer than the
+    threshold, only its side of 5 % is shown (``p_bounded``; :func:`poll_display`)."""
     first = before.responses.set_index("respondent_id")
     second = after.responses.set_index("respondent_id")
     rows = []
@@ -837,9 +840,12 @@ def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> p
             before_value, after_value = (
                 value if _share_shown(values, study.small_cell_threshold) else float("nan")
                 for value, values in zip((before_value, after_value), shares, strict=True))
+        moved = (result["n_up"], result["n_down"])
         rows.append({"poll_question": question.label or question.id, "test": result["label"],
                      "n_pairs": int(result["n_pairs"]), "before": before_value,
                      "after": after_value, "p_value": result["p_value"],
+                     "p_bounded": kind == "binary" and any(
+                         0 < count < study.small_cell_threshold for count in moved),
                      "shown_as": "mean" if question.type == "numeric" else "share"})
     study.record("poll_pairs", int(rows[0]["n_pairs"]) if rows else 0,
                  label=study.t("questionnaire.poll_pairs"))
@@ -1320,14 +1326,38 @@ def differences_summary(study: Study, found: pd.DataFrame):
 
 def poll_display(poll: pd.DataFrame) -> pd.DataFrame:
     """The poll table with before/after as readers expect: a share (of "oui", or of agreement
-    for scales) or a mean score for numbers."""
+    for scales) or a mean score for numbers; a bounded p-value (:func:`before_after`) as its
+    side of 5 %.
+
+    Examples
+    --------
+    >>> poll = pd.DataFrame({"poll_question": ["Couvre-feu", "Médiateurs"],
+    ...                      "before": [0.43, 0.41], "after": [0.28, 0.69],
+    ...                      "p_value": [0.0213, 0.0213], "p_bounded": [True, False],
+    ...                      "shown_as": ["share", "share"]})
+    >>> poll_display(poll)["p_value"].tolist()
+    ['< 0,05', '0,021']
+    """
     shown = poll.copy()
     for column in ("before", "after"):
         shown[column] = [fmt.percent(value) if shown_as == "share" else fmt.number(value, 2)
                          for value, shown_as in zip(poll[column], poll["shown_as"],
                                                     strict=True)]
-    shown["p_value"] = [fmt.p_value(value) for value in poll["p_value"]]
-    return shown.drop(columns="shown_as")
+    shown["p_value"] = [(("< " if value < 0.05 else "≥ ") + fmt.number(0.05, 2)) if bounded
+                        else fmt.p_value(value)
+                        for value, bounded in zip(poll["p_value"], poll["p_bounded"],
+                                                  strict=True)]
+    return shown.drop(columns=["shown_as", "p_bounded"])
+
+
+def poll_caption(study: Study, poll: pd.DataFrame) -> str:
+    """The poll table's caption, saying why a p-value is only placed against 5 % when one is
+    (:func:`before_after`)."""
+    caption = study.t("questionnaire.poll.caption")
+    if poll["p_bounded"].any():
+        return study.t("questionnaire.poll.bounded", caption=caption,
+                       count=study.small_cell_threshold)
+    return caption
 
 
 def method_note(study: Study, questionnaire: Questionnaire):

@@ -504,8 +504,10 @@ def pre_post(before, after, kind: str = "ordinal") -> pd.DataFrame:
     -------
     DataFrame
         One row: ``test``, ``label`` (French), ``statistic``, ``p_value``, ``n_pairs``
-        (complete pairs), ``n_dropped`` (pairs with a missing side), ``before`` and
-        ``after`` (mean score, or proportion of yes) and ``change`` (after − before).
+        (complete pairs), ``n_dropped`` (pairs with a missing side), ``n_up`` and
+        ``n_down`` (pairs whose answer rose or fell: for yes/no, from no to yes and from
+        yes to no), ``before`` and ``after`` (mean score, or proportion of yes) and
+        ``change`` (after − before).
 
     Notes
     -----
@@ -534,9 +536,9 @@ def pre_post(before, after, kind: str = "ordinal") -> pd.DataFrame:
     >>> before = pd.Series([True, True, False, False, False, True])
     >>> after = pd.Series([True, True, True, True, None, False])
     >>> result = pre_post(before, after, kind="binary")
-    >>> result[["test", "n_pairs", "n_dropped", "before", "after", "change"]]
-                test  n_pairs  n_dropped  before  after  change
-    0  mcnemar_exact        5          1     0.6    0.8     0.2
+    >>> result[["test", "n_pairs", "n_dropped", "n_up", "n_down", "before", "after"]]
+                test  n_pairs  n_dropped  n_up  n_down  before  after
+    0  mcnemar_exact        5          1     2       1     0.6    0.8
     """
     if kind not in {"ordinal", "binary"}:
         raise ValueError(f"kind must be 'ordinal' or 'binary', not {kind!r}")
@@ -578,6 +580,8 @@ def pre_post(before, after, kind: str = "ordinal") -> pd.DataFrame:
         "p_value": float(p_value),
         "n_pairs": len(complete),
         "n_dropped": len(pairs) - len(complete),
+        "n_up": int((complete["after"] > complete["before"]).sum()),
+        "n_down": int((complete["after"] < complete["before"]).sum()),
         "before": mean_before,
         "after": mean_after,
         "change": mean_after - mean_before,
