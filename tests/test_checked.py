@@ -113,6 +113,17 @@ def test_a_batch_imports_only_the_sections_it_runs(demo_project):
     assert "civeval.sections.questionnaire" not in modules
 
 
+def test_a_server_or_cluster_worker_preloads_the_module_of_every_template():
+    from civeval.workbench.paths import project_root
+    from civeval.workbench.runner import PRELOAD
+
+    # notebooks/NN_name.py displays what civeval.sections.name computes
+    templates = sorted((project_root() / "notebooks").glob("[0-9][0-9]_*.py"))
+    assert templates
+    for template in templates:
+        assert f"civeval.sections.{template.stem.partition('_')[2]}" in PRELOAD
+
+
 def test_notebooks_are_read_without_the_iri_grammar():
     code = ("import sys\n"
             "from civeval.workbench.exports import skip_iri_grammar\n"

@@ -27,6 +27,7 @@ import importlib.util
 import json
 import logging
 import os
+import pkgutil
 import platform
 import re
 import shutil
@@ -39,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import civeval.sections
 from civeval import __version__, plausibility
 from civeval.benchmark import past_studies
 from civeval.errors import CivevalError, ParameterError, TemplateError, combine
@@ -77,9 +79,8 @@ if TYPE_CHECKING:  # planning imports no rendering, notebook, papermill, pool or
 EXECUTION = ("numpy", "pandas", "matplotlib.pyplot", "IPython", "papermill", "jupytext",
              "civeval.workbench.engine", "civeval.presentation.report")
 PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn",
-           *(f"civeval.sections.{name}" for name in ("cadrage", "questionnaire", "entretiens",
-                                                     "participation", "realisation",
-                                                     "parangonnage", "rapport")))
+           *(f"civeval.sections.{module.name}"
+             for module in pkgutil.iter_modules(civeval.sections.__path__)))
 # Told of a section page rendered in a study's staging folder: (study slug, page).
 PageHook = Callable[[str, Path], None]
 # Where the run's status page goes when the main report takes the study page's place.
