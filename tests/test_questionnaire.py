@@ -449,6 +449,25 @@ def test_the_overview_chart_says_which_scale_and_how_many_statements(consultatio
         "questionnaire Communauté de communes du Val de Brenne (20 réponses complètes)")
 
 
+def test_the_number_on_the_scale_is_hidden_when_it_would_give_back_a_hidden_dont_know(
+        consultation):
+    study, _ = consultation
+    question = likert("avenir", missing=("Ne sait pas",))
+
+    def agreement_n(on_scale: list[int], dont_know: int, size: int):
+        survey = questionnaire.Questionnaire(
+            "hand", pd.DataFrame({"avenir": answers(AGREE, on_scale, size)}),
+            Codebook((question,)), {"missing": {"avenir": dont_know}})
+        table = questionnaire.likert_results(study, survey, question)
+        assert table.loc[table["side"] == "dont_know", "n"].isna().all()  # 3: hidden
+        return questionnaire.agreement(study, survey, question, table)["n"].iloc[0]
+
+    # 20 complete responses, 17 on the scale: 20 − 17 gives back the 3 « ne sait pas »
+    assert pd.isna(agreement_n([5, 5, 4, 3], 3, 20))
+    # 2 more answered nothing: 5 people answered « ne sait pas » or nothing, together
+    assert agreement_n([5, 5, 4, 3], 3, 22) == 17
+
+
 def test_a_question_whose_shares_are_hidden_is_not_drawn(consultation, drawn):
     study, _ = consultation
     rare = likert("rare")  # 3 answers: under the study's threshold of 5

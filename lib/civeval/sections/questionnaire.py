@@ -484,7 +484,9 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
     (:data:`PUBLICATIONS`): first the share who agree and the net agreement, hiding more
     levels of a side if needed; else the share who agree alone; else neither. A scale
     answered by fewer people than the threshold is hidden whole, its number of answers too.
-    « Ne sait pas », a share of all answers, is hidden when under the threshold.
+    « Ne sait pas », a share of all answers, is hidden when under the threshold; the number
+    of answers on the scale too when, taken from the complete responses, it would leave
+    fewer than the threshold: those who answered « ne sait pas » or nothing.
 
     Examples
     --------
@@ -538,6 +540,9 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
         table.loc[every, "n_shown"] = "n" in shown
         if "net_agreement" not in shown:
             table.loc[every, "net_agreement"] = float("nan")
+        if by is None and _gives_back_dont_know(table, np.asarray(every), counts, hidden,
+                                                len(questionnaire.responses), threshold):
+            table.loc[every, "n_shown"] = False
     table["n"] = table["n"].astype("Int64").mask(hidden)
     for name in ("weighted", "percent"):
         table[name] = table[name].mask(hidden)
@@ -550,6 +555,16 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
     # Sorted again on what is published: the true net agreement would place an item whose
     # net agreement is withheld between two published ones, and so bound it.
     return _most_approved_first(table, columns)
+
+
+def _gives_back_dont_know(table: pd.DataFrame, rows: np.ndarray, counts: np.ndarray,
+                          hidden: np.ndarray, responses: int, threshold: int) -> bool:
+    """Whether the number of answers on the scale of the item on ``rows``, beside the number
+    of complete ``responses``, would give back its hidden « ne sait pas »: the difference
+    is those who answered « ne sait pas » or nothing, fewer than ``threshold`` together."""
+    apart = (table["side"] == DONT_KNOW).to_numpy()
+    off_scale = responses - counts[rows & ~apart].sum()
+    return bool(hidden[rows & apart].any()) and 0 < off_scale < threshold
 
 
 def _scale_suppression(counts, sides, threshold: int) -> tuple:
