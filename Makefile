@@ -35,7 +35,7 @@ demo: bytecode
 test: bytecode
 	bash scripts/ensure-chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lab: bytecode
 	$(BIN)/civeval lab
