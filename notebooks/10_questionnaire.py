@@ -159,8 +159,7 @@ if pre and post:
     display(report.heading(t("questionnaire.h.poll")))
     poll = questionnaire.before_after(study, questionnaire.load(study, pre),
                                       questionnaire.load(study, post))
-    display(report.table(questionnaire.poll_display(poll),
-                         questionnaire.poll_caption(study, poll)))
+    display(questionnaire.poll_table(study, poll))
 
 # %%
 if open_coding:

@@ -193,6 +193,19 @@ def test_deliberative_poll_compares_the_same_people():
         "Évolution des opinions entre les deux questionnaires (mêmes participants)")
 
 
+def test_a_poll_with_no_question_asked_twice_says_so():
+    study = load_study("demo-villeneuve-ardre")
+    before, after = (questionnaire.Questionnaire(
+        name, pd.DataFrame({"respondent_id": ["a", "b"], question: [3, 4]}),
+        Codebook((Question(question, "numeric", label=question),)))
+        for name, question in (("avant", "score_avant"), ("apres", "score_apres")))
+    poll = questionnaire.before_after(study, before, after)
+    assert poll.empty and "p_bounded" in poll.columns
+    assert questionnaire.poll_table(study, poll).data.strip() == (
+        "<p>Aucune question à échelle, à nombre ou en oui/non n'a été posée dans les deux "
+        "questionnaires : l'évolution des opinions ne peut pas être mesurée.</p>")
+
+
 def test_a_poll_p_value_that_would_give_back_fewer_than_5_movers_is_only_placed_against_5():
     study = load_study("demo-villeneuve-ardre")
     before, after = (questionnaire.load(study, name) for name in ("sondage_avant",

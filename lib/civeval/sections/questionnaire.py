@@ -864,7 +864,8 @@ def before_after(study: Study, before: Questionnaire, after: Questionnaire) -> p
                      "shown_as": "mean" if question.type == "numeric" else "share"})
     study.record("poll_pairs", int(rows[0]["n_pairs"]) if rows else 0,
                  label=study.t("questionnaire.poll_pairs"))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["poll_question", "test", "n_pairs", "before", "after",
+                                       "p_value", "p_bounded", "shown_as"])
 
 
 def _share_shown(answers: pd.Series, threshold: int) -> bool:
@@ -1363,6 +1364,14 @@ def poll_display(poll: pd.DataFrame) -> pd.DataFrame:
                         for value, bounded in zip(poll["p_value"], poll["p_bounded"],
                                                   strict=True)]
     return shown.drop(columns=["shown_as", "p_bounded"])
+
+
+def poll_table(study: Study, poll: pd.DataFrame):
+    """The poll table (:func:`poll_display`) with its caption, or the sentence saying that no
+    question was asked in both waves in a way that can be compared."""
+    if poll.empty:
+        return report.text(study.t("questionnaire.poll.none"))
+    return report.table(poll_display(poll), poll_caption(study, poll))
 
 
 def poll_caption(study: Study, poll: pd.DataFrame) -> str:
