@@ -528,20 +528,22 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
     hidden = primary.copy()
     table["agreement_shown"] = table["n_shown"] = True
     keys = ["item", *([by] if by else [])]
-    scale = table[table["side"] != DONT_KNOW]
-    for _, rows in scale.groupby(keys, sort=False, observed=True):
+    apart = (table["side"] == DONT_KNOW).to_numpy()
+    for _, rows in table[~apart].groupby(keys, sort=False, observed=True):
         positions = rows.index.to_numpy()
         scale_hidden, shown = _scale_suppression(counts[positions], rows["side"].to_numpy(),
                                                  threshold)
         hidden[positions] = scale_hidden
         every = table.index.isin(rows.index) | (
-            (table["side"] == DONT_KNOW) & table["item"].eq(rows["item"].iloc[0]))
+            apart & table["item"].eq(rows["item"].iloc[0]).to_numpy())
         table.loc[every, "agreement_shown"] = "agreement" in shown
         table.loc[every, "n_shown"] = "n" in shown
         if "net_agreement" not in shown:
             table.loc[every, "net_agreement"] = float("nan")
-        if by is None and _gives_back_dont_know(table, np.asarray(every), counts, hidden,
-                                                len(questionnaire.responses), threshold):
+        # The complete responses minus the answers on the scale are those who answered
+        # « ne sait pas » or nothing: a hidden « ne sait pas » comes back when they are few.
+        off_scale = len(questionnaire.responses) - counts[positions].sum()
+        if by is None and hidden[every & apart].any() and 0 < off_scale < threshold:
             table.loc[every, "n_shown"] = False
     table["n"] = table["n"].astype("Int64").mask(hidden)
     for name in ("weighted", "percent"):
@@ -555,16 +557,6 @@ def likert_results(study: Study, questionnaire: Questionnaire, question: Questio
     # Sorted again on what is published: the true net agreement would place an item whose
     # net agreement is withheld between two published ones, and so bound it.
     return _most_approved_first(table, columns)
-
-
-def _gives_back_dont_know(table: pd.DataFrame, rows: np.ndarray, counts: np.ndarray,
-                          hidden: np.ndarray, responses: int, threshold: int) -> bool:
-    """Whether the number of answers on the scale of the item on ``rows``, beside the number
-    of complete ``responses``, would give back its hidden « ne sait pas »: the difference
-    is those who answered « ne sait pas » or nothing, fewer than ``threshold`` together."""
-    apart = (table["side"] == DONT_KNOW).to_numpy()
-    off_scale = responses - counts[rows & ~apart].sum()
-    return bool(hidden[rows & apart].any()) and 0 < off_scale < threshold
 
 
 def _scale_suppression(counts, sides, threshold: int) -> tuple:
