@@ -5,6 +5,7 @@
 #                observation: observation}
 #     warm: [civeval.qual.lemmas:french_pipeline]
 #     requires: []
+#     runs_with: [openpyxl]
 #     title:
 #       en: Interviews and workshops
 #       fr: Entretiens et ateliers

@@ -12,6 +12,7 @@
 #       geometry: geometry
 #     check: civeval.sections.participation:check
 #     requires: []
+#     runs_with: [civeval.participation.trends]
 #     title:
 #       en: Participation and essoufflement
 #       fr: Participation et essoufflement

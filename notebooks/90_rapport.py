@@ -10,6 +10,7 @@
 #     main: true
 #     pdf: true
 #     requires: []
+#     runs_with: [civeval.diagnosis.findings, civeval.diagnosis.actionplan, openpyxl]
 #     title:
 #       en: Evaluation report
 #       fr: Rapport d'évaluation

@@ -124,6 +124,39 @@ def test_a_server_or_cluster_worker_preloads_the_module_of_every_template():
         assert f"civeval.sections.{template.stem.partition('_')[2]}" in PRELOAD
 
 
+def test_the_parent_parses_a_study_run_alone_ahead_of_its_sections(demo_project):
+    from civeval.workbench import formats
+    from civeval.workbench.runner import _ahead_work
+
+    plan = plan_study("demo-saint-aubin")
+    formats._PARSED.clear()
+    for call in _ahead_work([plan]):
+        call()
+    # What the sections forked afterwards find parsed: every dataset of the catalogue.
+    assert {key[1] for key in formats._PARSED} == {
+        str(plan.study.path / entry.file) for entry in plan.study.config.data.values()}
+
+    # A batch's datasets would not all stay parsed: it imports only.
+    shutil.copytree(demo_project / "studies" / "demo-saint-aubin",
+                    demo_project / "studies" / "demo-copy")
+    batch = [plan, plan_study("demo-copy")]
+    formats._PARSED.clear()
+    for call in _ahead_work(batch):
+        call()
+    assert not formats._PARSED
+
+
+def test_what_templates_run_with_exists_and_printing_is_part_of_it():
+    import importlib.util
+
+    from civeval.workbench.runner import PRINTING, WORD, run_imports
+
+    modules = run_imports()
+    # A misspelt name would fail silently in the parent, and cost each section its import.
+    assert [name for name in modules if importlib.util.find_spec(name) is None] == []
+    assert {"civeval.participation.trends", *PRINTING, *WORD} <= set(modules)
+
+
 def test_notebooks_are_read_without_the_iri_grammar():
     code = ("import sys\n"
             "from civeval.workbench.exports import skip_iri_grammar\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import functools
 import gc
 import hashlib
 import importlib
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 import types
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -616,6 +618,47 @@ def test_what_a_task_asks_prepared_is_made_once_in_the_parent_after_the_others_s
     finally:
         sys.modules.pop(name, None)
         workers._PREPARED.difference_update({f"{name}:load", f"{name}:broken"})
+
+
+def _ahead_made(made):
+    return list(made)
+
+
+def test_work_ahead_is_done_by_the_parent_in_order_while_the_children_run(recwarn):
+    made = []
+
+    def make(label):
+        made.append((label, os.getpid()))
+        if label == "warns":
+            warnings.warn("a reader's remark", UserWarning, stacklevel=1)
+        if label == "fails":
+            raise OSError("a dataset went missing")
+
+    with ForkPool(jobs=1) as pool:
+        pool.prepare_ahead([functools.partial(make, label)
+                            for label in ("first", "fails", "warns", "last")])
+        pool.submit("running", time.sleep, 0.5)
+        pool.submit("forked after", _ahead_made, made)
+        results = {r.key: r for r in pool.results()}
+    parent = os.getpid()
+    assert made == [("first", parent), ("fails", parent), ("warns", parent), ("last", parent)]
+    # The task forked once the first finished found it all made, failure and warning silent.
+    assert results["forked after"].value == made
+    assert results["running"].status == "ok"
+    assert not recwarn.list
+
+
+def test_work_ahead_does_not_hold_up_the_results():
+    made = []
+    with ForkPool(jobs=2) as pool:
+        pool.prepare_ahead([functools.partial(time.sleep, 0.05)] * 200
+                           + [functools.partial(made.append, "never")])
+        pool.submit("quick", os.getpid)
+        start = time.monotonic()
+        assert [r.status for r in pool.results()] == ["ok"]
+        # Its result was read between two calls, not after the ten seconds of them all.
+        assert time.monotonic() - start < 5
+    assert made == []  # nor did the loop wait for the rest once no child was left
 
 
 def _spawn_daemon_and_return():

@@ -13,8 +13,9 @@ options a catalogue entry may give. ``path_options`` are the options that name a
 
 What :func:`read` parsed is remembered in the process by the content of the files it read,
 and each call gets its own copy: planning parses a study's datasets, its checks read them
-again, and the sections, forked from the planning process, find them parsed; a live preview
-parses again only the file that was saved.
+again, and the sections, forked from the planning process, find them parsed (when the checks
+are remembered and nothing was parsed, the runner parses a study run alone while its first
+sections run); a live preview parses again only the file that was saved.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ scheduler address, the sections run on that cluster's workers instead
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import json
 import logging
@@ -63,7 +64,13 @@ from civeval.workbench.records import (
 )
 from civeval.workbench.schema import Component
 from civeval.workbench.study import Study, load_study
-from civeval.workbench.templates import RESERVED, Template, execution_order
+from civeval.workbench.templates import (
+    RESERVED,
+    Template,
+    execution_order,
+    find_template,
+    list_templates,
+)
 
 if TYPE_CHECKING:  # planning imports no rendering, notebook, papermill, pool or terminal code
     from rich.console import Console
@@ -83,6 +90,9 @@ PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn",
              for module in pkgutil.iter_modules(civeval.sections.__path__)))
 # Told of a section page rendered in a study's staging folder: (study slug, page).
 PageHook = Callable[[str, Path], None]
+# What printing a deliverable imports (render.print_report), and its Word version.
+PRINTING = ("civeval.presentation.pdf", "pypdf")
+WORD = ("civeval.presentation.word", "docx")
 # Where the run's status page goes when the main report takes the study page's place.
 STATUS_PAGE = "execution.html"
 # A section that failed because the disk refused its outputs (ENOSPC, EROFS, EDQUOT): the
@@ -680,6 +690,38 @@ def _preload(plans: list[Plan]) -> list[str]:
                           if importlib.util.find_spec(module) is not None)]
 
 
+def _ahead_work(plans: list[Plan]) -> list[Callable[[], object]]:
+    """What the fork pool's parent makes ready while the first sections run, for those
+    forked after them: the modules the templates about to run import once they run
+    (:func:`_runs_with`), then, when one study runs alone, its datasets parsed (a batch's
+    would not all stay in memory: ``formats.PARSED_KEPT``)."""
+    from civeval.workbench import workers
+
+    stale = [plan for plan in plans if plan.stale]
+    modules = [module for plan in stale for template, component in plan.steps
+               if component.id in plan.stale for module in _runs_with(template, plan)]
+    work = [functools.partial(workers.preload, [module]) for module in dict.fromkeys(modules)]
+    if len(stale) == 1:
+        study = stale[0].study
+        work += [functools.partial(study.load, name) for name in study.config.data]
+    return work
+
+
+def _runs_with(template: Template, plan: Plan | None = None) -> list[str]:
+    """The modules ``template`` imports once it runs: its header's ``runs_with:``, and what
+    printing its deliverable needs when it prints one (in ``plan``, when given)."""
+    printing = template.meta.get("pdf") and (plan is None or plan.print_deliverables)
+    return [*template.meta.get("runs_with", []), *(PRINTING if printing else ()),
+            *(WORD if printing and template.meta.get("docx") else ())]
+
+
+def run_imports() -> list[str]:
+    """What every template of ``notebooks/`` imports once it runs (:func:`_runs_with`):
+    a process that serves any study imports it once, beside :data:`PRELOAD`."""
+    return list(dict.fromkeys(module for name in list_templates()
+                              for module in _runs_with(find_template(name))))
+
+
 def _warm_targets(plans: list[Plan]) -> list[str]:
     """What the templates about to run ask to have ready (``warm: [module:function]`` in
     their header, such as a language model): their modules imported before the first task,
@@ -736,6 +778,7 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
             from civeval.workbench.rehearsal import rehearse
 
             rehearse(renderer)
+            pool.prepare_ahead(_ahead_work(plans))
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
             for plan in plans if plan.stale}
     results: dict[str, StudyResult] = {}

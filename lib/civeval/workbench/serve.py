@@ -152,7 +152,7 @@ def _warm_up() -> None:
     from civeval.workbench.rehearsal import rehearse
     from civeval.workbench.render import Renderer
 
-    workers.preload(runner.PRELOAD)
+    workers.preload([*runner.PRELOAD, *runner.run_imports()])
     rehearse(Renderer.shared())
 
 

@@ -10,6 +10,7 @@ A template is ``notebooks/<name>.py``. Its jupytext header may carry a ``civeval
     #     inputs: [catalogue]  # what it reads besides the datasets its parameters name
     #     follows: [30_participation]  # run after these when the study has them
     #     warm: [civeval.qual.lemmas:french_pipeline]  # loaded once, before the children fork
+    #     runs_with: [openpyxl]  # imported when it runs: the runner's parent imports it first
     # ---
 
 and one cell tagged ``parameters`` that declares every parameter with its default, and

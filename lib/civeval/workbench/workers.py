@@ -55,6 +55,7 @@ import struct
 import sys
 import threading
 import time
+import warnings
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -466,6 +467,7 @@ class ForkPool(TaskPool):
 
     def __init__(self, jobs: int | None = None) -> None:
         super().__init__(jobs)
+        self._ahead: deque[Callable[[], object]] = deque()
         self._resources = _Resources()
         self._running = self._resources.children
         # What a killed child leaves behind becomes this process's child, to be ended.
@@ -526,12 +528,40 @@ class ForkPool(TaskPool):
                                  tuple(prepare)))
         self._launch(preparing=False)
 
+    def prepare_ahead(self, work: Iterable[Callable[[], object]]) -> None:
+        """Make ``work``'s calls in this process while :meth:`results` would only wait for
+        the running children, one at a time and in order, so that the tasks forked after
+        each find what it made ready (a module imported, a dataset parsed) instead of each
+        making it again.
+
+        Each call should take a fraction of a second: the children's messages are read
+        between two. One that fails, or warns, is silent: a task that needs what it would
+        have made meets the failure itself, and reports it. Calls still pending when the
+        pool closes are dropped.
+
+        Examples
+        --------
+        >>> made = []
+        >>> with ForkPool(jobs=1) as pool:
+        ...     pool.prepare_ahead([lambda: made.append(os.getpid())])
+        ...     pool.submit("first", time.sleep, 0.2)
+        ...     pool.submit("next", lambda: made == [os.getppid()])  # made by its parent
+        ...     [r.value for r in pool.results()]
+        [None, True]
+        """
+        self._ahead.extend(work)
+
+    def close(self) -> None:
+        self._ahead.clear()
+        super().close()
+
     # The parent's loop.
 
     def _launch(self, preparing: bool = True) -> None:
         """Fork queued tasks while fewer than ``jobs`` run, those already prepared first.
         With ``preparing``, prepare the others': at once when a slot would stay empty, else
-        while every slot is busy (loading a language model then overlaps the running tasks)."""
+        while every slot is busy (loading a language model then overlaps the running tasks);
+        with none to prepare, make one call of :meth:`prepare_ahead`'s."""
         while self._queue and len(self._running) < self.jobs:
             task = next((t for t in self._queue if _is_prepared(t)), None)
             if task is None:
@@ -545,6 +575,11 @@ class ForkPool(TaskPool):
         waiting = next((t for t in self._queue if not _is_prepared(t)), None)
         if preparing and waiting is not None:
             self._prepare(waiting)
+        elif preparing and self._ahead:
+            call = self._ahead.popleft()
+            with warnings.catch_warnings(), contextlib.suppress(Exception):
+                warnings.simplefilter("ignore")
+                call()
 
     def _prepare(self, task: _Task) -> bool:
         """Prepare what ``task`` asks for; when that fails, report the task as an error."""
@@ -603,6 +638,8 @@ class ForkPool(TaskPool):
         wait = max(0.0, min(deadlines) - now) if deadlines else None
         if any(c.pidfd is None for c in running):
             wait = _POLL_SECONDS if wait is None else min(wait, _POLL_SECONDS)
+        if self._ahead:  # more to do between two looks at the children
+            wait = 0
         for key, _events in self._resources.selector.select(wait):
             child = key.data
             if key.fd == child.fd:
