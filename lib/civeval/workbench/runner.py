@@ -717,9 +717,13 @@ def _runs_with(template: Template, plan: Plan | None = None) -> list[str]:
 
 def run_imports() -> list[str]:
     """What every template of ``notebooks/`` imports once it runs (:func:`_runs_with`):
-    a process that serves any study imports it once, beside :data:`PRELOAD`."""
-    return list(dict.fromkeys(module for name in list_templates()
-                              for module in _runs_with(find_template(name))))
+    a process that serves any study imports it once, beside :data:`PRELOAD`. A template
+    whose header does not read is left out: the run that uses it says what is wrong."""
+    modules = []
+    for name in list_templates():
+        with contextlib.suppress(TemplateError):
+            modules += _runs_with(find_template(name))
+    return list(dict.fromkeys(modules))
 
 
 def _warm_targets(plans: list[Plan]) -> list[str]:
