@@ -680,12 +680,17 @@ def _progress(console: Console, show: bool) -> Progress:
                     TimeElapsedColumn(), console=console, disable=not show, auto_refresh=False)
 
 
+def _stale_steps(plans: list[Plan]) -> list[tuple[Plan, Template, Component]]:
+    """Each section about to run: its plan, template and component."""
+    return [(plan, template, component) for plan in plans
+            for template, component in plan.steps if component.id in plan.stale]
+
+
 def _preload(plans: list[Plan]) -> list[str]:
     """:data:`EXECUTION` and the section module of each template about to run
     (``civeval.sections.<name>`` for template ``NN_name``), which imports what the section
     computes with: a batch imports nothing for a template it does not run."""
-    names = {template.name.partition("_")[2] for plan in plans for template, component
-             in plan.steps if component.id in plan.stale}
+    names = {template.name.partition("_")[2] for _, template, _ in _stale_steps(plans)}
     return [*EXECUTION, *(module for module in sorted(f"civeval.sections.{name}" for name in names)
                           if importlib.util.find_spec(module) is not None)]
 
@@ -698,8 +703,8 @@ def _ahead_work(plans: list[Plan]) -> list[Callable[[], object]]:
     from civeval.workbench import workers
 
     stale = [plan for plan in plans if plan.stale]
-    modules = [module for plan in stale for template, component in plan.steps
-               if component.id in plan.stale for module in _runs_with(template, plan)]
+    modules = [module for plan, template, _ in _stale_steps(plans)
+               for module in _runs_with(template, plan)]
     work = [functools.partial(workers.preload, [module]) for module in dict.fromkeys(modules)]
     if len(stale) == 1:
         study = stale[0].study
@@ -731,17 +736,16 @@ def _warm_targets(plans: list[Plan]) -> list[str]:
     their header, such as a language model): their modules imported before the first task,
     each function called by the fork pool's parent before the first task that asks for it
     (``prepare``), so that its children inherit what it loaded."""
-    return sorted({str(target) for plan in plans for template, component in plan.steps
-                   if component.id in plan.stale for target in template.meta.get("warm", [])})
+    return sorted({str(target) for _, template, _ in _stale_steps(plans)
+                   for target in template.meta.get("warm", [])})
 
 
 def _asking_for_warmth(plans: list[Plan]) -> int:
     """How many sections about to run ask for something warm (``warm:`` in their header),
     less those that used none of it in their last run on the same inputs but to read what
     is now kept (:mod:`civeval.workbench.readings`): run again, they need no model."""
-    return sum(1 for plan in plans for template, component in plan.steps
-               if component.id in plan.stale and template.meta.get("warm")
-               and not _ran_cold(plan, component.id))
+    return sum(1 for plan, template, component in _stale_steps(plans)
+               if template.meta.get("warm") and not _ran_cold(plan, component.id))
 
 
 def _ran_cold(plan: Plan, section: str) -> bool:
