@@ -1,5 +1,6 @@
 """The catalogue's readers detect French CSV conventions and locate bad input."""
 
+import pickle
 import sys
 
 import pandas as pd
@@ -125,6 +126,7 @@ def test_excel(tmp_path):
 
 
 COUNTING_READER = """
+import pickle
 import sys
 
 import pandas as pd
@@ -163,3 +165,29 @@ def test_a_file_is_parsed_once_per_content_and_each_read_gets_its_own_copy(
     assert formats.read(data, "counting", codebook=codebook)["votes"].tolist() == [13]
     assert len(counting_reader.CALLS) == 3
     monkeypatch.delitem(sys.modules, "counting_reader")
+
+
+def test_what_one_process_parsed_another_keeps_as_its_own(tmp_path, monkeypatch):
+    # As a warm server keeps what a run it served parsed: pickled, then kept.
+    (tmp_path / "handed_reader.py").write_text(COUNTING_READER, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(formats.FORMATS, "counting", formats.Format("counting",
+                                                                    "handed_reader:read"))
+    monkeypatch.setattr(formats, "_PARSED", formats.OrderedDict())
+    monkeypatch.setattr(formats, "PARSED_KEPT", 2)
+    import handed_reader
+
+    paths = [tmp_path / f"votes{number}.csv" for number in range(3)]
+    for number, path in enumerate(paths):
+        path.write_text(f"quartier;votes\nCentre;{number}\n", encoding="utf-8")
+    formats.read(paths[0], "counting")
+    handed = pickle.loads(pickle.dumps(formats.kept()))
+    monkeypatch.setattr(formats, "_PARSED", formats.OrderedDict())  # the other process
+    formats.read(paths[1], "counting")
+    formats.keep(handed)
+    assert formats.read(paths[0], "counting")["votes"].tolist() == [0]
+    assert len(handed_reader.CALLS) == 2  # kept: not parsed again
+    formats.read(paths[2], "counting")  # one too many: the least recently read goes
+    formats.read(paths[1], "counting")
+    assert len(formats.kept()) == 2 and len(handed_reader.CALLS) == 4
+    monkeypatch.delitem(sys.modules, "handed_reader")

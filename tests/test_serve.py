@@ -163,3 +163,44 @@ def test_a_run_from_other_code_runs_itself_and_an_idle_server_stops(project, tmp
         assert not serve.socket_path(project / "reports").exists()
     finally:
         stop(server)
+
+
+def test_the_next_served_run_finds_parsed_what_the_last_one_parsed(project):
+    # The section says which contents of the dataset it finds parsed as it starts: forked
+    # first, before the run's parent parses anything, it finds what the server handed down.
+    template(project, "50_lus", """\
+        from civeval.workbench import formats
+        print("parsés :", sorted(int(data["votes"].iloc[0]) for data in formats.kept().values()))
+        """)
+    write_study(project, "gardee", MINIMAL_STUDY
+                + "data:\n  votes: {file: data/votes.csv, kind: projects}\n"
+                + "components: [50_lus]\n",
+                files={"data/votes.csv": "quartier;votes\nCentre;12\n"})
+
+    def parsed_at_start() -> list[int]:
+        result = run_cli("run", "gardee", "--force", "--no-progress", root=project)
+        assert result.returncode == 0, result.stdout + result.stderr
+        notebook = (project / "reports" / "gardee" / "50_lus.ipynb").read_text("utf-8")
+        return json.loads(notebook.split("parsés : ", 1)[1].split("\\n", 1)[0])
+
+    def kept(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while f"({count} in all)" not in server_log(project):
+            assert time.monotonic() < deadline, server_log(project)
+            time.sleep(0.1)
+
+    assert parsed_at_start() == [12]  # its checks, not yet remembered, parsed it
+    assert parsed_at_start() == []  # checks remembered: the parent parses it, after the fork
+    server = start_server(project, "--idle", "5")
+    try:
+        assert parsed_at_start() == []
+        kept(1)
+        assert parsed_at_start() == [12]
+        # Changed, the file is parsed again (by its checks, here), and kept in its turn.
+        (project / "studies" / "gardee" / "data" / "votes.csv").write_text(
+            "quartier;votes\nCentre;13\n", encoding="utf-8")
+        assert parsed_at_start() == [12, 13]
+        kept(2)
+        assert parsed_at_start() == [12, 13]
+    finally:
+        stop(server)

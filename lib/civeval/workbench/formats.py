@@ -15,7 +15,8 @@ What :func:`read` parsed is remembered in the process by the content of the file
 and each call gets its own copy: planning parses a study's datasets, its checks read them
 again, and the sections, forked from the planning process, find them parsed (when the checks
 are remembered and nothing was parsed, the runner parses a study run alone while its first
-sections run); a live preview parses again only the file that was saved.
+sections run); a live preview parses again only the file that was saved, and a warm
+server keeps what the runs it served parsed (:func:`keep`).
 """
 
 from __future__ import annotations
@@ -168,6 +169,24 @@ def read(path: Path, fmt: str | None = None, base_dir: Path | None = None,
 PARSED_KEPT = 64
 """How many parsed datasets a process keeps (the most recently read)."""
 _PARSED: OrderedDict[tuple, object] = OrderedDict()
+
+
+def kept() -> dict[tuple, object]:
+    """What this process keeps parsed, by what each read depended on (the reader, its
+    options, the bytes of its files): the objects themselves, not copies."""
+    return dict(_PARSED)
+
+
+def keep(parsed: dict[tuple, object]) -> None:
+    """Keep ``parsed`` (:func:`kept` of another process of the same code) as if this one
+    had read it: a warm server is handed what its runs parsed (:mod:`civeval.workbench.serve`),
+    and the runs it forks next find it parsed. A file changed since is read again, as its
+    bytes are part of the key."""
+    for key, value in parsed.items():
+        _PARSED[key] = value
+        _PARSED.move_to_end(key)
+    while len(_PARSED) > PARSED_KEPT:
+        _PARSED.popitem(last=False)
 
 
 def _content_key(entry: Format, path: Path, options: dict) -> tuple | None:

@@ -11,6 +11,11 @@ same progress bar, same exit status, Ctrl-C stops it. A run that finds no server
 server started from other code, runs itself. The server stops after ``idle`` minutes
 without a run, or on Ctrl-C (which stops the runs it serves too).
 
+Once its command has ended, the child hands the server the datasets it parsed
+(:func:`civeval.workbench.formats.kept`, through a pipe, never on disk): the next run of the
+same study, forked from the server, finds those whose files have not changed parsed, its
+first sections included. The server keeps at most ``formats.PARSED_KEPT`` of them.
+
 Linux only: the terminal travels as file descriptors (POSIX) and the children are forked
 (which the runner does only on Linux, :mod:`civeval.workbench.pools`).
 """
@@ -21,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import select
 import signal
 import socket
@@ -31,6 +37,7 @@ import traceback
 from pathlib import Path
 
 from civeval.errors import CivevalError
+from civeval.workbench import formats
 from civeval.workbench.paths import reports_dir
 
 __all__ = ["IDLE_MINUTES", "hand_over", "serve", "socket_path"]
@@ -123,26 +130,73 @@ def serve(idle: float = IDLE_MINUTES) -> int:
     listener.listen(8)
     print(f"civeval: serving the runs of {reports_dir()} (stops after {idle:g} min without "
           "one; Ctrl-C to stop)", flush=True)
-    children: set[int] = set()
+    children: dict[int, _HandBack] = {}
     last = time.monotonic()
     try:
         while True:
-            children -= {pid for pid in children if _ended(pid)}
+            for pid in [pid for pid in children if _ended(pid)]:
+                children.pop(pid).close()
             if children:
                 last = time.monotonic()
             elif time.monotonic() - last > idle * 60:
                 print("civeval: no run for a while; server stopped", flush=True)
                 return 0
-            if select.select([listener], [], [], 1.0)[0]:
+            pipes = {child.pipe: child for child in children.values() if child.pipe is not None}
+            for ready in select.select([listener, *pipes], [], [], 1.0)[0]:
+                if ready in pipes:
+                    pipes[ready].drain()
+                    continue
                 connection, _ = listener.accept()
                 with connection:
-                    pid = _start(connection, listener, code)
-                if pid:
-                    children.add(pid)
+                    started = _start(connection, listener, code)
+                if started:
+                    children[started[0]] = _HandBack(started[1])
                     last = time.monotonic()
     finally:
+        for child in children.values():
+            child.close(keep=False)
         listener.close()
         path.unlink(missing_ok=True)
+
+
+class _HandBack:
+    """The end of the pipe on which a served child hands back the datasets it parsed."""
+
+    def __init__(self, pipe: int) -> None:
+        self.pipe: int | None = pipe
+        self.received = bytearray()
+        os.set_blocking(pipe, False)
+
+    def drain(self) -> None:
+        """Read what the child wrote so far; keep it all once the child has written it."""
+        while self.pipe is not None:
+            try:
+                chunk = os.read(self.pipe, 1 << 20)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return self.close()
+            self.received += chunk
+
+    def close(self, keep: bool = True) -> None:
+        """Read what is left (the child has ended), close the pipe, keep what it held."""
+        if self.pipe is None:
+            return
+        pipe, self.pipe = self.pipe, None
+        with contextlib.suppress(OSError):  # nothing more, though a grandchild holds it
+            while keep and (chunk := os.read(pipe, 1 << 20)):
+                self.received += chunk
+        os.close(pipe)
+        received, self.received = bytes(self.received), bytearray()
+        if not (keep and received):
+            return
+        try:
+            parsed = pickle.loads(received)
+        except Exception:  # noqa: BLE001 (the child stopped while writing: nothing to keep)
+            return
+        formats.keep(parsed)
+        print(f"civeval: {len(parsed)} dataset(s) that run parsed kept for the next runs "
+              f"({len(formats.kept())} in all)", flush=True)
 
 
 def _warm_up() -> None:
@@ -162,9 +216,11 @@ def _ended(pid: int) -> bool:
     return True
 
 
-def _start(connection: socket.socket, listener: socket.socket, code: str) -> int | None:
-    """Fork the child that runs the request on ``connection``; its pid, or None when the
-    request is refused or cannot be read."""
+def _start(connection: socket.socket, listener: socket.socket,
+           code: str) -> tuple[int, int] | None:
+    """Fork the child that runs the request on ``connection``; its pid and the pipe on
+    which it hands back what it parsed, or None when the request is refused or cannot be
+    read."""
     connection.settimeout(10)  # a client that connects and says nothing must not hold us
     try:
         message, streams, _, _ = socket.recv_fds(connection, 1 << 16, len(_STREAMS))
@@ -184,22 +240,27 @@ def _start(connection: socket.socket, listener: socket.socket, code: str) -> int
         print("civeval: a run from another civeval or Python runs itself", flush=True)
         return None
     connection.settimeout(None)
+    reading, writing = os.pipe()
     pid = os.fork()
     if pid:
-        for stream in streams:
+        for stream in (*streams, writing):
             os.close(stream)
         print(f"civeval: civeval {' '.join(request['argv'])} (process {pid})", flush=True)
-        return pid
+        return pid, reading
     listener.close()
-    _run_served(connection, request, streams)
+    os.close(reading)
+    _run_served(connection, request, streams, writing)
 
 
-def _run_served(connection: socket.socket, request: dict, streams: list[int]) -> None:
+def _run_served(connection: socket.socket, request: dict, streams: list[int],
+                hand_back: int) -> None:
     """In the forked child: become the command the request describes, run it, say how it
-    ended, and exit without returning."""
+    ended, hand the server on ``hand_back`` what it parsed that the server had not, and
+    exit without returning."""
     global _served
     _served = True
     status = 1
+    inherited = set(formats.kept())
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a new Python
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -224,4 +285,13 @@ def _run_served(connection: socket.socket, request: dict, streams: list[int]) ->
             sys.stdout.flush()
             sys.stderr.flush()
             connection.sendall(json.dumps({"status": status}).encode() + b"\n")
+        _hand_back(hand_back, {key: value for key, value in formats.kept().items()
+                               if key not in inherited})
         os._exit(status)
+
+
+def _hand_back(pipe: int, parsed: dict[tuple, object]) -> None:
+    """Write ``parsed`` to the server (nothing when it does not pickle)."""
+    with contextlib.suppress(Exception), open(pipe, "wb") as writer:
+        if parsed:
+            writer.write(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
