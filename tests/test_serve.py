@@ -165,9 +165,10 @@ def test_a_run_from_other_code_runs_itself_and_an_idle_server_stops(project, tmp
         stop(server)
 
 
-def test_the_next_served_run_finds_parsed_what_the_last_one_parsed(project):
-    # The section says which contents of the dataset it finds parsed as it starts: forked
-    # first, before the run's parent parses anything, it finds what the server handed down.
+def test_a_first_section_finds_the_datasets_parsed_aside_or_handed_down_by_the_server(
+        project):
+    # The section says which contents of the dataset it finds parsed as it starts, forked
+    # first: what the run's parent took before forking it.
     template(project, "50_lus", """\
         from civeval.workbench import formats
         print("parsés :", sorted(int(data["votes"].iloc[0]) for data in formats.kept().values()))
@@ -190,9 +191,11 @@ def test_the_next_served_run_finds_parsed_what_the_last_one_parsed(project):
             time.sleep(0.1)
 
     assert parsed_at_start() == [12]  # its checks, not yet remembered, parsed it
-    assert parsed_at_start() == []  # checks remembered: the parent parses it, after the fork
+    # Checks remembered: a child parsed it while the command imported (runner._read_aside).
+    assert parsed_at_start() == [12]
     server = start_server(project, "--idle", "5")
     try:
+        # Warm, the served run parses it after forking the section: the server had nothing.
         assert parsed_at_start() == []
         kept(1)
         assert parsed_at_start() == [12]

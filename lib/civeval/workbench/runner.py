@@ -33,6 +33,7 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -49,7 +50,7 @@ from civeval.evidence import store as evidence
 from civeval.instruments.check import check_instruments
 from civeval.presentation import fmt, i18n
 from civeval.presentation.logos import cover_logos
-from civeval.workbench import atomic, checked, incremental, readings
+from civeval.workbench import atomic, checked, formats, incremental, readings
 from civeval.workbench.paths import (
     INSTRUMENTS_FOLDER,
     display_path,
@@ -695,21 +696,37 @@ def _preload(plans: list[Plan]) -> list[str]:
                           if importlib.util.find_spec(module) is not None)]
 
 
-def _ahead_work(plans: list[Plan]) -> list[Callable[[], object]]:
+def _ahead_work(plans: list[Plan], parse: bool = True) -> list[Callable[[], object]]:
     """What the fork pool's parent makes ready while the first sections run, for those
     forked after them: the modules the templates about to run import once they run
-    (:func:`_runs_with`), then, when one study runs alone, its datasets parsed (a batch's
-    would not all stay in memory: ``formats.PARSED_KEPT``)."""
+    (:func:`_runs_with`), then, when one study runs alone and ``parse``, its datasets
+    parsed (a batch's would not all stay in memory: ``formats.PARSED_KEPT``)."""
     from civeval.workbench import workers
 
     stale = [plan for plan in plans if plan.stale]
     modules = [module for plan, template, _ in _stale_steps(plans)
                for module in _runs_with(template, plan)]
     work = [functools.partial(workers.preload, [module]) for module in dict.fromkeys(modules)]
-    if len(stale) == 1:
-        study = stale[0].study
-        work += [functools.partial(study.load, name) for name in study.config.data]
+    if len(stale) == 1 and parse:
+        work += _dataset_reads(stale[0].study)
     return work
+
+
+def _dataset_reads(study: Study) -> list[Callable[[], object]]:
+    return [functools.partial(study.load, name) for name in study.config.data]
+
+
+def _read_aside(stale: list[Plan], scheduler: str | None,
+                engine: str | None) -> formats.ReadAside | None:
+    """For one study run alone by a cold process (a command, not a warm server or watcher:
+    it has yet to import pandas, seconds on one core before its first section), its
+    datasets parsed by a child on the other core meanwhile (:class:`formats.ReadAside`)."""
+    from civeval.workbench import pools
+
+    if (len(stale) != 1 or scheduler or (engine or pools.default_engine()) != "fork"
+            or "pandas" in sys.modules):
+        return None
+    return formats.ReadAside(_dataset_reads(stale[0].study))
 
 
 def _runs_with(template: Template, plan: Plan | None = None) -> list[str]:
@@ -759,10 +776,12 @@ def _ran_cold(plan: Plan, section: str) -> bool:
 def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None,
                 force: bool = False, pool=None, engine: str | None = None,
-                on_page: PageHook | None = None, keep_warm: bool = False) -> list[StudyResult]:
+                on_page: PageHook | None = None, keep_warm: bool = False,
+                aside: formats.ReadAside | None = None) -> list[StudyResult]:
     """Run the plans' stale sections in fresh children of the ``engine``'s pool (forked, or
     spare interpreters), ``jobs`` at a time, or on a cluster's workers when ``pool`` is a
-    :class:`civeval.workbench.cluster.ClusterPool`.
+    :class:`civeval.workbench.cluster.ClusterPool`. What ``aside`` parsed is taken before
+    the first section is forked.
 
     In two phases: every study's own sections first; then, once every figure of the batch
     is recorded, the sections that read the other studies' figures (the benchmark, and the
@@ -786,7 +805,8 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
             from civeval.workbench.rehearsal import rehearse
 
             rehearse(renderer)
-            pool.prepare_ahead(_ahead_work(plans))
+            parsed_aside = aside is not None and aside.take() > 0
+            pool.prepare_ahead(_ahead_work(plans, parse=not parsed_aside))
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
             for plan in plans if plan.stale}
     results: dict[str, StudyResult] = {}
@@ -919,10 +939,14 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
     remember_checks(plans)
     results = {p.study.slug: StudyResult.up_to_date(p.previous) for p in plans if not p.stale}
     if stale:
-        from civeval.workbench.render import Renderer
-
-        renderer, commit = renderer or Renderer.shared(), git_commit()
         with contextlib.ExitStack() as stack:
+            # First: the datasets are parsed aside while this process imports.
+            aside = _read_aside(stale, scheduler, engine)
+            if aside is not None:
+                stack.callback(aside.close)
+            from civeval.workbench.render import Renderer
+
+            renderer, commit = renderer or Renderer.shared(), git_commit()
             pool = None
             if scheduler:
                 from civeval.workbench import cluster
@@ -932,7 +956,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
             progress = stack.enter_context(_progress(console, show_progress))
             task = progress.add_task("civeval run", total=sum(len(p.stale) for p in stale))
             done = _run_sections(plans, jobs, timeout, progress, task, renderer, commit, force,
-                               pool, engine, on_page, keep_warm)
+                               pool, engine, on_page, keep_warm, aside)
         results.update((r.slug, r) for r in done)
         write_index(renderer)
     return [results[p.study.slug] for p in plans]

@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 import select
 import signal
 import socket
@@ -188,15 +187,9 @@ class _HandBack:
                 self.received += chunk
         os.close(pipe)
         received, self.received = bytes(self.received), bytearray()
-        if not (keep and received):
-            return
-        try:
-            parsed = pickle.loads(received)
-        except Exception:  # noqa: BLE001 (the child stopped while writing: nothing to keep)
-            return
-        formats.keep(parsed)
-        print(f"civeval: {len(parsed)} dataset(s) that run parsed kept for the next runs "
-              f"({len(formats.kept())} in all)", flush=True)
+        if keep and (count := formats.take_back(received)):
+            print(f"civeval: {count} dataset(s) that run parsed kept for the next runs "
+                  f"({len(formats.kept())} in all)", flush=True)
 
 
 def _warm_up() -> None:
@@ -285,13 +278,5 @@ def _run_served(connection: socket.socket, request: dict, streams: list[int],
             sys.stdout.flush()
             sys.stderr.flush()
             connection.sendall(json.dumps({"status": status}).encode() + b"\n")
-        _hand_back(hand_back, {key: value for key, value in formats.kept().items()
-                               if key not in inherited})
+        formats.hand_back(hand_back, formats.kept(besides=inherited))
         os._exit(status)
-
-
-def _hand_back(pipe: int, parsed: dict[tuple, object]) -> None:
-    """Write ``parsed`` to the server (nothing when it does not pickle)."""
-    with contextlib.suppress(Exception), open(pipe, "wb") as writer:
-        if parsed:
-            writer.write(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
