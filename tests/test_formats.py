@@ -1,6 +1,5 @@
 """The catalogue's readers detect French CSV conventions and locate bad input."""
 
-import os
 import pickle
 import sys
 
@@ -127,7 +126,6 @@ def test_excel(tmp_path):
 
 
 COUNTING_READER = """
-import os
 import pickle
 import sys
 
@@ -194,29 +192,3 @@ def test_what_one_process_parsed_another_keeps_as_its_own(tmp_path, monkeypatch)
     assert len(formats.kept()) == 2 and len(handed_reader.CALLS) == 4
     monkeypatch.delitem(sys.modules, "handed_reader")
 
-
-def test_reads_made_aside_are_kept_once_taken(tmp_path, monkeypatch):
-    (tmp_path / "aside_reader.py").write_text(COUNTING_READER, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(formats.FORMATS, "aside", formats.Format("aside", "aside_reader:read"))
-    monkeypatch.setattr(formats, "_PARSED", formats.OrderedDict())
-    import aside_reader
-
-    data = tmp_path / "votes.csv"
-    data.write_text("quartier;votes\nCentre;12\n", encoding="utf-8")
-
-    def broken():
-        raise ValueError("left to the section that reads it")
-
-    aside = formats.ReadAside([broken, lambda: formats.read(data, "aside")])
-    assert aside.take() == 1
-    assert formats.read(data, "aside")["votes"].tolist() == [12]
-    assert aside_reader.CALLS == []  # read by the child, not here
-    assert aside.take() == 0
-
-    # Never taken (the run stopped first): the child is stopped and reaped.
-    slow = formats.ReadAside([lambda: __import__("time").sleep(60)])
-    slow.close()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(slow.pid, os.WNOHANG)
-    monkeypatch.delitem(sys.modules, "aside_reader")

@@ -684,3 +684,31 @@ def test_the_parent_ends_what_a_killed_child_left_in_another_session(tmp_path):
     result = _run_one(_spawn_daemon_and_die, pid_file, retry=False)
     assert result.status == "died"
     assert _reaped(int(pid_file.read_text()))  # adopted by the parent, then ended and reaped
+
+
+def _parse_and_chatter(path: str) -> dict:
+    print("bavard")  # the child's output goes nowhere
+    return {"lignes": Path(path).read_text(encoding="utf-8").splitlines()}
+
+
+@pytest.mark.skipif(not workers.forks_safely(), reason="the fork pool's OS only")
+def test_work_aside_comes_back_once_and_a_child_not_waited_for_is_stopped(tmp_path, capfd):
+    data = tmp_path / "votes.csv"
+    data.write_text("quartier;votes\nCentre;12\n", encoding="utf-8")
+    aside = workers.Aside(functools.partial(_parse_and_chatter, str(data)))
+    assert aside.result() == {"lignes": ["quartier;votes", "Centre;12"]}
+    assert aside.result() is None  # once
+    assert "bavard" not in capfd.readouterr().out
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(aside.pid, os.WNOHANG)
+
+    assert workers.Aside(lambda: 1 / 0).result() is None  # failed: nothing to take
+    assert workers.Aside(lambda: (lambda: None)).result() is None  # does not pickle
+
+    # Its result never asked for (the run stopped before its first section): stopped, reaped.
+    slow = workers.Aside(functools.partial(time.sleep, 60))
+    started = time.monotonic()
+    slow.close()
+    assert time.monotonic() - started < 10
+    with pytest.raises(ChildProcessError):
+        os.waitpid(slow.pid, os.WNOHANG)

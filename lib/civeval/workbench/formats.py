@@ -15,20 +15,16 @@ What :func:`read` parsed is remembered in the process by the content of the file
 and each call gets its own copy: planning parses a study's datasets, its checks read them
 again, and the sections, forked from the planning process, find them parsed. When the
 checks are remembered and nothing was parsed, a study run alone by the command is parsed by
-a child while the command imports (:class:`ReadAside`), and by the runner while the first
-sections run in a warm process. A live preview parses again only the file that was saved,
-and a warm server keeps what the runs it served parsed (:func:`hand_back`, :func:`take_back`).
+a child while the command imports, and by the runner while the first sections run in a warm
+process. A live preview parses again only the file that was saved, and a warm server keeps
+what the runs it served parsed: :func:`kept` in one process, :func:`keep` in another.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import importlib
 import inspect
-import os
-import pickle
-import signal
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -191,76 +187,6 @@ def keep(parsed: dict[tuple, object]) -> None:
         _PARSED.move_to_end(key)
     while len(_PARSED) > PARSED_KEPT:
         _PARSED.popitem(last=False)
-
-
-def hand_back(pipe: int, parsed: dict[tuple, object]) -> None:
-    """Write ``parsed`` to ``pipe`` (a file descriptor, closed after) for the process that
-    will :func:`take_back` it; nothing when it does not pickle. Only to a process of the
-    same code, in memory: nothing goes to disk."""
-    with contextlib.suppress(Exception), open(pipe, "wb") as writer:
-        if parsed:
-            writer.write(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def take_back(handed: bytes) -> int:
-    """Keep what :func:`hand_back` wrote (all of it, read from the pipe); how many datasets.
-    What a process stopped while writing gives nothing."""
-    try:
-        parsed = pickle.loads(handed) if handed else {}
-    except Exception:  # noqa: BLE001 (cut short: nothing to keep)
-        return 0
-    keep(parsed)
-    return len(parsed)
-
-
-class ReadAside:
-    """Reads made by a child forked now, while this process goes on: what they parsed is
-    kept here once :meth:`take` is called.
-
-    A run alone starts cold: it imports for seconds before its first section, on one core.
-    The child parses the study's datasets on the other one meanwhile, and the sections
-    forked after :meth:`take` find them parsed. The child says nothing (its output goes
-    nowhere) and a read that fails is left to the section that needs it. Where the process
-    may fork only (:func:`civeval.workbench.workers.forks_safely`).
-    """
-
-    def __init__(self, reads: list[Callable[[], object]]) -> None:
-        reading, writing = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(reading)
-            try:
-                quiet = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(quiet, 1)
-                os.dup2(quiet, 2)
-                inherited = set(_PARSED)
-                for read in reads:
-                    with contextlib.suppress(Exception):
-                        read()
-                hand_back(writing, kept(besides=inherited))
-            finally:
-                os._exit(0)
-        os.close(writing)
-        self.pipe: int | None = reading
-
-    def take(self) -> int:
-        """Wait for the child to finish, keep what it parsed; how many datasets."""
-        if self.pipe is None:
-            return 0
-        with open(self.pipe, "rb") as pipe:
-            handed = pipe.read()
-        self.pipe = None
-        os.waitpid(self.pid, 0)
-        return take_back(handed)
-
-    def close(self) -> None:
-        """Stop the child if nothing was taken (the run stopped before its first section)."""
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
 
 
 def _content_key(entry: Format, path: Path, options: dict) -> tuple | None:

@@ -716,17 +716,28 @@ def _dataset_reads(study: Study) -> list[Callable[[], object]]:
     return [functools.partial(study.load, name) for name in study.config.data]
 
 
-def _read_aside(stale: list[Plan], scheduler: str | None,
-                engine: str | None) -> formats.ReadAside | None:
+def _parse_aside(stale: list[Plan], scheduler: str | None,
+                 engine: str | None) -> workers.Aside | None:
     """For one study run alone by a cold process (a command, not a warm server or watcher:
-    it has yet to import pandas, seconds on one core before its first section), its
-    datasets parsed by a child on the other core meanwhile (:class:`formats.ReadAside`)."""
-    from civeval.workbench import pools
+    it has yet to import pandas, seconds on one core before its first section), a child
+    that parses its datasets on the other core meanwhile (:class:`workers.Aside`); None
+    otherwise."""
+    from civeval.workbench import pools, workers
 
     if (len(stale) != 1 or scheduler or (engine or pools.default_engine()) != "fork"
             or "pandas" in sys.modules):
         return None
-    return formats.ReadAside(_dataset_reads(stale[0].study))
+    return workers.Aside(functools.partial(_parsed, stale[0].study))
+
+
+def _parsed(study: Study) -> dict[tuple, object]:
+    """``study``'s datasets, parsed here (:func:`formats.kept`); one that fails is left to
+    the section that reads it."""
+    inherited = set(formats.kept())
+    for read in _dataset_reads(study):
+        with contextlib.suppress(Exception):
+            read()
+    return formats.kept(besides=inherited)
 
 
 def _runs_with(template: Template, plan: Plan | None = None) -> list[str]:
@@ -777,11 +788,11 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None,
                 force: bool = False, pool=None, engine: str | None = None,
                 on_page: PageHook | None = None, keep_warm: bool = False,
-                aside: formats.ReadAside | None = None) -> list[StudyResult]:
+                aside: workers.Aside | None = None) -> list[StudyResult]:
     """Run the plans' stale sections in fresh children of the ``engine``'s pool (forked, or
     spare interpreters), ``jobs`` at a time, or on a cluster's workers when ``pool`` is a
-    :class:`civeval.workbench.cluster.ClusterPool`. What ``aside`` parsed is taken before
-    the first section is forked.
+    :class:`civeval.workbench.cluster.ClusterPool`. What ``aside`` parsed
+    (:func:`_parse_aside`) is taken before the first section is forked.
 
     In two phases: every study's own sections first; then, once every figure of the batch
     is recorded, the sections that read the other studies' figures (the benchmark, and the
@@ -805,8 +816,9 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
             from civeval.workbench.rehearsal import rehearse
 
             rehearse(renderer)
-            parsed_aside = aside is not None and aside.take() > 0
-            pool.prepare_ahead(_ahead_work(plans, parse=not parsed_aside))
+            parsed = aside.result() if aside is not None else None
+            formats.keep(parsed or {})
+            pool.prepare_ahead(_ahead_work(plans, parse=not parsed))
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
             for plan in plans if plan.stale}
     results: dict[str, StudyResult] = {}
@@ -941,7 +953,7 @@ def run(plans: list[Plan], timeout: int | None = None, console: Console | None =
     if stale:
         with contextlib.ExitStack() as stack:
             # First: the datasets are parsed aside while this process imports.
-            aside = _read_aside(stale, scheduler, engine)
+            aside = _parse_aside(stale, scheduler, engine)
             if aside is not None:
                 stack.callback(aside.close)
             from civeval.workbench.render import Renderer

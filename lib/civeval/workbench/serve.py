@@ -36,7 +36,7 @@ import traceback
 from pathlib import Path
 
 from civeval.errors import CivevalError
-from civeval.workbench import formats
+from civeval.workbench import formats, workers
 from civeval.workbench.paths import reports_dir
 
 __all__ = ["IDLE_MINUTES", "hand_over", "serve", "socket_path"]
@@ -50,9 +50,7 @@ _served = False  # true in a child the server forked: it runs the command, it ha
 
 def supported() -> bool:
     """Where the runner forks (:func:`civeval.workbench.workers.forks_safely`)."""
-    from civeval.workbench.workers import forks_safely
-
-    return forks_safely()
+    return workers.forks_safely()
 
 
 def socket_path(reports: Path | None = None) -> Path:
@@ -187,8 +185,10 @@ class _HandBack:
                 self.received += chunk
         os.close(pipe)
         received, self.received = bytes(self.received), bytearray()
-        if keep and (count := formats.take_back(received)):
-            print(f"civeval: {count} dataset(s) that run parsed kept for the next runs "
+        parsed = workers.handed(received) if keep else None
+        if parsed:
+            formats.keep(parsed)
+            print(f"civeval: {len(parsed)} dataset(s) that run parsed kept for the next runs "
                   f"({len(formats.kept())} in all)", flush=True)
 
 
@@ -278,5 +278,5 @@ def _run_served(connection: socket.socket, request: dict, streams: list[int],
             sys.stdout.flush()
             sys.stderr.flush()
             connection.sendall(json.dumps({"status": status}).encode() + b"\n")
-        formats.hand_back(hand_back, formats.kept(besides=inherited))
+        workers.send_over(hand_back, formats.kept(besides=inherited))
         os._exit(status)
