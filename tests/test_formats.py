@@ -126,7 +126,6 @@ def test_excel(tmp_path):
 
 
 COUNTING_READER = """
-import pickle
 import sys
 
 import pandas as pd
@@ -191,4 +190,3 @@ def test_what_one_process_parsed_another_keeps_as_its_own(tmp_path, monkeypatch)
     formats.read(paths[1], "counting")
     assert len(formats.kept()) == 2 and len(handed_reader.CALLS) == 4
     monkeypatch.delitem(sys.modules, "handed_reader")
-

@@ -191,7 +191,7 @@ def test_a_first_section_finds_the_datasets_parsed_aside_or_handed_down_by_the_s
             time.sleep(0.1)
 
     assert parsed_at_start() == [12]  # its checks, not yet remembered, parsed it
-    # Checks remembered: a child parsed it while the command imported (runner._read_aside).
+    # Checks remembered: a child parsed it while the command imported (runner._parse_aside).
     assert parsed_at_start() == [12]
     server = start_server(project, "--idle", "5")
     try:
