@@ -138,6 +138,7 @@ def test_a_served_run_gives_what_the_command_gives_and_ctrl_c_stops_it(project):
         second = run_cli("serve", root=project)
         assert second.returncode != 0 and "already serves" in second.stderr
         assert server.poll() is None
+        assert "could not be read" not in server_log(project)  # its check is no bad run
     finally:
         stop(server)
     assert not serve.socket_path(reports).exists()

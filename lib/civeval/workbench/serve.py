@@ -217,6 +217,8 @@ def _start(connection: socket.socket, listener: socket.socket,
     connection.settimeout(10)  # a client that connects and says nothing must not hold us
     try:
         message, streams, _, _ = socket.recv_fds(connection, 1 << 16, len(_STREAMS))
+        if not message and not streams:  # a second `civeval serve` checking we are here
+            return None
         while not message.endswith(b"\n"):
             chunk = connection.recv(1 << 16)
             if not chunk:
