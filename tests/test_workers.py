@@ -686,29 +686,17 @@ def test_the_parent_ends_what_a_killed_child_left_in_another_session(tmp_path):
     assert _reaped(int(pid_file.read_text()))  # adopted by the parent, then ended and reaped
 
 
-def _parse_and_chatter(path: str) -> dict:
-    print("bavard")  # the child's output goes nowhere
-    return {"lignes": Path(path).read_text(encoding="utf-8").splitlines()}
 
+def test_what_is_sent_over_a_pipe_comes_back_whole_or_not_at_all():
+    reading, writing = os.pipe()
+    workers.send_over(writing, {"lignes": ["quartier;votes", "Centre;12"]})
+    with open(reading, "rb") as pipe:
+        sent = pipe.read()
+    assert workers.handed(sent) == {"lignes": ["quartier;votes", "Centre;12"]}
+    assert workers.handed(sent[:-3]) is None  # the writer stopped first: nothing to take
 
-@pytest.mark.skipif(not workers.forks_safely(), reason="the fork pool's OS only")
-def test_work_aside_comes_back_once_and_a_child_not_waited_for_is_stopped(tmp_path, capfd):
-    data = tmp_path / "votes.csv"
-    data.write_text("quartier;votes\nCentre;12\n", encoding="utf-8")
-    aside = workers.Aside(functools.partial(_parse_and_chatter, str(data)))
-    assert aside.result() == {"lignes": ["quartier;votes", "Centre;12"]}
-    assert aside.result() is None  # once
-    assert "bavard" not in capfd.readouterr().out
-    with pytest.raises(ChildProcessError):  # reaped
-        os.waitpid(aside.pid, os.WNOHANG)
-
-    assert workers.Aside(lambda: 1 / 0).result() is None  # failed: nothing to take
-    assert workers.Aside(lambda: (lambda: None)).result() is None  # does not pickle
-
-    # Its result never asked for (the run stopped before its first section): stopped, reaped.
-    slow = workers.Aside(functools.partial(time.sleep, 60))
-    started = time.monotonic()
-    slow.close()
-    assert time.monotonic() - started < 10
-    with pytest.raises(ChildProcessError):
-        os.waitpid(slow.pid, os.WNOHANG)
+    reading, writing = os.pipe()
+    workers.send_over(writing, lambda: None)  # does not pickle: nothing written, pipe closed
+    with open(reading, "rb") as pipe:
+        assert pipe.read() == b""
+    assert workers.handed(b"") is None

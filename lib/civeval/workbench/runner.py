@@ -717,17 +717,19 @@ def _dataset_reads(study: Study) -> list[Callable[[], object]]:
 
 
 def _parse_aside(stale: list[Plan], scheduler: str | None,
-                 engine: str | None) -> workers.Aside | None:
+                 engine: str | None) -> workers.ForkPool | None:
     """For one study run alone by a cold process (a command, not a warm server or watcher:
-    it has yet to import pandas, seconds on one core before its first section), a child
-    that parses its datasets on the other core meanwhile (:class:`workers.Aside`); None
-    otherwise."""
+    it has yet to import pandas, seconds on one core before its first section), a pool of
+    one child that parses its datasets on the other core meanwhile (:func:`_parsed`, its
+    output going nowhere); None otherwise."""
     from civeval.workbench import pools, workers
 
     if (len(stale) != 1 or scheduler or (engine or pools.default_engine()) != "fork"
             or "pandas" in sys.modules):
         return None
-    return workers.Aside(functools.partial(_parsed, stale[0].study))
+    aside = workers.ForkPool(jobs=1)
+    aside.submit("datasets", _parsed, stale[0].study, log_path=os.devnull)
+    return aside
 
 
 def _parsed(study: Study) -> dict[tuple, object]:
@@ -788,7 +790,7 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                 progress: Progress, task, renderer: Renderer, commit: str | None,
                 force: bool = False, pool=None, engine: str | None = None,
                 on_page: PageHook | None = None, keep_warm: bool = False,
-                aside: workers.Aside | None = None) -> list[StudyResult]:
+                aside: workers.ForkPool | None = None) -> list[StudyResult]:
     """Run the plans' stale sections in fresh children of the ``engine``'s pool (forked, or
     spare interpreters), ``jobs`` at a time, or on a cluster's workers when ``pool`` is a
     :class:`civeval.workbench.cluster.ClusterPool`. What ``aside`` parsed
@@ -816,8 +818,9 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
             from civeval.workbench.rehearsal import rehearse
 
             rehearse(renderer)
-            parsed = aside.result() if aside is not None else None
-            formats.keep(parsed or {})
+            outcome = next(aside.results()) if aside is not None else None
+            parsed = outcome.value if outcome is not None and outcome.status == "ok" else {}
+            formats.keep(parsed)
             pool.prepare_ahead(_ahead_work(plans, parse=not parsed))
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
             for plan in plans if plan.stale}

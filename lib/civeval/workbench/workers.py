@@ -63,9 +63,8 @@ from dataclasses import dataclass, field
 from traceback import format_exc
 from typing import Any, NoReturn
 
-__all__ = ["Aside", "ForkPool", "TaskResult", "call_counts", "excuse_calls_since",
-           "forks_safely", "handed", "heartbeat", "preload", "prepare", "send_over",
-           "times_called"]
+__all__ = ["ForkPool", "TaskResult", "call_counts", "excuse_calls_since", "forks_safely",
+           "handed", "heartbeat", "preload", "prepare", "send_over", "times_called"]
 
 # A message on a child's pipe: one kind byte, the payload length, the payload.
 _HEADER = struct.Struct("<cQ")
@@ -881,66 +880,13 @@ def forks_safely() -> bool:
     return sys.platform.startswith("linux")
 
 
-class Aside:
-    """``work`` called by a child forked now, while this process goes on; :meth:`result`
-    waits for the child and returns what ``work`` returned.
-
-    The child's output goes nowhere; what ``work`` returns comes back pickled, through a
-    pipe, in memory only (:func:`send_over`); None when it failed or does not pickle. For
-    this OS's fork pool only (:func:`forks_safely`). A command run alone imports for
-    seconds on one core before its first section: a child makes ready meanwhile, on the
-    other one, what its sections would each make again (the datasets parsed,
-    :func:`civeval.workbench.runner.run`).
-
-    Examples
-    --------
-    >>> Aside(lambda: sum(range(10))).result()
-    45
-    """
-
-    def __init__(self, work: Callable[[], object]) -> None:
-        reading, writing = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(reading)
-            try:
-                quiet = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(quiet, 1)
-                os.dup2(quiet, 2)
-                sys.stdout = sys.stderr = open(quiet, "w", encoding="utf-8")  # noqa: SIM115
-                send_over(writing, work())
-            finally:
-                os._exit(0)
-        os.close(writing)
-        self._pipe: int | None = reading
-
-    def result(self) -> object:
-        """What ``work`` returned, once the child has ended; None when it failed, and the
-        second time."""
-        if self._pipe is None:
-            return None
-        with open(self._pipe, "rb") as pipe:
-            sent = pipe.read()
-        self._pipe = None
-        os.waitpid(self.pid, 0)
-        return handed(sent)
-
-    def close(self) -> None:
-        """Stop and reap the child if its result was not asked for."""
-        if self._pipe is not None:
-            os.close(self._pipe)
-            self._pipe = None
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-
-
 def send_over(pipe: int, value: object) -> None:
     """Write ``value``, pickled, to the file descriptor ``pipe`` and close it, for a process
-    of the same code (:func:`handed`); nothing when it is None or does not pickle."""
+    of the same code that reads it whole (:func:`handed`), outside a pool (``civeval
+    serve``); nothing when it is None or does not pickle."""
     with contextlib.suppress(Exception), open(pipe, "wb") as writer:
         if value is not None:
-            writer.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            writer.write(_dumps(value))
 
 
 def handed(sent: bytes) -> object:
