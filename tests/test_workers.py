@@ -686,7 +686,6 @@ def test_the_parent_ends_what_a_killed_child_left_in_another_session(tmp_path):
     assert _reaped(int(pid_file.read_text()))  # adopted by the parent, then ended and reaped
 
 
-
 def test_what_is_sent_over_a_pipe_comes_back_whole_or_not_at_all():
     reading, writing = os.pipe()
     workers.send_over(writing, {"lignes": ["quartier;votes", "Centre;12"]})
