@@ -1,5 +1,7 @@
-"""One batch at a time per study: a lock file beside its reports; and :func:`exclusive`, a
-lock that waits, for files that concurrent sections of one study update in turn.
+"""One batch at a time per study: a lock file beside its reports (:class:`StudyLock`, one
+:class:`HeldLock`, which also keeps one ``civeval serve`` per reports folder); and
+:func:`exclusive`, a lock that waits, for files that concurrent sections of one study update
+in turn.
 
 Two batches writing the same study would each build a staging folder and swap it in last;
 the report would be whichever finished second, its run record perhaps the other's. The lock
@@ -89,12 +91,88 @@ def exclusive(path: Path):
         os.close(fd)
 
 
+class Locked(CivevalError):
+    """Another process holds the lock; ``holder`` says which, as its file tells."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.holder = path, _holder(path)
+        super().__init__(f"{path} is held by {self.holder}")
+
+
+class HeldLock:
+    """Hold the lock of file ``path`` (made if absent) until :meth:`release` (or the end of
+    a ``with``), the file saying who holds it: this process's id, host, start time and
+    command (:func:`holder_details`).
+
+    Raises
+    ------
+    Locked
+        When another process holds it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        while True:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                _try_lock(self._fd)
+            except BlockingIOError:
+                os.close(self._fd)
+                raise Locked(self.path) from None
+            # The holder before us may have removed the file between our open and our lock:
+            # a lock on a file no longer at the path locks nothing.
+            try:
+                if os.stat(self.path).st_ino == os.fstat(self._fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(self._fd)
+        os.ftruncate(self._fd, 0)  # a holder killed outright leaves its file behind
+        os.write(self._fd, json.dumps({
+            "pid": os.getpid(), "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": " ".join(sys.argv)}).encode())
+
+    def release(self) -> None:
+        """Remove the lock file and drop the lock."""
+        if self._fd < 0:
+            return
+        if sys.platform == "win32":
+            # Windows removes no open file: close first. Another process that opened it
+            # since keeps it in place, which is harmless (it locks, then writes its own
+            # details).
+            os.close(self._fd)
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
+        else:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+        self._fd = -1
+
+    def __enter__(self) -> HeldLock:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+
+def holder_details(path: Path) -> dict | None:
+    """What the holder of ``path`` wrote of itself (``pid``, ``host``, ``since``,
+    ``command``), or None when there is no such file or it is being written."""
+    try:
+        details = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return details if isinstance(details, dict) else None
+
+
 class StudyLocked(CivevalError):
     """Another process is running the study."""
 
 
-class StudyLock:
-    """Hold the lock of study ``slug`` until :meth:`release` (or the end of a ``with``).
+class StudyLock(HeldLock):
+    """Hold the lock of study ``slug`` (``reports/.<slug>.lock``, which reports/ keeps only
+    while it is held) until :meth:`release` (or the end of a ``with``).
 
     Raises
     ------
@@ -104,57 +182,19 @@ class StudyLock:
 
     def __init__(self, slug: str) -> None:
         self.slug = slug
-        self.path = reports_dir() / f".{slug}.lock"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-            try:
-                _try_lock(self._fd)
-            except BlockingIOError:
-                holder = _holder(self.path)
-                os.close(self._fd)
-                raise StudyLocked(f"study {slug!r} is being run by another civeval process "
-                                  f"({holder}); wait for it to end, or stop it") from None
-            # The holder before us may have removed the file between our open and our lock:
-            # a lock on a file no longer at the path locks nothing.
-            try:
-                if os.stat(self.path).st_ino == os.fstat(self._fd).st_ino:
-                    break
-            except FileNotFoundError:
-                pass
-            os.close(self._fd)
-        os.ftruncate(self._fd, 0)  # a batch killed outright leaves its file behind
-        os.write(self._fd, json.dumps({
-            "pid": os.getpid(), "host": socket.gethostname(),
-            "since": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": " ".join(sys.argv)}).encode())
-
-    def release(self) -> None:
-        """Remove the lock file (reports/ keeps only reports) and drop the lock."""
-        if self._fd < 0:
-            return
-        if sys.platform == "win32":
-            # Windows removes no open file: close first. Another batch that opened it since
-            # keeps it in place, which is harmless (it locks, then writes its own details).
-            os.close(self._fd)
-            with contextlib.suppress(OSError):
-                self.path.unlink(missing_ok=True)
-        else:
-            self.path.unlink(missing_ok=True)
-            os.close(self._fd)
-        self._fd = -1
-
-    def __enter__(self) -> StudyLock:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.release()
+        path = reports_dir() / f".{slug}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            super().__init__(path)
+        except Locked as held:
+            raise StudyLocked(f"study {slug!r} is being run by another civeval process "
+                              f"({held.holder}); wait for it to end, or stop it") from None
 
 
 def _holder(path: Path) -> str:
     try:
-        who = json.loads(path.read_text(encoding="utf-8"))
+        who = holder_details(path)
         return (f"pid {who['pid']} on {who['host']}, since {who['since']}: "
                 f"{who['command']}")
-    except (OSError, ValueError, KeyError, TypeError):  # written at this very moment
+    except (TypeError, KeyError):  # written at this very moment
         return "process not yet known"
