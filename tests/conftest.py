@@ -13,6 +13,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CIVEVAL = [sys.executable, "-m", "civeval.cli"]
+# A run the tests make leaves no warm server behind (civeval.workbench.serve.AUTOSTART),
+# whatever the shell that started them says: the tests that want one ask for it.
+os.environ["CIVEVAL_SERVE"] = "0"
 
 MINIMAL_STUDY = """\
 title: "Évaluation test"

@@ -4,8 +4,10 @@ itself, and the server stops when idle."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from civeval.workbench import serve
+from civeval.workbench import locks, serve
 from conftest import CIVEVAL, MINIMAL_STUDY, REPO, run_cli, write_study
 
 pytestmark = pytest.mark.skipif(not serve.supported(), reason="civeval serve is Linux only")
@@ -134,11 +136,12 @@ def test_a_served_run_gives_what_the_command_gives_and_ctrl_c_stops_it(project):
         section = int(marker.read_text())  # the child that ran the sleeping section
         assert all(gone(pid) for pid in [*served_pids(project), section])
 
-        # One server per reports folder.
+        # One server per reports folder: the second names the first.
         second = run_cli("serve", root=project)
         assert second.returncode != 0 and "already serves" in second.stderr
+        assert f"pid {server.pid} " in second.stderr
         assert server.poll() is None
-        assert "could not be read" not in server_log(project)  # its check is no bad run
+        assert "could not be read" not in server_log(project)
     finally:
         stop(server)
     assert not serve.socket_path(reports).exists()
@@ -164,6 +167,85 @@ def test_a_run_from_other_code_runs_itself_and_an_idle_server_stops(project, tmp
         assert not serve.socket_path(project / "reports").exists()
     finally:
         stop(server)
+
+
+def test_a_server_whose_civeval_code_changed_stops_and_the_run_runs_itself(project, tmp_path):
+    template(project, "50_hello", 'print("bonjour")')
+    write_study(project, "servie", MINIMAL_STUDY + "components: [50_hello]\n")
+    copy = tmp_path / "edited-civeval"
+    shutil.copytree(REPO / "lib" / "civeval", copy / "civeval",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    server = start_server(project, "--idle", "5", env={"PYTHONPATH": str(copy)})
+    try:
+        # The analyst edits civeval itself: the server's code is no longer what is on disk.
+        fmt = copy / "civeval" / "presentation" / "fmt.py"
+        fmt.write_text(fmt.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        result = run_cli("run", "servie", "--no-progress", root=project,
+                         env={"PYTHONPATH": str(copy)})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not served_pids(project)
+        assert server.wait(timeout=30) == 0
+        assert "the civeval code changed since this server started" in server_log(project)
+        assert not serve.socket_path(project / "reports").exists()
+        assert not serve.lock_path(project / "reports").exists()
+    finally:
+        stop(server)
+
+
+def at_a_terminal(root: Path, *args: str, env: dict) -> tuple[int, str]:
+    """``civeval <args>`` with a terminal (a pseudo-terminal) as its output: its status and
+    what it printed there."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([*CIVEVAL, *args], cwd=root, stdin=subprocess.DEVNULL,
+                               stdout=follower, stderr=follower,
+                               env={**os.environ, "CIVEVAL_ROOT": str(root), **env})
+    os.close(follower)
+    printed = b""
+    with contextlib.suppress(OSError):  # EIO once the command has ended
+        while chunk := os.read(leader, 1 << 16):
+            printed += chunk
+    os.close(leader)
+    return process.wait(timeout=300), printed.decode("utf-8", "replace")
+
+
+def test_a_run_at_a_terminal_leaves_a_server_for_the_next_and_serve_stop_ends_it(project):
+    template(project, "50_hello", 'print("bonjour depuis", study)')
+    write_study(project, "servie", MINIMAL_STUDY + "components: [50_hello]\n")
+    reports = project / "reports"
+    log = reports / serve.LOG
+    # Away from a terminal, by default, or for the whole project: no server.
+    assert run_cli("run", "servie", "--no-progress", root=project,
+                   env={"CIVEVAL_SERVE": ""}).returncode == 0
+    assert run_cli("run", "--all", "--no-progress", root=project,
+                   env={"CIVEVAL_SERVE": "1"}).returncode == 0
+    status, printed = at_a_terminal(project, "run", "servie", "--no-progress",
+                                    env={"CIVEVAL_SERVE": "0"})
+    assert status == 0 and "start warm" not in printed
+    assert not log.exists() and not serve.lock_path(reports).exists()
+
+    status, printed = at_a_terminal(project, "run", "servie", "--force", "--no-progress",
+                                    env={"CIVEVAL_SERVE": ""})
+    assert status == 0, printed
+    assert "the next runs will start warm" in printed
+    assert printed.rstrip().splitlines()[-1].startswith("reports: ")  # still printed last
+    server = None
+    try:
+        deadline = time.monotonic() + 120
+        while not serve.socket_path(reports).exists():
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.2)
+        server = locks.holder_details(serve.lock_path(reports))["pid"]
+        served = run_cli("run", "servie", "--force", "--no-progress", root=project)
+        assert served.returncode == 0, served.stdout + served.stderr
+        assert "civeval run servie --force --no-progress (process" in log.read_text("utf-8")
+        assert "start warm" not in served.stderr  # a served run starts no other server
+    finally:
+        stopped = run_cli("serve", "--stop", root=project)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout, stopped.stdout
+    assert server is not None and gone(server)
+    assert not serve.socket_path(reports).exists() and not serve.lock_path(reports).exists()
+    again = run_cli("serve", "--stop", root=project)
+    assert again.returncode == 0 and "no server serves the runs of" in again.stdout
 
 
 def test_a_first_section_finds_the_datasets_parsed_aside_or_handed_down_by_the_server(

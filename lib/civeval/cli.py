@@ -161,6 +161,7 @@ def cmd_run(args) -> int:
         console.print(f"[bold red]{len(failed)} study(ies) failed:[/] {', '.join(failed)}")
     for problem in invalid:  # the others ran; these could not start
         print(f"civeval: error: {problem}", file=sys.stderr)
+    serve.start_for_next_runs(whole_project=args.all)
     # Printed whole, never wrapped: users copy this path into their browser.
     print(f"reports: {reports_dir() / 'index.html'}")
     return 2 if invalid else 1 if failed else 0
@@ -221,9 +222,9 @@ def cmd_watch(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from civeval.workbench.serve import serve
+    from civeval.workbench import serve
 
-    return serve(idle=args.idle)
+    return serve.stop() if args.stop else serve.serve(idle=args.idle)
 
 
 def cmd_lab(args) -> int:
@@ -317,6 +318,9 @@ def parser() -> argparse.ArgumentParser:
                                                "of this project hands its work to (Linux)")
     served.add_argument("--idle", type=_minutes, default=IDLE_MINUTES, metavar="MINUTES",
                         help="stop after this long without a run (default: %(default)g)")
+    served.add_argument("--stop", action="store_true",
+                        help="stop the server of this project (a run made at a terminal "
+                             "starts one as it ends)")
     served.set_defaults(handler=cmd_serve)
 
     lab = commands.add_parser("lab", help="open JupyterLab on the project, templates ready")

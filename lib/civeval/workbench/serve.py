@@ -9,7 +9,15 @@ arguments, working folder, environment and terminal (the file descriptors themse
 the server forks a child that runs the command as the command would have: same output,
 same progress bar, same exit status, Ctrl-C stops it. A run that finds no server, or a
 server started from other code, runs itself. The server stops after ``idle`` minutes
-without a run, or on Ctrl-C (which stops the runs it serves too).
+without a run, on Ctrl-C (which stops the runs it serves too), on ``civeval serve --stop``
+(the runs it serves end as they would), or when a run shows that the civeval code it was
+started from has changed on disk. One server per reports folder: it holds a lock beside its
+socket (:class:`civeval.workbench.locks.HeldLock`), whose file gives its process id.
+
+A run of named studies made at a terminal, that found no server, starts one as it ends
+(:func:`start_for_next_runs`), detached, its output in ``reports/.serve.log``: the analyst's
+next runs start warm without asking. ``CIVEVAL_SERVE=0`` turns that off; ``=1`` turns it on
+away from a terminal too (scripts, tests, benchmarks).
 
 Once its command has ended, the child hands the server the datasets it parsed
 (:func:`civeval.workbench.formats.kept`, through a pipe, never on disk): the next run of the
@@ -29,6 +37,7 @@ import os
 import select
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,16 +45,23 @@ import traceback
 from pathlib import Path
 
 from civeval.errors import CivevalError
-from civeval.workbench import formats, workers
+from civeval.workbench import formats, locks, workers
 from civeval.workbench.paths import reports_dir
 
-__all__ = ["IDLE_MINUTES", "hand_over", "serve", "socket_path"]
+__all__ = ["AUTOSTART", "IDLE_MINUTES", "LOG", "hand_over", "lock_path", "serve",
+           "socket_path", "start_for_next_runs", "stop"]
 
 IDLE_MINUTES = 30.0
 """How long a server waits for a run before it stops."""
+AUTOSTART = "CIVEVAL_SERVE"
+"""``0``: a run never starts a server; ``1``: a run of named studies starts one even away
+from a terminal; unset: only at a terminal."""
+LOG = ".serve.log"
+"""In the reports folder: what a server started by a run says."""
 
 _STREAMS = (0, 1, 2)  # the terminal: standard input, output and error
 _served = False  # true in a child the server forked: it runs the command, it hands nothing
+_STOP = object()  # what _start returns when the server must stop
 
 
 def supported() -> bool:
@@ -59,6 +75,12 @@ def socket_path(reports: Path | None = None) -> Path:
     folder = str((reports or reports_dir()).resolve())
     digest = hashlib.sha256(f"{os.getuid()}:{folder}".encode()).hexdigest()[:20]
     return Path(tempfile.gettempdir()) / f"civeval-serve-{digest}.sock"
+
+
+def lock_path(reports: Path | None = None) -> Path:
+    """The lock the server of ``reports`` holds while it lives; its file names the server's
+    process (:func:`civeval.workbench.locks.holder_details`)."""
+    return socket_path(reports).with_suffix(".lock")
 
 
 def _code() -> str:
@@ -105,16 +127,69 @@ def hand_over(argv: list[str]) -> int | None:
     return json.loads(ended)["status"] if ended else 1
 
 
+def start_for_next_runs(whole_project: bool) -> bool:
+    """After a run this process made itself (no server took it), start a server for the
+    runs that follow, detached, unless one is there or starting, or the run was not made at
+    a terminal (:data:`AUTOSTART` decides otherwise), or it ran the whole project (a batch
+    is not the analyst's loop); say so, and return whether it was started."""
+    choice = os.environ.get(AUTOSTART, "").strip()
+    if whole_project or _served or choice == "0" or not supported():
+        return False
+    if choice != "1" and not (sys.stdout.isatty() and sys.stderr.isatty()):
+        return False
+    try:
+        locks.HeldLock(lock_path()).release()
+    except locks.Locked:  # a server lives, from other code, or is warming up
+        return False
+    log = reports_dir() / LOG
+    with open(log, "ab") as output:
+        subprocess.Popen([sys.executable, "-m", "civeval.cli", "serve"],
+                         stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    print(f"civeval: the next runs will start warm: a server waits for them in the "
+          f"background (it stops after {IDLE_MINUTES:g} min without one, or with `civeval "
+          f"serve --stop`; {AUTOSTART}=0 runs without it)", file=sys.stderr)
+    return True
+
+
+def stop() -> int:
+    """Stop the server of this reports folder, waiting until its socket is gone; say what
+    was done and return 0 (nothing to stop is not an error)."""
+    path = socket_path()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        try:
+            connection.connect(str(path))
+            connection.sendall(b'{"stop": true}\n')
+            answered = connection.makefile("r", encoding="utf-8").readline()
+        except OSError:
+            answered = ""
+    if not answered:
+        print(f"civeval: no server serves the runs of {reports_dir()}")
+        return 0
+    deadline = time.monotonic() + 10
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(f"civeval: the server of {reports_dir()} stopped")
+    return 0
+
+
 def serve(idle: float = IDLE_MINUTES) -> int:
     """Warm up, then serve the runs of this reports folder until ``idle`` minutes pass
     without one, or until stopped; return 0."""
     if not supported():
         raise CivevalError("civeval serve runs on Linux only (it forks warm children); "
                            "`civeval run` works everywhere without it")
+    try:
+        held = locks.HeldLock(lock_path())
+    except locks.Locked as other:
+        raise CivevalError(f"a server already serves the runs of {reports_dir()} "
+                           f"({other.holder})") from None
+    with held:
+        return _serve(idle)
+
+
+def _serve(idle: float) -> int:
     path = socket_path()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        if probe.connect_ex(str(path)) == 0:
-            raise CivevalError(f"a server already serves the runs of {reports_dir()}")
     _warm_up()
     code = _code()
     path.unlink(missing_ok=True)  # left by a server that was killed
@@ -126,7 +201,7 @@ def serve(idle: float = IDLE_MINUTES) -> int:
         os.umask(umask)
     listener.listen(8)
     print(f"civeval: serving the runs of {reports_dir()} (stops after {idle:g} min without "
-          "one; Ctrl-C to stop)", flush=True)
+          "one, or with `civeval serve --stop`)", flush=True)
     children: dict[int, _HandBack] = {}
     last = time.monotonic()
     try:
@@ -146,6 +221,8 @@ def serve(idle: float = IDLE_MINUTES) -> int:
                 connection, _ = listener.accept()
                 with connection:
                     started = _start(connection, listener, code)
+                if started is _STOP:
+                    return 0
                 if started:
                     children[started[0]] = _HandBack(started[1])
                     last = time.monotonic()
@@ -210,14 +287,15 @@ def _ended(pid: int) -> bool:
 
 
 def _start(connection: socket.socket, listener: socket.socket,
-           code: str) -> tuple[int, int] | None:
+           code: str) -> tuple[int, int] | object | None:
     """Fork the child that runs the request on ``connection``; its pid and the pipe on
-    which it hands back what it parsed, or None when the request is refused or cannot be
-    read."""
+    which it hands back what it parsed, None when the request is refused or cannot be
+    read, or :data:`_STOP` when the server must stop: asked to, or outdated (the run comes
+    from the same Python and civeval files, which have changed since it started)."""
     connection.settimeout(10)  # a client that connects and says nothing must not hold us
     try:
         message, streams, _, _ = socket.recv_fds(connection, 1 << 16, len(_STREAMS))
-        if not message and not streams:  # a second `civeval serve` checking we are here
+        if not message and not streams:  # a client that gave up
             return None
         while not message.endswith(b"\n"):
             chunk = connection.recv(1 << 16)
@@ -228,10 +306,18 @@ def _start(connection: socket.socket, listener: socket.socket,
     except (OSError, ValueError) as error:
         print(f"civeval: a run could not be read: {error}", file=sys.stderr, flush=True)
         return None
+    if request.get("stop"):
+        connection.sendall(b'{"stopping": true}\n')
+        print("civeval: stopped (`civeval serve --stop`)", flush=True)
+        return _STOP
     if request.get("code") != code or len(streams) != len(_STREAMS):
         for stream in streams:
             os.close(stream)
         connection.sendall(b'{"refused": "other code"}\n')
+        if str(request.get("code")).rpartition("|")[0] == code.rpartition("|")[0]:
+            print("civeval: the civeval code changed since this server started; it stopped, "
+                  "and that run runs itself", flush=True)
+            return _STOP
         print("civeval: a run from another civeval or Python runs itself", flush=True)
         return None
     connection.settimeout(None)
