@@ -192,6 +192,24 @@ def test_a_server_whose_civeval_code_changed_stops_and_the_run_runs_itself(proje
         stop(server)
 
 
+def ended(pid: int, within: float = 15) -> bool:
+    """Whether the detached process ``pid`` has ended. Its parent gone, it was adopted by
+    init, or by this test process when an earlier test's fork pool made it a subreaper:
+    then it is reaped here."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1]
+        except FileNotFoundError:
+            return True
+        if state.split()[0] in ("Z", "X"):  # ended, its adopter yet to reap it
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def at_a_terminal(root: Path, *args: str, env: dict) -> tuple[int, str]:
     """``civeval <args>`` with a terminal (a pseudo-terminal) as its output: its status and
     what it printed there."""
@@ -242,7 +260,7 @@ def test_a_run_at_a_terminal_leaves_a_server_for_the_next_and_serve_stop_ends_it
     finally:
         stopped = run_cli("serve", "--stop", root=project)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout, stopped.stdout
-    assert server is not None and gone(server)
+    assert server is not None and ended(server)
     assert not serve.socket_path(reports).exists() and not serve.lock_path(reports).exists()
     again = run_cli("serve", "--stop", root=project)
     assert again.returncode == 0 and "no server serves the runs of" in again.stdout
