@@ -185,7 +185,7 @@ def test_a_server_whose_civeval_code_changed_stops_and_the_run_runs_itself(proje
         assert result.returncode == 0, result.stdout + result.stderr
         assert not served_pids(project)
         assert server.wait(timeout=30) == 0
-        assert "the civeval code changed since this server started" in server_log(project)
+        assert "the civeval code or the installed packages changed" in server_log(project)
         assert not serve.socket_path(project / "reports").exists()
         assert not serve.lock_path(project / "reports").exists()
     finally:
@@ -208,6 +208,18 @@ def ended(pid: int, within: float = 15) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_what_server_and_run_share_changes_with_the_installed_packages(tmp_path, monkeypatch):
+    packages = tmp_path / "site-packages"
+    packages.mkdir()
+    monkeypatch.setattr(serve.sysconfig, "get_paths",
+                        lambda: {"purelib": str(packages), "platlib": str(packages)})
+    os.utime(packages, ns=(0, 0))  # older than any change: a clock's tick apart is enough
+    before = serve._code()
+    (packages / "pandas-9.9.dist-info").mkdir()  # an upgrade: the same Python and civeval
+    after = serve._code()
+    assert after != before and after.split("|")[:3] == before.split("|")[:3]
 
 
 def at_a_terminal(root: Path, *args: str, env: dict) -> tuple[int, str]:

@@ -11,8 +11,9 @@ same progress bar, same exit status, Ctrl-C stops it. A run that finds no server
 server started from other code, runs itself. The server stops after ``idle`` minutes
 without a run, on Ctrl-C (which stops the runs it serves too), on ``civeval serve --stop``
 (the runs it serves end as they would), or when a run shows that the civeval code it was
-started from has changed on disk. One server per reports folder: it holds a lock beside its
-socket (:class:`civeval.workbench.locks.HeldLock`), whose file gives its process id.
+started from, or the installed packages, have changed on disk. One server per reports
+folder: it holds a lock beside its socket (:class:`civeval.workbench.locks.HeldLock`), whose
+file gives its process id.
 
 A run of named studies made at a terminal, that found no server, starts one as it ends
 (:func:`start_for_next_runs`), detached, its output in ``reports/.serve.log``: the analyst's
@@ -39,6 +40,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import traceback
@@ -84,11 +86,17 @@ def lock_path(reports: Path | None = None) -> Path:
 
 
 def _code() -> str:
-    """What server and run must share: the Python, the civeval code and where it lies."""
+    """What server and run must share: the Python and where civeval lies (the first two
+    fields: a server refused by a run that shares them is outdated, :func:`_start`), the
+    civeval code, and the installed packages, as their folder's modification time says (an
+    install, upgrade or removal adds or removes entries there)."""
     import civeval
     from civeval.workbench.incremental import code_digest
 
-    return f"{sys.executable}|{civeval.__file__}|{code_digest()}"
+    folders = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    installed = max((os.stat(folder).st_mtime_ns for folder in folders
+                     if os.path.isdir(folder)), default=0)
+    return f"{sys.executable}|{civeval.__file__}|{code_digest()}|{installed}"
 
 
 def hand_over(argv: list[str]) -> int | None:
@@ -314,9 +322,9 @@ def _start(connection: socket.socket, listener: socket.socket,
         for stream in streams:
             os.close(stream)
         connection.sendall(b'{"refused": "other code"}\n')
-        if str(request.get("code")).rpartition("|")[0] == code.rpartition("|")[0]:
-            print("civeval: the civeval code changed since this server started; it stopped, "
-                  "and that run runs itself", flush=True)
+        if str(request.get("code")).split("|")[:2] == code.split("|")[:2]:
+            print("civeval: the civeval code or the installed packages changed since this "
+                  "server started; it stopped, and that run runs itself", flush=True)
             return _STOP
         print("civeval: a run from another civeval or Python runs itself", flush=True)
         return None
