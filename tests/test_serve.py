@@ -1,6 +1,7 @@
 """``civeval serve``: runs handed to a warm process give what the command gives (output,
 reports, exit status), Ctrl-C stops them and leaves no process, a run from other code runs
-itself, and the server stops when idle."""
+itself, the server stops when idle, when asked, or when the code it runs has changed, and a
+run at a terminal leaves one for the next runs."""
 
 from __future__ import annotations
 
@@ -265,7 +266,8 @@ def test_a_run_at_a_terminal_leaves_a_server_for_the_next_and_serve_stop_ends_it
             assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
             time.sleep(0.2)
         server = locks.holder_details(serve.lock_path(reports))["pid"]
-        served = run_cli("run", "servie", "--force", "--no-progress", root=project)
+        served = run_cli("run", "servie", "--force", "--no-progress", root=project,
+                         env={"CIVEVAL_SERVE": "1"})
         assert served.returncode == 0, served.stdout + served.stderr
         assert "civeval run servie --force --no-progress (process" in log.read_text("utf-8")
         assert "start warm" not in served.stderr  # a served run starts no other server

@@ -141,13 +141,13 @@ def start_for_next_runs(whole_project: bool) -> bool:
     a terminal (:data:`AUTOSTART` decides otherwise), or it ran the whole project (a batch
     is not the analyst's loop); say so, and return whether it was started."""
     choice = os.environ.get(AUTOSTART, "").strip()
-    if whole_project or _served or choice == "0" or not supported():
+    if whole_project or choice == "0" or not supported():
         return False
     if choice != "1" and not (sys.stdout.isatty() and sys.stderr.isatty()):
         return False
     try:
         locks.HeldLock(lock_path()).release()
-    except locks.Locked:  # a server lives, from other code, or is warming up
+    except locks.Locked:  # a server lives (this run's, when served), or is warming up
         return False
     log = reports_dir() / LOG
     with open(log, "ab") as output:
@@ -322,7 +322,8 @@ def _start(connection: socket.socket, listener: socket.socket,
         for stream in streams:
             os.close(stream)
         connection.sendall(b'{"refused": "other code"}\n')
-        if str(request.get("code")).split("|")[:2] == code.split("|")[:2]:
+        theirs = str(request.get("code"))
+        if theirs != code and theirs.split("|")[:2] == code.split("|")[:2]:
             print("civeval: the civeval code or the installed packages changed since this "
                   "server started; it stopped, and that run runs itself", flush=True)
             return _STOP
