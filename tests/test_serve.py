@@ -148,13 +148,19 @@ def test_a_served_run_gives_what_the_command_gives_and_ctrl_c_stops_it(project):
     assert not serve.socket_path(reports).exists()
 
 
-def test_a_run_from_other_code_runs_itself_and_an_idle_server_stops(project, tmp_path):
+def hello_study_and_civeval_copy(project: Path, copy: Path) -> Path:
+    """Study ``servie`` (one section that prints) in ``project``; a copy of the civeval
+    package under ``copy``, for ``PYTHONPATH``."""
     template(project, "50_hello", 'print("bonjour")')
     write_study(project, "servie", MINIMAL_STUDY + "components: [50_hello]\n")
-    # A server of another copy of civeval (as after an upgrade): it must not serve this one.
-    other = tmp_path / "other-civeval"
-    shutil.copytree(REPO / "lib" / "civeval", other / "civeval",
+    shutil.copytree(REPO / "lib" / "civeval", copy / "civeval",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_a_run_from_other_code_runs_itself_and_an_idle_server_stops(project, tmp_path):
+    # A server of another copy of civeval (as after an upgrade): it must not serve this one.
+    other = hello_study_and_civeval_copy(project, tmp_path / "other-civeval")
     server = start_server(project, "--idle", "0.1",
                           env={"PYTHONPATH": str(other)})
     try:
@@ -171,11 +177,7 @@ def test_a_run_from_other_code_runs_itself_and_an_idle_server_stops(project, tmp
 
 
 def test_a_server_whose_civeval_code_changed_stops_and_the_run_runs_itself(project, tmp_path):
-    template(project, "50_hello", 'print("bonjour")')
-    write_study(project, "servie", MINIMAL_STUDY + "components: [50_hello]\n")
-    copy = tmp_path / "edited-civeval"
-    shutil.copytree(REPO / "lib" / "civeval", copy / "civeval",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    copy = hello_study_and_civeval_copy(project, tmp_path / "edited-civeval")
     server = start_server(project, "--idle", "5", env={"PYTHONPATH": str(copy)})
     try:
         # The analyst edits civeval itself: the server's code is no longer what is on disk.
