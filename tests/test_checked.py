@@ -149,12 +149,12 @@ def test_the_parent_parses_a_study_run_alone_ahead_of_its_sections(demo_project)
 def test_what_templates_run_with_exists_and_printing_is_part_of_it(demo_project):
     import importlib.util
 
-    from civeval.workbench.runner import PRINTING, WORD, run_imports
+    from civeval.workbench.runner import PRINTING, run_imports
 
     modules = run_imports()
     # A misspelt name would fail silently in the parent, and cost each section its import.
     assert [name for name in modules if importlib.util.find_spec(name) is None] == []
-    assert {"civeval.participation.trends", *PRINTING, *WORD} <= set(modules)
+    assert {"civeval.participation.trends", *PRINTING} <= set(modules)
     # A template being written, its header broken, does not keep a server from starting.
     (demo_project / "notebooks" / "95_brouillon.py").write_text(
         "# ---\n# jupyter: [\n", encoding="utf-8")

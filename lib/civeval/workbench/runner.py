@@ -91,9 +91,9 @@ PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn",
              for module in pkgutil.iter_modules(civeval.sections.__path__)))
 # Told of a section page rendered in a study's staging folder: (study slug, page).
 PageHook = Callable[[str, Path], None]
-# What printing a deliverable imports (render.print_report), and its Word version.
+# What printing a deliverable imports (render.print_report) before Chromium prints; the Word
+# version imports python-docx in a thread while Chromium prints, where it costs no time.
 PRINTING = ("civeval.presentation.pdf", "pypdf")
-WORD = ("civeval.presentation.word", "docx")
 # Where the run's status page goes when the main report takes the study page's place.
 STATUS_PAGE = "execution.html"
 # A section that failed because the disk refused its outputs (ENOSPC, EROFS, EDQUOT): the
@@ -746,8 +746,7 @@ def _runs_with(template: Template, plan: Plan | None = None) -> list[str]:
     """The modules ``template`` imports once it runs: its header's ``runs_with:``, and what
     printing its deliverable needs when it prints one (in ``plan``, when given)."""
     printing = template.meta.get("pdf") and (plan is None or plan.print_deliverables)
-    return [*template.meta.get("runs_with", []), *(PRINTING if printing else ()),
-            *(WORD if printing and template.meta.get("docx") else ())]
+    return [*template.meta.get("runs_with", []), *(PRINTING if printing else ())]
 
 
 def run_imports() -> list[str]:
