@@ -112,6 +112,18 @@ def test_a_server_that_would_stop_at_once_or_never_start_is_refused(capsys, idle
     assert f"argument --idle: {message}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("stop", [False, True])
+def test_serving_or_stopping_a_server_where_runs_do_not_fork_says_why(
+        project, capsys, monkeypatch, stop):
+    from civeval.workbench import serve
+
+    monkeypatch.setattr(serve, "supported", lambda: False)
+    assert main(["serve", *(["--stop"] if stop else [])]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "civeval: error: civeval serve runs on Linux only (it forks warm children); "
+        "`civeval run` works everywhere without it")
+
+
 @pytest.mark.parametrize(("value", "message"), [
     ("0", "must be at least 1, not 0"), ("deux", "must be a whole number, not deux")])
 def test_a_number_of_jobs_that_is_not_one_or_more_is_refused(capsys, value, message):

@@ -275,6 +275,8 @@ def test_a_run_at_a_terminal_leaves_a_server_for_the_next_and_serve_stop_ends_it
         assert "start warm" not in served.stderr  # a served run starts no other server
     finally:
         stopped = run_cli("serve", "--stop", root=project)
+        if (warming := locks.holder_details(serve.lock_path(reports))) is not None:
+            os.kill(warming["pid"], signal.SIGTERM)  # no socket yet: nothing left running
     assert stopped.returncode == 0 and "stopped" in stopped.stdout, stopped.stdout
     assert server is not None and ended(server)
     assert not serve.socket_path(reports).exists() and not serve.lock_path(reports).exists()

@@ -79,6 +79,12 @@ def socket_path(reports: Path | None = None) -> Path:
     return Path(tempfile.gettempdir()) / f"civeval-serve-{digest}.sock"
 
 
+def _require_support() -> None:
+    if not supported():
+        raise CivevalError("civeval serve runs on Linux only (it forks warm children); "
+                           "`civeval run` works everywhere without it")
+
+
 def lock_path(reports: Path | None = None) -> Path:
     """The lock the server of ``reports`` holds while it lives; its file names the server's
     process (:func:`civeval.workbench.locks.holder_details`)."""
@@ -161,12 +167,12 @@ def start_for_next_runs(whole_project: bool) -> bool:
 
 
 def stop() -> int:
-    """Stop the server of this reports folder, waiting until its socket is gone; say what
-    was done and return 0 (nothing to stop is not an error)."""
-    path = socket_path()
+    """Stop the server of this reports folder, waiting until it has let go of its lock (its
+    last act); say what was done and return 0 (nothing to stop is not an error)."""
+    _require_support()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         try:
-            connection.connect(str(path))
+            connection.connect(str(socket_path()))
             connection.sendall(b'{"stop": true}\n')
             answered = connection.makefile("r", encoding="utf-8").readline()
         except OSError:
@@ -175,7 +181,7 @@ def stop() -> int:
         print(f"civeval: no server serves the runs of {reports_dir()}")
         return 0
     deadline = time.monotonic() + 10
-    while path.exists() and time.monotonic() < deadline:
+    while lock_path().exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     print(f"civeval: the server of {reports_dir()} stopped")
     return 0
@@ -184,9 +190,7 @@ def stop() -> int:
 def serve(idle: float = IDLE_MINUTES) -> int:
     """Warm up, then serve the runs of this reports folder until ``idle`` minutes pass
     without one, or until stopped; return 0."""
-    if not supported():
-        raise CivevalError("civeval serve runs on Linux only (it forks warm children); "
-                           "`civeval run` works everywhere without it")
+    _require_support()
     try:
         held = locks.HeldLock(lock_path())
     except locks.Locked as other:
