@@ -1,5 +1,6 @@
 """The civeval command as a user meets it: scaffolding, validation, clear errors."""
 
+import gc
 import subprocess
 
 import pytest
@@ -135,6 +136,7 @@ def test_a_number_of_jobs_that_is_not_one_or_more_is_refused(capsys, value, mess
 
 def test_run_needs_studies(project, capsys):
     assert_user_error(call(capsys, "run"), "name at least one study, or use --all")
+    assert gc.isenabled()  # paused while a run starts, whatever stops it
     assert_user_error(call(capsys, "run", "--all"), "no study in studies/")
     write_study(project, "good")
     assert_user_error(call(capsys, "run", "good", "--all"), "not both")

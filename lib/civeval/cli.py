@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import gc
 import json
 import os
 import re
@@ -102,9 +103,21 @@ def cmd_run(args) -> int:
 
     if (status := serve.hand_over(args.argv)) is not None:  # a warm `civeval serve` ran it
         return status
+    # Until the runner forks its first section, what this process builds (the modules and the
+    # rehearsal its children inherit, the plans) stays for its whole life: the collector would
+    # only walk that growing heap again and again, a tenth of the start-up. The runner resumes
+    # it then (runner._run_sections).
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+def _run(args) -> int:
     from rich.console import Console
 
-    from civeval.workbench import incremental
+    from civeval.workbench import incremental, serve
     from civeval.workbench.records import UP_TO_DATE, StudyResult, status_table
 
     console = Console()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import importlib.util
 import json
 import logging
@@ -821,6 +822,11 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
             parsed = outcome.value if outcome is not None and outcome.status == "ok" else {}
             formats.keep(parsed)
             pool.prepare_ahead(_ahead_work(plans, parse=not parsed))
+    if not gc.isenabled():  # paused while this process imported (cli.cmd_run)
+        # Frozen, what the children inherit is not walked again by this process's collections
+        # (the pattern gc.freeze's documentation gives for a process that forks).
+        gc.freeze()
+        gc.enable()
     runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
             for plan in plans if plan.stale}
     results: dict[str, StudyResult] = {}
