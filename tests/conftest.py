@@ -45,7 +45,7 @@ def write_study(root: Path, slug: str, yaml_text: str = MINIMAL_STUDY,
 
 
 def write_template(root: Path, name: str, parameters: str = "study = ''\noutput_dir = None\n",
-                   requires=(), follows=()) -> None:
+                   requires=(), follows=(), reads=()) -> None:
     """Add ``notebooks/<name>.py``, a template that prints its name."""
     header = textwrap.dedent(f"""\
         # ---
@@ -53,6 +53,7 @@ def write_template(root: Path, name: str, parameters: str = "study = ''\noutput_
         #   civeval:
         #     requires: {list(requires)}
         #     follows: {list(follows)}
+        #     reads: {list(reads)}
         #     title: {{fr: Titre {name}, en: Title {name}}}
         # ---
         """)

@@ -86,6 +86,9 @@ def test_a_peer_changing_reruns_the_benchmark_alone_and_says_why(two_studies):
     # Nothing changed since: up to date, without loading anything.
     unchanged = run(root, "ville-b")
     assert "up to date" in unchanged.stdout and "success" not in unchanged.stdout
+    # Forced, it runs again, but not because its peers changed.
+    forced = run(root, "ville-b", "--force")
+    assert "success" in forced.stdout and "comparables modifiés" not in forced.stdout
 
 
 def test_a_batch_reruns_the_benchmark_of_a_study_whose_peer_changed(two_studies):

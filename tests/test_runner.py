@@ -11,7 +11,9 @@ import pytest
 from test_templates import write_template
 
 from civeval.workbench import checked, readings
-from civeval.workbench.runner import plan_study
+from civeval.workbench.runner import _StudyRun, critical_paths, plan_study
+from civeval.workbench.schema import Component
+from civeval.workbench.templates import find_template
 from conftest import MINIMAL_STUDY, REPO, run_cli, write_study
 
 pytestmark = pytest.mark.slow
@@ -132,6 +134,58 @@ def test_independent_sections_of_one_study_run_at_once_and_followers_wait(projec
     assert [key for key in figures if key[0].isdigit()] == [
         f"{name}_{index}" for name in ("50_left", "60_right") for index in range(30)]
     assert not (project / "reports" / "pair" / ".evidence.lock").exists()
+
+
+def test_a_study_run_alone_benchmarks_beside_its_other_sections(project):
+    # A batch's benchmarks wait for every study's figures; alone, the study's own (which it
+    # never reads) are no reason to wait: the benchmark starts while the other runs.
+    write_template(project, "50_long", FAILING)
+    path = project / "notebooks" / "50_long.py"
+    path.write_text(path.read_text() + MEET.format(name="50_long", other="60_peers") + (
+        "\n# %%\nimport gc\nassert gc.isenabled(), 'the collector is still paused'\n"),
+        encoding="utf-8")
+    write_template(project, "60_peers", FAILING, reads=["portfolio"])
+    path = project / "notebooks" / "60_peers.py"
+    path.write_text(path.read_text() + "\n# %%\nimport pathlib\n"
+                    "(pathlib.Path(output_dir) / '60_peers.started').write_text('')\n",
+                    encoding="utf-8")
+    write_study(project, "alone", MINIMAL_STUDY + "components: [50_long, 60_peers]\n")
+
+    result = run_cli("run", "alone", "--no-progress", "--jobs", "2", root=project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads((project / "reports" / "alone" / "run.json").read_text())
+    assert [s["status"] for s in record["sections"]] == ["success", "success"]
+
+
+def test_the_longest_chain_of_sections_starts_first(project):
+    write_study(project, "chain", MINIMAL_STUDY + "components: [00_cadrage]\n")
+    plan = plan_study("chain")
+    template, component = plan.steps[0]
+    # 00 is followed by 20, which 30 follows; 10 stands alone.
+    steps = [(template, component)]
+    for name, follows in (("10_alone", []), ("20_next", ["00_cadrage"]),
+                          ("30_last", ["20_next"])):
+        write_template(project, name, FAILING, follows=follows)
+        steps.append((find_template(name), Component(template=name)))
+    plan.steps = steps
+    durations = {"00_cadrage": 1, "10_alone": 2.5, "20_next": 1, "30_last": 0.5}
+    plan.previous = {"sections": [{"template": name, "duration": seconds}
+                                  for name, seconds in durations.items()]}
+    assert critical_paths(plan) == {"30_last": 0.5, "20_next": 1.5, "10_alone": 2.5,
+                                    "00_cadrage": 2.5}
+    durations["00_cadrage"] = 1.5  # now the longer path: it starts before 10_alone
+    plan.previous = {"sections": [{"template": name, "duration": seconds}
+                                  for name, seconds in durations.items()]}
+    assert critical_paths(plan)["00_cadrage"] == 3
+    plan.stale = set(durations)
+    ready = _StudyRun(plan, None, None, None).ready_steps()
+    assert [component.id for _, component in ready] == ["00_cadrage", "10_alone"]
+    durations["10_alone"] = 3.5
+    plan.previous = {"sections": [{"template": name, "duration": seconds}
+                                  for name, seconds in durations.items()]}
+    ready = _StudyRun(plan, None, None, None).ready_steps()
+    assert [component.id for _, component in ready] == ["10_alone", "00_cadrage"]
 
 
 def test_a_cell_that_never_ends_is_stopped_by_the_timeout(project):

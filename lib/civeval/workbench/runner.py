@@ -417,11 +417,30 @@ def _section_task(template: Template, component: Component, study: Study, stagin
     return section
 
 
+def critical_paths(plan: Plan) -> dict[str, float]:
+    """How long each section and the longest chain of sections waiting for it took at the
+    study's last run, by section: its duration (0 when unknown) plus the longest critical
+    path among the sections that require or follow it.
+
+    Started longest critical path first, a study's sections end soonest on few cores: the
+    main report, which waits for all of them, starts earliest. With no last run, every
+    section counts 0, and they start in the study's order.
+    """
+    paths: dict[str, float] = {}
+    for position in reversed(range(len(plan.steps))):
+        template, component = plan.steps[position]
+        waiting = [paths[later.id] for after, later in plan.steps[position + 1:]
+                   if template.name in {*after.requires, *after.follows}]
+        paths[component.id] = ((plan.last_run(component.id).get("duration") or 0)
+                               + max(waiting, default=0))
+    return paths
+
+
 class _StudyRun:
     """One study in a batch: its staging folder and the sections still to go."""
 
     def __init__(self, plan: Plan, renderer: Renderer, commit: str | None,
-                 timeout: int | None):
+                 timeout: int | None, alone: bool = False):
         from civeval.workbench.render import provenance
 
         study = self.study = plan.study
@@ -439,9 +458,12 @@ class _StudyRun:
         self.context = {"client": study.client.name, "facts": _facts(study),
                         "provenance": provenance(study.language, __version__, commit)}
         # Sections that read the other studies' figures wait until every study of the batch
-        # has recorded its own (_run_sections's second phase).
-        self.queue = [step for step in plan.steps if step[1].id not in plan.dependents]
-        self.deferred = [step for step in plan.steps if step[1].id in plan.dependents]
+        # has recorded its own (_run_sections's second phase). A study that runs ``alone``
+        # waits for none: its benchmark never reads its own figures.
+        later = set() if alone else plan.dependents
+        self.queue = [step for step in plan.steps if step[1].id not in later]
+        self.deferred = [step for step in plan.steps if step[1].id in later]
+        self.critical_paths = critical_paths(plan)
         self.sections: list[SectionResult] = []
         self.running: dict[str, tuple[Template, Component]] = {}  # by component id
         self.unfinished: set[str] = set()
@@ -450,6 +472,7 @@ class _StudyRun:
             name: "unprinted" for name in plan.stale if plan.print_deliverables
             and plan.last_run(name).get("unprinted")
             and plan.last_run(name).get("fingerprint") == plan.fingerprints.get(name)}
+        self.reasons.update(_peers_changed(plan, plan.stale))
         if any(plan.last_run(name) for name in set(plan.fingerprints) - plan.stale):
             self._keep_up_to_date_outputs(target)
         if (target / INSTRUMENTS_FOLDER).is_dir():  # made by `civeval instrument`, not by a run
@@ -478,7 +501,7 @@ class _StudyRun:
                 ready.append(step)
                 self.running[component.id] = step
                 waiting.add(template.name)
-        return ready
+        return sorted(ready, key=lambda step: -self.critical_paths[step[1].id])
 
     def _settled_without_running(self, template: Template, component: Component) -> bool:
         """Settle a section that need not or cannot run: up to date, blocked by a failed
@@ -799,7 +822,9 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
     In two phases: every study's own sections first; then, once every figure of the batch
     is recorded, the sections that read the other studies' figures (the benchmark, and the
     main report after it), so that one batch gives the benchmark two would. A study up to
-    date at planning runs its benchmark again when its peers' figures changed.
+    date at planning runs its benchmark again when its peers' figures changed. The only
+    study that runs sections runs them all in the first phase (its benchmark never reads
+    its own figures), each as soon as those it follows are done.
     """
     from civeval.workbench import pools
 
@@ -827,8 +852,9 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
         # (the pattern gc.freeze's documentation gives for a process that forks).
         gc.freeze()
         gc.enable()
-    runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout)
-            for plan in plans if plan.stale}
+    stale = [plan for plan in plans if plan.stale]
+    runs = {plan.study.slug: _StudyRun(plan, renderer, commit, timeout, alone=len(stale) == 1)
+            for plan in stale}
     results: dict[str, StudyResult] = {}
     second_phase = False
 
@@ -861,11 +887,14 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
     try:
         drain()
         second_phase = True
-        if any(plan.selections for plan in plans):
+        # A study run alone has run its benchmark already, in the first phase.
+        benchmarked_later = [plan for plan in plans if plan.selections and (
+            plan.study.slug not in runs or runs[plan.study.slug].deferred)]
+        if benchmarked_later:
             snapshot = _snapshot(plans, runs)
             os.environ[past_studies.SNAPSHOT_VARIABLE] = str(snapshot)
             rows = past_studies.portfolio_rows()
-            for plan in plans:
+            for plan in benchmarked_later:
                 _restale(plan, runs, rows, force, renderer, commit, timeout, progress, task)
         for run in runs.values():  # a run made by _restale has its own sections to settle
             run.queue += run.deferred
@@ -880,6 +909,19 @@ def _run_sections(plans: list[Plan], jobs: int | None, timeout: int | None,
                 run.abandon()
     return [results.get(plan.study.slug) or StudyResult.up_to_date(plan.previous)
             for plan in plans]
+
+
+def _peers_changed(plan: Plan, sections: set[str]) -> dict[str, str]:
+    """``"peers"`` for each of ``sections`` that runs again only because its peers' figures
+    changed: its fingerprint has changed, but not when computed with what it read of the
+    portfolio at its last run."""
+    if not plan.selections:
+        return {}
+    before = incremental.step_fingerprints(plan.study, plan.steps, plan.inputs, {
+        section: plan.last_run(section).get("portfolio") for section in plan.selections})
+    return {section: "peers" for section in sections
+            if plan.fingerprints[section] != (last := plan.last_run(section).get("fingerprint"))
+            and before[section] == last}
 
 
 def _snapshot(plans: list[Plan], runs: dict[str, _StudyRun]) -> Path:
@@ -913,9 +955,6 @@ def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bo
     plan.portfolio = _portfolio_digests(plan.selections, rows)
     plan.fingerprints = incremental.step_fingerprints(plan.study, plan.steps, plan.inputs,
                                                       plan.portfolio)
-    before = incremental.step_fingerprints(plan.study, plan.steps, plan.inputs, {
-        section: plan.last_run(section).get("portfolio")
-        for section in plan.selections})
     stale = {section for section in plan.dependents
              if force or plan.last_run(section).get("fingerprint")
              != plan.fingerprints[section] or section in plan.stale}
@@ -926,8 +965,7 @@ def _restale(plan: Plan, runs: dict[str, _StudyRun], rows: list[dict], force: bo
     if plan.study.slug not in runs:
         runs[plan.study.slug] = _StudyRun(plan, renderer, commit, timeout)
     run = runs[plan.study.slug]
-    run.reasons.update({section: "peers" for section in stale
-                        if before[section] == plan.last_run(section).get("fingerprint")})
+    run.reasons.update(_peers_changed(plan, stale))
     progress.update(task, total=progress.tasks[0].total + len(newly))
 
 
