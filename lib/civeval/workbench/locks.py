@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import sys
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,6 +105,11 @@ class HeldLock:
     a ``with``), the file saying who holds it: this process's id, host, start time and
     command (:func:`holder_details`).
 
+    The lock is this process's, never its forked children's: a child closes its copy of the
+    descriptor as it starts, so that the lock ends with its holder even while a child it
+    forked lives on (a run served by a server that was killed), and a child's release
+    neither unlocks nor removes the file.
+
     Raises
     ------
     Locked
@@ -132,6 +138,7 @@ class HeldLock:
             "pid": os.getpid(), "host": socket.gethostname(),
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": " ".join(sys.argv)}).encode())
+        _HELD.add(self)
 
     def release(self) -> None:
         """Remove the lock file and drop the lock."""
@@ -148,12 +155,34 @@ class HeldLock:
             self.path.unlink(missing_ok=True)
             os.close(self._fd)
         self._fd = -1
+        _HELD.discard(self)
+
+    def _forget(self) -> None:
+        """In a forked child: close the inherited descriptor, which leaves the lock held by
+        the parent (an ``flock`` lasts while any descriptor of it is open)."""
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
 
     def __enter__(self) -> HeldLock:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.release()
+
+
+_HELD: weakref.WeakSet[HeldLock] = weakref.WeakSet()
+
+
+def _forget_inherited() -> None:
+    for held in list(_HELD):
+        held._forget()
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):  # Windows neither forks nor has it
+    os.register_at_fork(after_in_child=_forget_inherited)
 
 
 def holder_details(path: Path) -> dict | None:
