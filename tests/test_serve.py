@@ -255,6 +255,7 @@ def test_a_run_at_a_terminal_leaves_a_server_for_the_next_and_serve_stop_ends_it
                                     env={"CIVEVAL_SERVE": "0"})
     assert status == 0 and "start warm" not in printed
     assert not log.exists() and not serve.lock_path(reports).exists()
+    log.write_text("what the last server said\n", encoding="utf-8")
 
     status, printed = at_a_terminal(project, "run", "servie", "--force", "--no-progress",
                                     env={"CIVEVAL_SERVE": ""})
@@ -271,7 +272,9 @@ def test_a_run_at_a_terminal_leaves_a_server_for_the_next_and_serve_stop_ends_it
         served = run_cli("run", "servie", "--force", "--no-progress", root=project,
                          env={"CIVEVAL_SERVE": "1"})
         assert served.returncode == 0, served.stdout + served.stderr
-        assert "civeval run servie --force --no-progress (process" in log.read_text("utf-8")
+        said = log.read_text("utf-8")
+        assert "civeval run servie --force --no-progress (process" in said
+        assert "the last server" not in said  # each server's log starts anew
         assert "start warm" not in served.stderr  # a served run starts no other server
     finally:
         stopped = run_cli("serve", "--stop", root=project)

@@ -59,7 +59,7 @@ AUTOSTART = "CIVEVAL_SERVE"
 """``0``: a run never starts a server; ``1``: a run of named studies starts one even away
 from a terminal; unset: only at a terminal."""
 LOG = ".serve.log"
-"""In the reports folder: what a server started by a run says."""
+"""In the reports folder: what the last server started by a run says (each starts it anew)."""
 
 _STREAMS = (0, 1, 2)  # the terminal: standard input, output and error
 _served = False  # true in a child the server forked: it runs the command, it hands nothing
@@ -156,7 +156,7 @@ def start_for_next_runs(whole_project: bool) -> bool:
     except locks.Locked:  # a server lives (this run's, when served), or is warming up
         return False
     log = reports_dir() / LOG
-    with open(log, "ab") as output:
+    with open(log, "wb") as output:  # no server is left to write to it: the lock is free
         subprocess.Popen([sys.executable, "-m", "civeval.cli", "serve"],
                          stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                          start_new_session=True)
