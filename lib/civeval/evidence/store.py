@@ -36,10 +36,13 @@ def write(folder: Path, records: dict[str, Evidence]) -> None:
     it made them, sections in the order of their names. Sections that run side by side
     record in whatever order they happen to end; the reports list the figures in this one,
     so the same inputs give the same reports."""
-    by_section = sorted(records.items(), key=lambda item: item[1].section)
-    data = {key: record.to_json() for key, record in by_section}
+    _write_json(folder, {key: record.to_json() for key, record in records.items()})
+
+
+def _write_json(folder: Path, data: dict[str, dict]) -> None:
+    by_section = dict(sorted(data.items(), key=lambda item: item[1].get("section", "")))
     atomic.write_text(Path(folder) / EVIDENCE_FILE,
-                      json.dumps(data, ensure_ascii=False, indent=2, default=plain))
+                      json.dumps(by_section, ensure_ascii=False, indent=2, default=plain))
 
 
 @contextlib.contextmanager
@@ -54,9 +57,14 @@ def editing(folder: Path):
 
 
 def add(folder: Path, record: Evidence) -> None:
-    """Add or replace one record."""
-    with editing(folder) as records:
-        records[record.key] = record
+    """Add or replace one record. The others are written back as they were read, without
+    being made records and written out again one by one: a section adds dozens."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    with locks.exclusive(Path(folder) / LOCK_FILE):
+        file = Path(folder) / EVIDENCE_FILE
+        data = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+        data[record.key] = record.to_json()
+        _write_json(folder, data)
 
 
 def keep_sections(folder: Path, rerun: set[str]) -> None:
