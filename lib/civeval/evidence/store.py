@@ -24,11 +24,13 @@ LOCK_FILE = ".evidence.lock"
 
 def read(folder: Path) -> dict[str, Evidence]:
     """The records kept in ``folder`` (empty when there are none yet)."""
-    file = Path(folder) / EVIDENCE_FILE
-    if not file.is_file():
-        return {}
     return {key: Evidence.from_json({"key": key, "label": key, "kind": "number", **data})
-            for key, data in json.loads(file.read_text(encoding="utf-8")).items()}
+            for key, data in _read_json(folder).items()}
+
+
+def _read_json(folder: Path) -> dict[str, dict]:
+    file = Path(folder) / EVIDENCE_FILE
+    return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
 
 
 def write(folder: Path, records: dict[str, Evidence]) -> None:
@@ -46,11 +48,18 @@ def _write_json(folder: Path, data: dict[str, dict]) -> None:
 
 
 @contextlib.contextmanager
+def _locked(folder: Path):
+    """While no other process changes the records kept in ``folder``."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    with locks.exclusive(Path(folder) / LOCK_FILE):
+        yield
+
+
+@contextlib.contextmanager
 def editing(folder: Path):
     """The records kept in ``folder``, as a dict to change in a ``with`` block and written
     back at its end, while no other process changes them."""
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    with locks.exclusive(Path(folder) / LOCK_FILE):
+    with _locked(folder):
         records = read(folder)
         yield records
         write(folder, records)
@@ -59,10 +68,8 @@ def editing(folder: Path):
 def add(folder: Path, record: Evidence) -> None:
     """Add or replace one record. The others are written back as they were read, without
     being made records and written out again one by one: a section adds dozens."""
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    with locks.exclusive(Path(folder) / LOCK_FILE):
-        file = Path(folder) / EVIDENCE_FILE
-        data = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+    with _locked(folder):
+        data = _read_json(folder)
         data[record.key] = record.to_json()
         _write_json(folder, data)
 
