@@ -23,7 +23,7 @@ from typing import NoReturn
 
 from civeval import __version__
 from civeval.errors import CivevalError, combine
-from civeval.workbench import atomic, exports
+from civeval.workbench import atomic, exports, serve
 from civeval.workbench.locks import StudyLock
 from civeval.workbench.paths import (
     MAX_SLUG,
@@ -34,7 +34,6 @@ from civeval.workbench.paths import (
     reports_dir,
     studies_dir,
 )
-from civeval.workbench.serve import IDLE_MINUTES
 
 JUPYTEXT_DEFAULT_VIEWER = {
     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}
@@ -99,8 +98,6 @@ def _warn(warnings: list[str]) -> None:
 
 
 def cmd_run(args) -> int:
-    from civeval.workbench import serve
-
     if (status := serve.hand_over(args.argv)) is not None:  # a warm `civeval serve` ran it
         return status
     # Until the runner forks its first section, what this process builds (the modules and the
@@ -117,7 +114,7 @@ def cmd_run(args) -> int:
 def _run(args) -> int:
     from rich.console import Console
 
-    from civeval.workbench import incremental, serve
+    from civeval.workbench import incremental
     from civeval.workbench.records import UP_TO_DATE, StudyResult, status_table
 
     console = Console()
@@ -235,8 +232,6 @@ def cmd_watch(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from civeval.workbench import serve
-
     return serve.stop() if args.stop else serve.serve(idle=args.idle)
 
 
@@ -329,7 +324,7 @@ def parser() -> argparse.ArgumentParser:
 
     served = commands.add_parser("serve", help="keep a warm process that every `civeval run` "
                                                "of this project hands its work to (Linux)")
-    served.add_argument("--idle", type=_minutes, default=IDLE_MINUTES, metavar="MINUTES",
+    served.add_argument("--idle", type=_minutes, default=serve.IDLE_MINUTES, metavar="MINUTES",
                         help="stop after this long without a run (default: %(default)g)")
     served.add_argument("--stop", action="store_true",
                         help="stop the server of this project (a run made at a terminal "
