@@ -25,6 +25,9 @@ import nbformat
 from bs4 import BeautifulSoup
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nbconvert import HTMLExporter
+from nbconvert.exporters.templateexporter import TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets.config import Config
 
@@ -58,13 +61,31 @@ class DropNoise(Preprocessor):
         return cell, resources
 
 
+class _PageExporter(HTMLExporter):
+    """nbconvert's HTML exporter, less the pass its ``from_notebook_node`` ends with: a parse
+    of the whole page to give each image without one an alt text and each input and output a
+    ``tabindex``. :func:`finish` does both in the parse it makes anyway: a page is parsed once,
+    not twice (the first page parsed also compiled soupsieve's selectors)."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        # The filters HTMLExporter.from_notebook_node registers before rendering, as it does.
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name"))
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
 def _exporter() -> HTMLExporter:
     config = Config()
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "injected-parameters"}
     config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
-    exporter = HTMLExporter(
+    exporter = _PageExporter(
         config=config,
         template_name="civeval",
         extra_template_basedirs=[str(RESOURCES / "nbconvert")],
@@ -81,10 +102,18 @@ def _exporter() -> HTMLExporter:
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
-def finish(html: str, toc_title: str) -> str:
+def finish(html: str, toc_title: str, default_alt: str) -> str:
     """Insert the table of contents and strip CSS comments (JupyterLab's cite web pages:
-    a report must hold no external URL at all)."""
+    a report must hold no external URL at all); give an image without an alt text
+    ``default_alt``, and each cell's input and output in the notebook a ``tabindex`` (what
+    nbconvert's HTMLExporter does last, left to this pass: :class:`_PageExporter`)."""
     soup = BeautifulSoup(html, "html.parser")
+    for image in soup.find_all("img", alt=False):
+        image["alt"] = default_alt
+    for notebook in soup.find_all(class_="jp-Notebook"):
+        for part in notebook.find_all("div", class_=["jp-Cell-inputWrapper",
+                                                     "jp-OutputArea-output"]):
+            part["tabindex"] = "0"
     for style in soup.find_all("style"):
         style.string = _CSS_COMMENT.sub("", style.get_text())
     add_table_of_contents(soup, toc_title)
@@ -167,7 +196,7 @@ class Renderer:
         notebook = nbformat.from_dict(notebook)
         notebook.metadata["title"] = tab_title(title, context["client"])
         html, _ = self.exporter.from_notebook_node(notebook, resources=resources)
-        atomic.write_text(target, finish(html, t("report.toc")))
+        atomic.write_text(target, finish(html, t("report.toc"), t("report.default_alt")))
 
     def page(self, template: str, target: Path, *, language: str = "fr",
              client: str | None = None, **values) -> None:
