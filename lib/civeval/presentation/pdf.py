@@ -204,15 +204,21 @@ class Document:
             css=self.css, page_css=page_css, language=self.cover.language)
 
 
-def _main_of(page: Path) -> Tag:
+def _main_of(page: Path) -> BeautifulSoup:
+    """The ``<main>`` of ``page`` (else its body, else all of it), alone in a document."""
     soup = BeautifulSoup(Path(page).read_text(encoding="utf-8"), "html.parser")
-    return soup.find("main") or soup.body or soup
+    main = soup.find("main") or soup.body
+    if main is None:
+        return soup
+    alone = BeautifulSoup("", "html.parser")
+    alone.append(main.extract())
+    return alone
 
 
-def _flat(main: Tag) -> BeautifulSoup:
-    """The content of ``main`` without JupyterLab's wrappers, prompts, anchors ``¶``,
-    scripts and styles: headings, paragraphs, tables and figures as siblings."""
-    soup = BeautifulSoup(str(main), "html.parser")
+def _flat(soup: BeautifulSoup) -> BeautifulSoup:
+    """``soup`` (a page's ``<main>``, :func:`_main_of`) without JupyterLab's wrappers,
+    prompts, anchors ``¶``, scripts and styles: headings, paragraphs, tables and figures
+    as siblings."""
     root = soup.find("main") or soup
     for tag in root.find_all(["script", "style", "link", "meta", "noscript"]):
         tag.decompose()
