@@ -65,3 +65,35 @@ def test_an_image_without_alt_text_gets_the_reports_own_in_its_language(tmp_path
     assert alts == [i18n.translator("fr")("report.default_alt"),
                     "Taux de participation par quartier"]
     assert "No description has been provided" not in page  # nbconvert's, in English
+
+
+def test_templates_compiled_by_one_process_are_read_by_the_next(tmp_path, monkeypatch):
+    import tempfile
+
+    import jinja2
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temporary"))
+    (tmp_path / "temporary").mkdir()
+    notebook = executed_notebook()
+    first = render(tmp_path, notebook, "first.html")
+    assert list((tmp_path / "temporary").glob("_jinja2-cache-*/*.cache"))
+
+    def compile_again(*args, **kwargs):
+        raise AssertionError("a template was compiled again")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_again)
+    assert render(tmp_path, notebook, "next.html") == first  # a new renderer: a new process
+
+
+def test_a_cache_of_templates_that_cannot_be_written_is_no_error(tmp_path, monkeypatch):
+    import tempfile
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temporary"))
+    (tmp_path / "temporary").mkdir()
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", disk_full)
+    page = render(tmp_path, executed_notebook(), "page.html")
+    assert "Participation" in page
+    assert not list((tmp_path / "temporary").glob("_jinja2-cache-*/*.cache"))

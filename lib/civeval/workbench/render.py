@@ -9,6 +9,7 @@ nothing from the network: every style is inlined, no script is included.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -23,7 +24,7 @@ from typing import NamedTuple
 
 import nbformat
 from bs4 import BeautifulSoup
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
@@ -59,6 +60,24 @@ class DropNoise(Preprocessor):
                             if not (o.output_type == "stream" and o.name == "stderr")
                             and o.output_type != "error"]
         return cell, resources
+
+
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Jinja's own cache of compiled templates, in the user's temporary folder (each entry
+    is checked against its template's source and Python's version): a process's first page
+    reads nbconvert's templates compiled, instead of compiling them (0.05 s of a cold run,
+    before its first section). A cache that cannot be written is no error."""
+
+    def dump_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _compiled_templates() -> FileSystemBytecodeCache | None:
+    try:
+        return _CompiledTemplates()
+    except (OSError, RuntimeError):  # no temporary folder, or one this user must not trust
+        return None
 
 
 class _PageExporter(HTMLExporter):
@@ -99,6 +118,7 @@ def _exporter() -> HTMLExporter:
     )
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     exporter.register_preprocessor(DropNoise(), enabled=True)
+    exporter.environment.bytecode_cache = _compiled_templates()
     return exporter
 
 
