@@ -520,6 +520,7 @@ def test_a_deliverable_made_from_the_very_page_printed_last_is_kept_not_printed(
 
     first = render.print_report(study, folder, "95_main.html", "95_main", word=True)
     assert first.problem is None and len(first.source) == 64
+    assert first.pages == pdf.anchor_pages(folder / "95_main.pdf") and first.pages
 
     # Nothing changed since: the last PDF and Word file are the deliverable, as they are.
     again = print_again(previous_source=first.source)
@@ -527,6 +528,11 @@ def test_a_deliverable_made_from_the_very_page_printed_last_is_kept_not_printed(
     for suffix in (".pdf", ".docx"):
         assert (folder / f"95_main{suffix}").read_bytes() == (
             last / f"95_main{suffix}").read_bytes()
+    # With the pages its run recorded, the last PDF is not even read.
+    with monkeypatch.context() as reading:
+        reading.setattr(pdf, "anchor_pages", lambda path: pytest.fail(f"{path} was read"))
+        assert print_again(previous_source=first.source, previous_pages=first.pages) == first
+    assert printings == []
 
     # Without the digest of the last printing (an earlier civeval): printed, same digest.
     assert print_again() == first and len(printings) == 1

@@ -34,6 +34,7 @@ class SectionResult:
     warning: str | None = None  # done, but not all of it (a PDF that could not be printed)
     unprinted: bool = False  # a live preview left its PDF and Word to the next run
     printed_from: str | None = None  # digest of the page its PDF and Word were made from
+    printed_pages: dict[str, int] | None = None  # the page of each heading in that PDF
     warmed: list[str] | None = None  # what of its header's `warm:` it used (a language model)
     # For a section that reads the portfolio: what it reads of it, and its digest then.
     selection: dict | None = None

@@ -277,15 +277,18 @@ def print_pdf(source: Path, target: Path, timeout: int = 120) -> str | None:
 
 
 class Printing(NamedTuple):
-    """What :func:`print_report` made: what could not be made (None when all was), and the
-    digest of the page the deliverable was printed from (None unless all was made)."""
+    """What :func:`print_report` made: what could not be made (None when all was), the
+    digest of the page the deliverable was printed from and the page of each heading in its
+    PDF (both None unless all was made)."""
 
     problem: str | None
     source: str | None
+    pages: dict[str, int] | None = None
 
 
 def print_report(study, folder: Path, page: str, name: str, *, word: bool = False,
                  previous: Path | None = None, previous_source: str | None = None,
+                 previous_pages: dict[str, int] | None = None,
                  timeout: int = 120) -> Printing:
     """The deliverable of the main report ``folder/page``: ``<name>.pdf`` printed for A4
     with a cover, a table of contents, running header and page numbers, and with ``word``
@@ -294,15 +297,17 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
 
     The table of contents needs the page each heading falls on, which only a printing
     says: the document is printed with the pages of ``previous`` (the last printing of this
-    report, when there is one), and printed again with the pages found when they differ.
+    report, when there is one: ``previous_pages`` when its run recorded them, else as read
+    from it), and printed again with the pages found when they differ.
     A report run again with the same content is printed once, or not at all when
     ``previous_source`` says ``previous`` was printed from the very page printed now (same
     content, same pages, same code): that PDF, and its Word version, are the deliverable.
     Printed from a scratch folder the document leaves no trace of: it holds no link to any
     file.
 
-    Returns what could not be made (a warning, not a failed report) and the digest of the
-    page printed, for the next run's ``previous_source``.
+    Returns what could not be made (a warning, not a failed report), the digest of the
+    page printed and the pages of the PDF, for the next run's ``previous_source`` and
+    ``previous_pages``.
     """
     from civeval.presentation import pdf
     from civeval.workbench.templates import find_template
@@ -314,7 +319,9 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
     document = pdf.Document.build(folder / page, pdf.cover(study, generation_date()),
                                   chapters=chapters, mode=options.mode,
                                   annexes=t("synthesis.h.annexes"))
-    shown = _printed_pages(previous)
+    # Read from the last PDF only when its run did not record them: pypdf costs a tenth of a
+    # second to import, and the PDF as much to read, in a run that prints nothing.
+    shown = previous_pages if previous_pages is not None else _printed_pages(previous)
     page_printed = document.html(shown)
     suffixes = (".pdf", ".docx") if word else (".pdf",)
     kept = [previous.with_suffix(suffix) for suffix in suffixes] if previous else []
@@ -322,7 +329,7 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
             and all(path.is_file() for path in kept)):
         for path in kept:
             atomic.write_bytes(folder / f"{name}{path.suffix}", path.read_bytes())
-        return Printing(None, previous_source)
+        return Printing(None, previous_source, shown)
     problems = []
     # The Word version is written while Chromium prints: the printing waits on another
     # process, the Word version on this one.
@@ -333,11 +340,13 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
         source, printed = scratch / "report.html", scratch / "first.pdf"
         source.write_text(page_printed, encoding="utf-8")
         problem = _chromium_print(source, printed, scratch, timeout)
-        if problem is None and (found := pdf.anchor_pages(printed)) != shown:
-            page_printed = document.html(found)
+        pages = pdf.anchor_pages(printed) if problem is None else None
+        if pages is not None and pages != shown:
+            page_printed = document.html(pages)
             source.write_text(page_printed, encoding="utf-8")
             printed = scratch / "report.pdf"
             problem = _chromium_print(source, printed, scratch, timeout)
+            pages = pdf.anchor_pages(printed) if problem is None else None
         if problem is None and (leaks := pdf.outside_links(printed)):
             problem = f"the PDF links outside itself ({leaks[0]}); it was not kept"
         if problem is None:
@@ -352,7 +361,7 @@ def print_report(study, folder: Path, page: str, name: str, *, word: bool = Fals
                 problems.append(problem)
     if problems:
         return Printing("; ".join(problems), None)
-    return Printing(None, _page_digest(page_printed, word))
+    return Printing(None, _page_digest(page_printed, word), pages)
 
 
 def _word_version(document) -> tuple[bytes | None, str | None]:

@@ -93,8 +93,9 @@ PRELOAD = (*EXECUTION, "scipy.stats", "statsmodels.api", "seaborn",
 # Told of a section page rendered in a study's staging folder: (study slug, page).
 PageHook = Callable[[str, Path], None]
 # What printing a deliverable imports (render.print_report) before Chromium prints; the Word
-# version imports python-docx in a thread while Chromium prints, where it costs no time.
-PRINTING = ("civeval.presentation.pdf", "pypdf")
+# version imports python-docx in a thread while Chromium prints, where it costs no time, and
+# pypdf reads what Chromium printed (a run that reuses the last deliverable prints nothing).
+PRINTING = ("civeval.presentation.pdf",)
 # Where the run's status page goes when the main report takes the study page's place.
 STATUS_PAGE = "execution.html"
 # A section that failed because the disk refused its outputs (ENOSPC, EROFS, EDQUOT): the
@@ -404,11 +405,11 @@ def _section_task(template: Template, component: Component, study: Study, stagin
         _render(section, staging, renderer, context, study.language, title)
     if section.html and template.meta.get("pdf") and print_deliverables:
         # The deliverable: the PDF, and its Word version when the header says docx: true.
-        section.warning, section.printed_from = print_report(
+        last = _section_record(previous_run(study.slug), component.id)
+        section.warning, section.printed_from, section.printed_pages = print_report(
             study, staging, section.html, component.id, word=bool(template.meta.get("docx")),
             previous=reports_dir() / study.slug / f"{component.id}.pdf",
-            previous_source=_section_record(previous_run(study.slug), component.id).get(
-                "printed_from"))
+            previous_source=last.get("printed_from"), previous_pages=last.get("printed_pages"))
     elif section.html and template.meta.get("pdf"):
         # A live preview: the last run's deliverable no longer matches this page.
         section.unprinted = True
