@@ -1303,8 +1303,7 @@ def likert_display(study: Study, distribution: pd.DataFrame) -> pd.DataFrame:
     apart = distribution["side"] == DONT_KNOW
 
     def shares(rows: pd.DataFrame) -> pd.DataFrame:
-        wide = rows.pivot_table(index="label", columns="level", values="percent",
-                                aggfunc="first", sort=False, dropna=False)
+        wide = rows.groupby(["label", "level"], sort=False)["percent"].first().unstack("level")
         return wide[list(dict.fromkeys(rows["level"]))]
 
     net = distribution.groupby("label", sort=False)["net_agreement"].first()

@@ -114,11 +114,9 @@ def likert_table(data: pd.DataFrame, items: Sequence[str], levels: Sequence[str]
                              "n": int(n.get(level, 0)), "weighted": value,
                              "percent": value / total if total else np.nan})
     table = pd.DataFrame(rows)
-    share = table.pivot_table(index=["item", "group"], columns="side", values="percent",
-                              aggfunc="sum", dropna=False)
-    net = share.get("positive", 0) - share.get("negative", 0)
-    table["net_agreement"] = [net.get((i, g), np.nan) for i, g in zip(
-        table["item"], table["group"], strict=True)]
+    signed = table["percent"] * table["side"].map({"positive": 1.0, "negative": -1.0}).fillna(0)
+    table["net_agreement"] = signed.groupby([table["item"], table["group"]], dropna=False,
+                                            sort=False).transform("sum")
     order = table.groupby("item")["net_agreement"].mean().sort_values(ascending=False).index
     table["item"] = pd.Categorical(table["item"], categories=list(order), ordered=True)
     table = table.sort_values(["item", "group"], kind="stable").reset_index(drop=True)
